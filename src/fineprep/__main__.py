@@ -1,0 +1,5 @@
+"""Allows ``python -m fineprep``."""
+
+from fineprep.cli.main import main
+
+main()

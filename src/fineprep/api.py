@@ -1,0 +1,42 @@
+"""The Python API: the CLI's commands as functions, returning values instead of exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fineprep.config import Settings, load_settings
+from fineprep.context import CheckResult
+
+
+def check(
+    paths: str | Path | list[str | Path],
+    *,
+    model: str | None = None,
+    format: str | None = None,
+    config: str | Path | None = None,
+    validation: list[str | Path] | None = None,
+    test: list[str | Path] | None = None,
+    settings: Settings | None = None,
+    **options: Any,
+) -> CheckResult:
+    """Check JSONL files; ``options`` are Settings fields (``select=["T"]``, ``limits={...}``).
+
+    >>> result = check("train.jsonl", model="nova-lite")  # doctest: +SKIP
+    >>> result.valid, result.by_code()                     # doctest: +SKIP
+    """
+    from fineprep.engine import check_files
+
+    if settings is None:
+        settings = load_settings(
+            config,
+            isolated=config is None and bool(options.pop("isolated", False)),
+            overrides={"model": model, "format": format, **options},
+        )
+    items = [paths] if isinstance(paths, (str, Path)) else paths
+    return check_files(
+        [str(p) for p in items],
+        settings,
+        validation=[str(p) for p in validation or []],
+        test=[str(p) for p in test or []],
+    )

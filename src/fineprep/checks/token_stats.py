@@ -1,0 +1,49 @@
+"""Token statistics from exact counts or a uniform sample, with a 95% interval for totals."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+Z95 = 1.959964
+
+
+def percentile(sorted_values: list[int], q: float) -> int:
+    """Nearest-rank percentile of an ascending list (q in 0..100)."""
+    if not sorted_values:
+        return 0
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def summarize(counts: list[int], population: int, *, exact: bool, epochs: int) -> dict[str, Any]:
+    """Totals and percentiles; for a sample, the total is N x mean with a finite-population
+    corrected normal interval (the sample is a uniform draw by content hash)."""
+    values = sorted(counts)
+    n = len(values)
+    mean = sum(values) / n if n else 0.0
+    out: dict[str, Any] = {
+        "records": population,
+        "tokenized": n,
+        "exact": exact or n == population,
+        "mean": round(mean, 1),
+        "p50": percentile(values, 50),
+        "p90": percentile(values, 90),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": values[-1] if values else 0,
+        "epochs": epochs,
+    }
+    if out["exact"]:
+        total = sum(values)
+        out["total"] = total
+        out["interval"] = [total, total]
+    else:
+        var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
+        fpc = math.sqrt((population - n) / (population - 1)) if population > 1 else 0.0
+        half = Z95 * math.sqrt(var / n) * fpc * population if n else 0.0
+        total = round(mean * population)
+        out["total"] = total
+        out["interval"] = [max(0, round(total - half)), round(total + half)]
+    out["training_tokens"] = out["total"] * epochs
+    return out

@@ -1,0 +1,183 @@
+"""``fineprep check``: validate JSONL files against a Bedrock format and model."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from fineprep.cli.main import run_guarded
+from fineprep.cli.options import config_options, model_option, selection_options
+from fineprep.model import Severity
+from fineprep.profiles import FORMATS
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("files", nargs=-1, metavar="FILE...")
+@model_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Force the record format (default: detected per file).",
+)
+@config_options
+@selection_options
+@click.option(
+    "--validation",
+    multiple=True,
+    metavar="FILE",
+    help="A validation file (checked with the model's validation limits).",
+)
+@click.option(
+    "--test",
+    "test_files",
+    multiple=True,
+    metavar="FILE",
+    help="A held-out test file (checked, but not counted against Bedrock limits).",
+)
+@click.option(
+    "--dataset",
+    is_flag=True,
+    help="Check the dataset declared in config ([dataset] train/validation/test).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    help="Lowest severity that makes the exit code 1 (default: error).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
+@click.option(
+    "--output-format",
+    "output_format",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    help="How to print the findings.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the report to this file (atomically) instead of stdout.",
+)
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Write <name>.fixed.jsonl (safe fixes applied) and "
+    "<name>.rejected.jsonl beside each input; the input is not modified.",
+)
+@click.option("--fix-duplicates", is_flag=True, help="With --fix, also drop exact duplicates.")
+@click.option("--stats", is_flag=True, help="Report token statistics (T005; loads the tokenizer).")
+@click.option(
+    "--exact-tokens", is_flag=True, help="Tokenize every record for T005 instead of a sample."
+)
+@click.option("--encoding", help="tiktoken encoding for token counts (default: the model's).")
+@click.option(
+    "--stdin-filename",
+    default="<stdin>",
+    show_default=True,
+    help="Name to show for input read from '-'.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
+)
+def check(**kwargs: Any) -> None:
+    """Check Bedrock fine-tuning JSONL FILE(s); '-' reads standard input.
+
+    \b
+    Every finding has a stable code (see `fineprep explain CODE`), a severity and
+    file:line plus the JSON path. Exit codes: 0 no errors, 1 errors (or --fail-on
+    severity) found, 2 the files or config could not be read.
+
+    \b
+    Examples:
+      fineprep check train.jsonl --model nova-lite
+      fineprep check train.jsonl --validation validation.jsonl -m claude-3-haiku
+      cat data.jsonl | fineprep check - -m llama3-1-8b --output-format json
+    """
+    run_guarded(_check, **kwargs)
+
+
+def _check(
+    files: tuple[str, ...],
+    model: str | None,
+    fmt: str | None,
+    config: str | None,
+    isolated: bool,
+    select: list[str],
+    extend_select: list[str],
+    ignore: list[str],
+    validation: tuple[str, ...],
+    test_files: tuple[str, ...],
+    dataset: bool,
+    fail_on: str | None,
+    exit_zero: bool,
+    output_format: str,
+    output: str | None,
+    fix: bool,
+    fix_duplicates: bool,
+    stats: bool,
+    exact_tokens: bool,
+    encoding: str | None,
+    stdin_filename: str,
+    quiet: bool,
+    color: bool | None,
+) -> None:
+    from fineprep.config import load_settings
+    from fineprep.engine import check_files
+    from fineprep.errors import ConfigError
+    from fineprep.reporters import render
+
+    settings = load_settings(config, isolated=isolated)
+    if model:
+        settings.model = model
+    if fmt:
+        settings.format = fmt
+    if select:
+        settings.select = select
+    settings.extend_select = [*settings.extend_select, *extend_select]
+    settings.ignore = [*settings.ignore, *ignore]
+    if fail_on:
+        settings.fail_on = Severity.parse(fail_on)
+    settings.stats = settings.stats or stats
+    settings.exact_tokens = settings.exact_tokens or exact_tokens
+    if encoding:
+        settings.encoding = encoding
+    train, val, tst = list(files), list(validation), list(test_files)
+    if dataset:
+        declared = settings.dataset
+        if not declared.get("train"):
+            raise ConfigError("--dataset: no [dataset] train = ... in config")
+        train.append(declared["train"])
+        val.extend([declared["validation"]] if declared.get("validation") else [])
+        tst.extend([declared["test"]] if declared.get("test") else [])
+    if not train and not val and not tst:
+        raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
+    if fix and "-" in train:
+        raise click.UsageError("--fix needs files, not standard input")
+    result = check_files(train, settings, validation=val, test=tst, stdin_name=stdin_filename)
+    use_color = color if color is not None else (output is None and sys.stdout.isatty())
+    text = render(result, output_format, color=use_color)
+    if quiet and output_format == "text":
+        text = "".join(line + "\n" for line in text.splitlines()[:-1])
+    if output:
+        from fineprep.io.jsonl import atomic_write_bytes
+
+        atomic_write_bytes(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+    if fix:
+        from fineprep.fix import write_fixes
+
+        for path in [*train, *val, *tst]:
+            s = write_fixes(result, path, fix_duplicates)
+            click.echo(
+                f"{path}: {s.kept} records -> {s.fixed_path}, {s.rejected} rejected -> "
+                f"{s.rejected_path} ({s.dropped_blank} blank lines, {s.whitespace_fixed} "
+                f"whitespace fixes, {s.dropped_duplicates} duplicates dropped)",
+                err=True,
+            )
+    sys.exit(0 if exit_zero else result.exit_code)

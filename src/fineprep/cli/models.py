@@ -1,0 +1,77 @@
+"""``fineprep models``: the Bedrock model profiles fineprep validates against."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+
+from fineprep.cli.main import run_guarded
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--show", metavar="MODEL", help="Show every value of one profile, with sources.")
+@click.option(
+    "--legacy/--no-legacy", default=True, show_default=True, help="Include legacy models."
+)
+@click.option(
+    "--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def models(show: str | None, legacy: bool, output_format: str) -> None:
+    """List the customizable Bedrock models (current and legacy) and their limits."""
+    run_guarded(_models, show, legacy, output_format)
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return ", ".join(_fmt(v) for v in value) or "-"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _models(show: str | None, legacy: bool, output_format: str) -> None:
+    import orjson
+
+    from fineprep.profiles import all_profiles, get_profile
+
+    if show:
+        p = get_profile(show)
+        data = dataclasses.asdict(p)
+        if output_format == "json":
+            click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+            return
+        click.echo(f"{p.name} ({p.key})" + ("  [legacy]" if p.legacy else ""))
+        for field in dataclasses.fields(p):
+            if field.name in {"sources", "hyperparameters", "name", "key"}:
+                continue
+            value = getattr(p, field.name)
+            source = p.sources.get(field.name)
+            flag = " (UNCONFIRMED)" if field.name in p.unconfirmed else ""
+            line = f"  {field.name:<32} {_fmt(value)}{flag}"
+            click.echo(line + (f"\n  {'':<32} source: {source}" if source else ""))
+        if p.hyperparameters:
+            click.echo("  hyperparameters (min-max, default):")
+            for hp in p.hyperparameters:
+                click.echo(
+                    f"    {hp.name:<28} {hp.type} {hp.min:g}-{hp.max:g}, default {hp.default:g}"
+                )
+        return
+    profiles = [p for p in all_profiles().values() if legacy or not p.legacy]
+    if output_format == "json":
+        click.echo(
+            orjson.dumps(
+                [dataclasses.asdict(p) for p in profiles], option=orjson.OPT_INDENT_2
+            ).decode()
+        )
+        return
+    click.echo(f"{'MODEL':<26}{'BASE MODEL ID':<46}{'REGION':<11}{'RECORDS':<14}FORMATS")
+    for p in profiles:
+        records = f"{_fmt(p.min_records)}-{_fmt(p.max_records)}"
+        tag = " (legacy)" if p.legacy else ""
+        click.echo(
+            f"{p.key:<26}{p.base_model_id:<46}{p.region:<11}{records:<14}"
+            f"{', '.join(p.formats)}{tag}"
+        )

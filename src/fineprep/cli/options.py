@@ -1,0 +1,67 @@
+"""Options shared by several commands (one definition each)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def split_codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    """``--select E,W --select T00`` -> ``["E", "W", "T00"]`` (upper-cased)."""
+    out: list[str] = []
+    for item in value:
+        out.extend(part.strip().upper() for part in item.split(",") if part.strip())
+    return out
+
+
+def config_options(fn: F) -> F:
+    fn = click.option(
+        "--isolated",
+        is_flag=True,
+        help="Ignore config files (use defaults and command-line options only).",
+    )(fn)
+    fn = click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False),
+        help="Config file (default: nearest fineprep.toml or pyproject.toml with [tool.fineprep]).",
+    )(fn)
+    return fn
+
+
+def model_option(fn: F) -> F:
+    return click.option(
+        "-m",
+        "--model",
+        help="Base model: short name (nova-lite), model ID "
+        "(amazon.nova-lite-v1:0[:300k]) or alias. See `fineprep models`.",
+    )(fn)
+
+
+def selection_options(fn: F) -> F:
+    fn = click.option(
+        "--ignore",
+        multiple=True,
+        callback=split_codes,
+        metavar="CODES",
+        help="Codes or prefixes to skip, comma-separated (P-codes cannot be ignored).",
+    )(fn)
+    fn = click.option(
+        "--extend-select",
+        multiple=True,
+        callback=split_codes,
+        metavar="CODES",
+        help="Codes or prefixes to add to the selection.",
+    )(fn)
+    fn = click.option(
+        "--select",
+        multiple=True,
+        callback=split_codes,
+        metavar="CODES",
+        help="Codes or prefixes to check (default: all default rules); ALL for every rule.",
+    )(fn)
+    return fn

@@ -1,0 +1,120 @@
+"""The Bedrock record formats: one registry, one detector.
+
+Format names are used everywhere (CLI, config, reports): ``prompt-completion``,
+``conversation`` (bedrock-conversation-2024), ``claude-messages``, ``pretraining``,
+``distillation`` (conversation under distillation rules) and ``image-caption``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fineprep.formats.base import FormatSpec, View
+from fineprep.formats.claude_messages import analyze_claude_messages
+from fineprep.formats.conversation import analyze_conversation, analyze_distillation
+from fineprep.formats.simple import (
+    analyze_image_caption,
+    analyze_pretraining,
+    analyze_prompt_completion,
+)
+from fineprep.registry import Registry
+
+FORMATS: Registry[FormatSpec] = Registry("format")
+
+FORMATS.add(
+    "prompt-completion",
+    FormatSpec(
+        "prompt-completion",
+        "prompt-completion",
+        "Text-to-text {prompt, completion} (Titan Text, Cohere, Llama 3.1, Llama 2).",
+        analyze_prompt_completion,
+        '{"prompt": "Classify: late parcel", "completion": "negative"}',
+    ),
+)
+FORMATS.add(
+    "conversation",
+    FormatSpec(
+        "conversation",
+        "conversation",
+        "bedrock-conversation-2024: system blocks, user/assistant turns with text, image and "
+        "video blocks (Nova, Nova 2 with reasoningContent, Llama 3.2/3.3).",
+        analyze_conversation,
+        '{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": '
+        '[{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}',
+    ),
+)
+FORMATS.add(
+    "claude-messages",
+    FormatSpec(
+        "claude-messages",
+        "claude-messages",
+        "Anthropic messages for Claude 3 Haiku: optional string system, string content.",
+        analyze_claude_messages,
+        '{"system": "Be brief.", "messages": [{"role": "user", "content": "Hi"}, '
+        '{"role": "assistant", "content": "Hello"}]}',
+    ),
+)
+FORMATS.add(
+    "pretraining",
+    FormatSpec(
+        "pretraining",
+        "pretraining",
+        "Continued pre-training: {input} only (Titan Text Express and Lite).",
+        analyze_pretraining,
+        '{"input": "Unlabelled domain text."}',
+    ),
+)
+FORMATS.add(
+    "distillation",
+    FormatSpec(
+        "distillation",
+        "distillation",
+        "Distillation prompts: the conversation envelope, one text block per message, user "
+        "turn required, reference answer optional.",
+        analyze_distillation,
+        '{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": '
+        '[{"text": "How do I update my card?"}]}]}',
+    ),
+)
+FORMATS.add(
+    "image-caption",
+    FormatSpec(
+        "image-caption",
+        "image-caption",
+        "Image generation and embedding models: {image-ref, caption} (Titan Image, Nova Canvas).",
+        analyze_image_caption,
+        '{"image-ref": "s3://bucket/images/cat.png", "caption": "an orange cat"}',
+    ),
+)
+
+
+def detect(obj: Any) -> str | None:
+    """Guess a record's format from its keys; ``None`` if it looks like none of them."""
+    if not isinstance(obj, dict):
+        return None
+    if "messages" in obj:
+        if "schemaVersion" in obj or isinstance(obj.get("system"), list):
+            return "conversation"
+        messages = obj["messages"]
+        if isinstance(messages, list):
+            for msg in messages:
+                if isinstance(msg, dict) and "content" in msg:
+                    return "conversation" if isinstance(msg["content"], list) else "claude-messages"
+        return "claude-messages" if isinstance(obj.get("system"), str) else "conversation"
+    if "prompt" in obj or "completion" in obj:
+        return "prompt-completion"
+    if "input" in obj:
+        return "pretraining"
+    if "image-ref" in obj or "caption" in obj:
+        return "image-caption"
+    return None
+
+
+def compatible(record_format: str | None, file_format: str) -> bool:
+    """Whether a record detected as ``record_format`` may sit in a ``file_format`` file."""
+    if record_format is None or record_format == file_format:
+        return True
+    return {record_format, file_format} == {"conversation", "distillation"}
+
+
+__all__ = ["FORMATS", "FormatSpec", "View", "compatible", "detect"]

@@ -1,0 +1,173 @@
+"""Image and video references: S3 URI shape, media format, and the model's media rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fineprep.formats.base import S3_URI_PATTERN, Media, Path, Report, View, type_name
+from fineprep.profiles import ModelProfile
+
+_S3_URI = re.compile(S3_URI_PATTERN)
+_ACCOUNT = re.compile(r"\d{12}")
+ALL_IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
+ALL_VIDEO_FORMATS = ("mov", "mkv", "mp4", "webm", "flv", "mpeg", "mpg", "wmv", "three_gp")
+_CAPTION_IMAGE_EXT = (".png", ".jpg", ".jpeg")
+
+
+def check_uri(uri: Any, path: Path, report: Report, view: View) -> str | None:
+    if not isinstance(uri, str):
+        report("S001", path, f"media URI must be a string, not {type_name(uri)}", {})
+        view.structural_ok = False
+        return None
+    if not _S3_URI.fullmatch(uri):
+        report(
+            "S006",
+            path,
+            f"media URI {uri[:200]!r} is not an S3 URI Bedrock accepts "
+            "(s3://bucket/key with letters, digits and - ! _ * ' ( ) . in the key)",
+            {"uri": uri[:1024]},
+        )
+    return uri
+
+
+def media_block(
+    kind: str,
+    block: Any,
+    path: Path,
+    role: str,
+    view: View,
+    profile: ModelProfile | None,
+    report: Report,
+) -> None:
+    """Check one ``{"image": {...}}`` / ``{"video": {...}}`` block of a conversation record."""
+    bpath = (*path, kind)
+    if not isinstance(block, dict):
+        report("S001", bpath, f"{kind!r} must be an object, not {type_name(block)}", {})
+        view.structural_ok = False
+        return
+    fmt = block.get("format")
+    source = block.get("source")
+    uri: str | None = None
+    owner: str | None = None
+    if not isinstance(fmt, str):
+        report("S001", (*bpath, "format"), f"{kind} block needs a string 'format'", {})
+        view.structural_ok = False
+    s3 = source.get("s3Location") if isinstance(source, dict) else None
+    if not isinstance(s3, dict) or not isinstance(source, dict) or source.keys() != {"s3Location"}:
+        report(
+            "S001",
+            (*bpath, "source"),
+            f"{kind} block needs 'source': {{'s3Location': {{'uri': ..., 'bucketOwner': ...}}}}"
+            " (Bedrock takes media from S3 only, not inline bytes)",
+            {},
+        )
+        view.structural_ok = False
+    else:
+        spath = (*bpath, "source", "s3Location")
+        extra = set(s3) - {"uri", "bucketOwner"}
+        if extra or "uri" not in s3:
+            report(
+                "S001",
+                spath,
+                "s3Location takes 'uri' (required) and 'bucketOwner' only",
+                {"keys": sorted(s3)},
+            )
+            view.structural_ok = False
+        uri = check_uri(s3.get("uri"), (*spath, "uri"), report, view) if "uri" in s3 else None
+        raw_owner = s3.get("bucketOwner")
+        if "bucketOwner" in s3 and not isinstance(raw_owner, str):
+            report("S001", (*spath, "bucketOwner"), "bucketOwner must be a string", {})
+            view.structural_ok = False
+        elif raw_owner is not None:
+            if not _ACCOUNT.fullmatch(raw_owner):
+                report(
+                    "S006",
+                    (*spath, "bucketOwner"),
+                    "bucketOwner must be the 12-digit AWS account ID of the bucket owner",
+                    {"bucketOwner": str(raw_owner)[:64]},
+                )
+            else:
+                owner = raw_owner
+    extra_keys = set(block) - {"format", "source"}
+    if extra_keys:
+        report("S001", bpath, f"unexpected key(s) {sorted(extra_keys)} in {kind} block", {})
+        view.structural_ok = False
+    view.media.append(Media(bpath, kind, fmt if isinstance(fmt, str) else None, uri, owner))
+    if role != "user":
+        report(
+            "S006",
+            bpath,
+            f"{kind} blocks are allowed only in user turns, not {role!r}",
+            {"role": role},
+        )
+    if not isinstance(fmt, str):
+        return
+    allowed = _allowed_formats(kind, profile)
+    if profile is not None and not allowed:
+        report(
+            "S008",
+            bpath,
+            f"{profile.name} does not take {kind}s (text only)",
+            {"model": profile.key, "kind": kind},
+        )
+    elif fmt not in allowed:
+        who = profile.name if profile else "Bedrock"
+        report(
+            "S006",
+            (*bpath, "format"),
+            f"{kind} format {fmt!r} is not accepted by {who} (use one of {', '.join(allowed)})",
+            {"format": fmt, "allowed": list(allowed)},
+        )
+
+
+def _allowed_formats(kind: str, profile: ModelProfile | None) -> tuple[str, ...]:
+    if profile is None:
+        return ALL_IMAGE_FORMATS if kind == "image" else ALL_VIDEO_FORMATS
+    return profile.image_formats if kind == "image" else profile.video_formats
+
+
+def record_media_limits(view: View, profile: ModelProfile | None, report: Report) -> None:
+    """Per-record counts and mixing of images and videos."""
+    if not view.media or profile is None:
+        return
+    images = sum(1 for m in view.media if m.kind == "image")
+    videos = len(view.media) - images
+    limit = profile.max_images_per_record
+    if limit is not None and images > limit:
+        report(
+            "S006",
+            ("messages",),
+            f"{images} images in one record; {profile.name} takes at most {limit}",
+            {"images": images, "limit": limit},
+        )
+    vlimit = profile.max_videos_per_record
+    if vlimit is not None and videos > vlimit:
+        report(
+            "S006",
+            ("messages",),
+            f"{videos} videos in one record; {profile.name} takes at most {vlimit}",
+            {"videos": videos, "limit": vlimit},
+        )
+    if images and videos and not profile.media_mixing:
+        report(
+            "S006",
+            ("messages",),
+            f"{profile.name} does not take images and videos in the same record",
+            {"images": images, "videos": videos},
+        )
+
+
+def check_image_ref(uri: str, view: View, profile: ModelProfile | None, report: Report) -> None:
+    """The ``image-ref`` of an image-caption record: an S3 URI of a PNG or JPEG."""
+    check_uri(uri, ("image-ref",), report, view)
+    ext = uri.lower().rsplit("/", 1)[-1]
+    fmt = "png" if ext.endswith(".png") else "jpeg" if ext.endswith((".jpg", ".jpeg")) else None
+    if fmt is None:
+        report(
+            "S006",
+            ("image-ref",),
+            "image-ref must point to a PNG or JPEG file",
+            {"uri": uri[:1024], "allowed": list(_CAPTION_IMAGE_EXT)},
+        )
+    view.media.append(Media(("image-ref",), "image", fmt, uri, None))

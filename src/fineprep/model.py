@@ -1,0 +1,128 @@
+"""Core values shared by every layer: where a record is, what was found about it.
+
+This module imports nothing else of fineprep, so every other module can depend on it.
+Findings are plain values (never exceptions): checks yield them, reporters render them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    """How bad a finding is; the order matters for ``--fail-on``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(
+                f"unknown severity {text!r}: use one of error, warning, info"
+            ) from None
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding points: the JSONL file and 1-based line, and the JSON path inside it.
+
+    ``source`` is the record's origin before conversion (``deeds.csv:row 17``) taken from the
+    sidecar, so a labeller can find the row to fix in the file they actually edit.
+    """
+
+    path: str
+    line: int | None = None
+    json_path: str | None = None
+    source: str | None = None
+
+
+@dataclass(slots=True)
+class Finding:
+    """One problem (or statistic) about a record, a file or the dataset.
+
+    ``data`` carries the numbers (``{"tokens": 5210, "limit": 4096}``) so that reporters and
+    tests never have to parse ``message``.
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    location: Location
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (
+            self.location.path,
+            self.location.line or 0,
+            self.code,
+            self.location.json_path or "",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        loc = self.location
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "path": loc.path,
+            "line": loc.line,
+            "json_path": loc.json_path,
+            "source": loc.source,
+            "data": self.data,
+        }
+
+
+@dataclass(slots=True)
+class RecordMeta:
+    """Sidecar values for one record: never part of what is uploaded to Bedrock."""
+
+    id: str | None = None
+    label: Any = None
+    group: str | None = None
+    source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> RecordMeta:
+        known = {"id", "label", "group", "source"}
+        rid = obj.get("id")
+        group = obj.get("group")
+        source = obj.get("source")
+        return cls(
+            id=None if rid is None else str(rid),
+            label=obj.get("label"),
+            group=None if group is None else str(group),
+            source=None if source is None else str(source),
+            extra={k: v for k, v in obj.items() if k not in known},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "label": self.label, "group": self.group}
+        out["source"] = self.source
+        out.update(self.extra)
+        return out
+
+
+@dataclass(slots=True)
+class Record:
+    """A parsed line: ``data`` is exactly the Bedrock JSON object, ``meta`` its sidecar line."""
+
+    data: Any
+    location: Location
+    raw: bytes = b""
+    meta: RecordMeta | None = None

@@ -1,0 +1,86 @@
+"""Token counting with tiktoken, loaded only when a verdict needs it.
+
+Loading an encoding takes 0.1-0.35 s and counting costs ~20x parsing, so nothing here runs at
+import time. Counts use ``encode_ordinary`` (special-token text is counted as text, never
+refused). For non-OpenAI models the counts are estimates; the byte bound used to skip counting
+is exact for every byte-level tokenizer (a token is at least one byte).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fineprep.errors import TokenizerUnavailable
+
+_ENCODINGS: dict[str, Any] = {}
+
+
+def utf8_len(text: str) -> int:
+    """UTF-8 byte length without encoding ASCII text (``isascii`` is O(1) in CPython)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def load_encoding(name: str) -> Any:
+    """The tiktoken encoding ``name``, cached, or a :class:`TokenizerUnavailable` that says how
+    to provide one (this machine may be offline)."""
+    enc = _ENCODINGS.get(name)
+    if enc is not None:
+        return enc
+    try:
+        import tiktoken
+    except ImportError:  # pragma: no cover - tiktoken is a dependency
+        raise TokenizerUnavailable(
+            "tiktoken is not installed", hint="pip install tiktoken"
+        ) from None
+    try:
+        enc = tiktoken.get_encoding(name)
+    except ValueError as exc:
+        raise TokenizerUnavailable(
+            f"unknown tiktoken encoding {name!r} ({exc})",
+            hint="set `encoding` in config to cl100k_base or o200k_base",
+        ) from None
+    except Exception as exc:  # network errors from requests, blobfile, OSError...
+        cache = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR")
+        where = (
+            f"TIKTOKEN_CACHE_DIR={cache} has no copy of it"
+            if cache
+            else ("TIKTOKEN_CACHE_DIR is not set")
+        )
+        raise TokenizerUnavailable(
+            f"cannot load the tiktoken encoding {name!r}: {type(exc).__name__} (offline? {where})",
+            hint="run once with network access, or copy a tiktoken cache folder to this machine "
+            "and set TIKTOKEN_CACHE_DIR to it; or skip token checks with --ignore T",
+        ) from None
+    _ENCODINGS[name] = enc
+    return enc
+
+
+def encoding_loaded(name: str | None = None) -> bool:
+    """Whether an encoding (any, or ``name``) was loaded in this process (used by tests)."""
+    return bool(_ENCODINGS) if name is None else name in _ENCODINGS
+
+
+class TokenCounter:
+    """Counts tokens for one encoding, loading it on first use and counting records tokenized."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.records_tokenized = 0
+        self._encode: Any = None
+
+    def count(self, texts: list[str]) -> int:
+        """Tokens of several texts of one record (counted as one tokenized record)."""
+        if self._encode is None:
+            self._encode = load_encoding(self.encoding).encode_ordinary
+        self.records_tokenized += 1
+        encode = self._encode
+        return sum(len(encode(t)) for t in texts)
+
+    def count_parts(self, inputs: list[str], outputs: list[str]) -> tuple[int, int]:
+        """Input and output tokens of one record."""
+        if self._encode is None:
+            self._encode = load_encoding(self.encoding).encode_ordinary
+        self.records_tokenized += 1
+        encode = self._encode
+        return sum(len(encode(t)) for t in inputs), sum(len(encode(t)) for t in outputs)

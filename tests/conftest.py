@@ -1,0 +1,33 @@
+"""Shared test setup: offline tiktoken cache when the shared folder is present, helpers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REALDATA = SHARED / "realdata"
+FIXTURES = ROOT / "fixtures"
+
+if "TIKTOKEN_CACHE_DIR" not in os.environ and (SHARED / "tiktoken").is_dir():
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(SHARED / "tiktoken")
+
+
+def _tokenizer_available() -> bool:
+    try:
+        from fineprep.tokens import load_encoding
+
+        load_encoding("cl100k_base")
+    except Exception:
+        return False
+    return True
+
+
+TOKENIZER = _tokenizer_available()
+needs_tokenizer = pytest.mark.skipif(
+    not TOKENIZER, reason="no tiktoken encoding (offline without TIKTOKEN_CACHE_DIR)"
+)
+needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata absent")
