@@ -18,7 +18,15 @@ from fineprep import __version__
 from fineprep.errors import FineprepError
 
 COMMANDS = {
+    "convert": (
+        "fineprep.cli.convert",
+        "convert",
+        "Convert CSV, Parquet, JSONL, Textract and IDP results to Bedrock JSONL.",
+    ),
     "check": ("fineprep.cli.check", "check", "Validate Bedrock fine-tuning JSONL files."),
+    "split": ("fineprep.cli.split", "split", "Split a dataset into train/validation(/test)."),
+    "upload": ("fineprep.cli.upload", "upload", "Upload a checked dataset to S3 with a manifest."),
+    "launch": ("fineprep.cli.launch", "launch", "Submit a model customization job request."),
     "explain": ("fineprep.cli.explain", "explain", "Explain a finding code."),
     "models": ("fineprep.cli.models", "models", "List the Bedrock model profiles."),
 }

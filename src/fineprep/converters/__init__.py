@@ -1,0 +1,1 @@
+"""Converters: source readers (tables, Textract, IDP results) and Bedrock record builders."""
