@@ -2,7 +2,8 @@
 
 Each file is named after the code it exercises and holds ``[[case]]`` tables with the input
 lines, the model/format/config to use, and the exact ``(line, code)`` findings expected for the
-codes under test (``line`` 0 means a finding about the whole file or run).
+codes under test (``line`` 0 means a finding about the whole file or run). ``select`` defaults to
+the file's codes; ``select = "default"`` runs the default rule set.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def run_case(case: Case, tmp_path: Path) -> list[tuple[int, str]]:
     settings = settings_from_table(dict(spec.get("config", {})))
     settings.model = spec.get("model", settings.model)
     settings.format = spec.get("format", settings.format)
-    settings.select = list(spec.get("select", case.codes))
+    select = spec.get("select", case.codes)
+    settings.select = None if select == "default" else list(select)
     result = check_files([str(data)], settings, validation=validation)
     return sorted((f.location.line or 0, f.code) for f in result.findings if f.code in case.codes)
 

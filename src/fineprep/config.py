@@ -42,7 +42,7 @@ class Settings:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     validation_files: list[str] = field(default_factory=list)
     completion_format: str = "text"
-    completion_schema: str | None = None
+    completion_schema: str | dict[str, Any] | None = None
     labels: list[str] | None = None
     label_from: str = "auto"
     dataset: dict[str, Any] = field(default_factory=dict)

@@ -31,6 +31,7 @@ class FileState:
     first_record_line: int | None = None
     tokens: int = 0
     has_sidecar: bool = False
+    sidecar_short: bool = False
 
     def summary(self) -> dict[str, Any]:
         return {

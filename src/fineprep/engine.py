@@ -139,10 +139,12 @@ def _stream_records(
     any_record = [c for c in record_checks if not c.needs_valid]
     profile = run.profile
     meta_stream = None
+    meta_file = None
     if path != "-":
         meta_path = sidecar_path(path)
         if meta_path.is_file() and meta_path != PurePath(path):
-            meta_stream = iter_lines(meta_path.open("rb"))
+            meta_file = meta_path.open("rb")
+            meta_stream = iter_lines(meta_file)
             file.has_sidecar = True
     analyze = FORMATS.get(file.format).analyze if file.format else None
     emit = run.emit
@@ -237,18 +239,48 @@ def _stream_records(
                 check.check(ctx)
     file.lines = line_no
     file.bytes = size
+    if meta_stream is not None and meta_file is not None:
+        with meta_file:
+            _finish_meta(meta_stream, file, run, line_no)
+
+
+def _finish_meta(meta_stream: Any, file: FileState, run: RunState, last_line: int) -> None:
+    """Report a sidecar longer than its data file (shorter ones are reported as they run out)."""
+    extra = sum(1 for _ in meta_stream)
+    if extra:
+        run.emit(
+            "S009",
+            f"sidecar has {extra} more line{'s' if extra != 1 else ''} than the data file",
+            file,
+            None,
+            None,
+            {"extra_lines": extra, "data_lines": last_line},
+        )
 
 
 def _next_meta(meta_stream: Any, file: FileState, run: RunState, line_no: int) -> RecordMeta | None:
     item = next(meta_stream, None)
     if item is None:
+        if not file.sidecar_short:
+            file.sidecar_short = True
+            run.emit(
+                "S009",
+                f"sidecar ends before the data file: no sidecar line for line {line_no} on",
+                file,
+                line_no,
+                None,
+                {"sidecar_lines": line_no - 1},
+            )
         return None
     try:
         obj = orjson.loads(item[1])
     except orjson.JSONDecodeError:
         run.emit("S009", "sidecar line is not valid JSON", file, line_no)
         return None
-    return RecordMeta.from_dict(obj) if isinstance(obj, dict) else None
+    if not isinstance(obj, dict):
+        run.emit("S009", "sidecar line is not a JSON object", file, line_no)
+        return None
+    return RecordMeta.from_dict(obj)
 
 
 def _json_kind(obj: Any) -> str:

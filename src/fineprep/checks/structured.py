@@ -122,18 +122,22 @@ def _answer_path(rec: RecordContext) -> tuple[str | int, ...] | None:
     return answer[0].path if answer else None
 
 
-def _load_validator(schema_path: str, config_path: Path | None) -> Any:
+def _load_validator(schema_ref: str | dict[str, Any], config_path: Path | None) -> Any:
+    """A validator for the configured schema: inline in config, or a file beside the config."""
     import jsonschema
 
-    path = Path(schema_path)
-    if not path.is_absolute() and config_path is not None:
-        path = config_path.parent / path
-    try:
-        schema = orjson.loads(path.read_bytes())
-    except OSError as exc:
-        raise ConfigError(f"completion-schema {path}: cannot read ({exc.strerror})") from None
-    except orjson.JSONDecodeError as exc:
-        raise ConfigError(f"completion-schema {path}: not valid JSON ({exc})") from None
+    if isinstance(schema_ref, dict):
+        schema, path = schema_ref, Path("(inline completion-schema)")
+    else:
+        path = Path(schema_ref)
+        if not path.is_absolute() and config_path is not None:
+            path = config_path.parent / path
+        try:
+            schema = orjson.loads(path.read_bytes())
+        except OSError as exc:
+            raise ConfigError(f"completion-schema {path}: cannot read ({exc.strerror})") from None
+        except orjson.JSONDecodeError as exc:
+            raise ConfigError(f"completion-schema {path}: not valid JSON ({exc})") from None
     try:
         cls = jsonschema.validators.validator_for(schema)
         cls.check_schema(schema)

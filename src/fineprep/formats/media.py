@@ -24,11 +24,34 @@ def check_uri(uri: Any, path: Path, report: Report, view: View) -> str | None:
         report(
             "S006",
             path,
-            f"media URI {uri[:200]!r} is not an S3 URI Bedrock accepts "
-            "(s3://bucket/key with letters, digits and - ! _ * ' ( ) . in the key)",
+            f"media URI {uri[:200]!r} is not an S3 URI Bedrock accepts: {uri_problem(uri)}",
             {"uri": uri[:1024]},
         )
     return uri
+
+
+_BUCKET = re.compile(r"[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]")
+_KEY_CHARS = re.compile(r"[-!_*'().a-zA-Z0-9/]*")
+
+
+def uri_problem(uri: str) -> str:
+    """Say which part of an S3 URI breaks Bedrock's pattern, so the fix is obvious."""
+    if not uri.startswith("s3://"):
+        return "it must start with s3:// (copy the object's S3 URI, not its https URL)"
+    bucket, _, key = uri[5:].partition("/")
+    if not _BUCKET.fullmatch(bucket):
+        return (
+            f"bucket name {bucket[:70]!r} is not a valid S3 bucket name (3-63 lower-case "
+            "letters, digits, '-' and '.')"
+        )
+    bad = sorted({c for c in key if not _KEY_CHARS.fullmatch(c)})
+    if bad:
+        shown = " ".join(repr(c) for c in bad[:5])
+        return (
+            f"the key has characters Bedrock rejects ({shown}); "
+            "use letters, digits and - ! _ * ' ( ) ."
+        )
+    return "empty path segment ('//') in the key"
 
 
 def media_block(

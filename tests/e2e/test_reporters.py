@@ -1,0 +1,67 @@
+"""Golden files for every reporter, plus the JSON report's schema.
+
+Regenerate after an intended change with ``FINEPREP_UPDATE_GOLDEN=1 pytest tests/e2e``; the
+version is replaced by a placeholder so releases do not touch the files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from fineprep import __version__
+from tests.e2e.cli import ROOT, fineprep
+
+GOLDEN = Path(__file__).with_name("golden")
+INPUT = "fixtures/demo/labelled-bad.jsonl"
+
+
+def _normalise(text: str) -> str:
+    return text.replace(f'"{__version__}"', '"<version>"')
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_reporter_golden(fmt: str) -> None:
+    run = fineprep("check", "--model", "nova-lite", "--output-format", fmt, INPUT)
+    assert run.code == 1
+    got = _normalise(run.out)
+    golden = GOLDEN / f"labelled-bad.{fmt}"
+    if os.environ.get("FINEPREP_UPDATE_GOLDEN"):
+        golden.write_text(got, encoding="utf-8")
+    assert got == golden.read_text(encoding="utf-8")
+
+
+def test_machine_formats_print_only_the_document() -> None:
+    for fmt in ("json", "sarif"):
+        run = fineprep("check", "--model", "nova-lite", "--output-format", fmt, INPUT)
+        json.loads(run.out)
+
+
+def test_json_report_matches_its_schema() -> None:
+    schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text("utf-8"))
+    for extra in ([], ["--stats"], ["--validation", "fixtures/demo/validation.jsonl"]):
+        run = fineprep("check", "-m", "nova-lite", "--output-format", "json", INPUT, *extra)
+        jsonschema.validate(json.loads(run.out), schema)
+
+
+def test_sarif_rules_have_help() -> None:
+    run = fineprep("check", "-m", "nova-lite", "--output-format", "sarif", INPUT)
+    doc = json.loads(run.out)
+    driver = doc["runs"][0]["tool"]["driver"]
+    ids = [r["id"] for r in driver["rules"]]
+    for result in doc["runs"][0]["results"]:
+        assert ids[result["ruleIndex"]] == result["ruleId"]
+    for rule in driver["rules"]:
+        assert rule["help"]["text"] and rule["shortDescription"]["text"]
+
+
+def test_output_file_is_written_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    run = fineprep("check", "-m", "nova-lite", "--output-format", "json", "-o", str(out), INPUT)
+    assert run.code == 1 and run.out == ""
+    assert json.loads(out.read_text())["valid"] is False
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
