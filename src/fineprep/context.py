@@ -14,6 +14,7 @@ from fineprep.config import Settings
 from fineprep.formats.base import View
 from fineprep.model import Finding, Location, RecordMeta, Severity
 from fineprep.profiles import ModelProfile
+from fineprep.scan import LiteralScanner
 from fineprep.tokens import TokenCounter
 
 
@@ -46,7 +47,7 @@ class FileState:
 class RecordContext:
     """What a per-record check sees: the parsed object, its raw line, view and location."""
 
-    __slots__ = ("file", "line", "meta", "obj", "raw", "run", "view")
+    __slots__ = ("_hits", "file", "line", "meta", "obj", "raw", "run", "view")
 
     def __init__(
         self,
@@ -65,6 +66,14 @@ class RecordContext:
         self.obj = obj
         self.view = view
         self.meta = meta
+        self._hits: frozenset[str] | None = None
+
+    @property
+    def hits(self) -> frozenset[str]:
+        """Tags of the literal families present in the raw line (one scan, shared by checks)."""
+        if self._hits is None:
+            self._hits = self.run.scanner.scan(self.raw)
+        return self._hits
 
     def emit(
         self, code: str, message: str, path: Path | None = None, data: dict[str, Any] | None = None
@@ -87,9 +96,13 @@ class RunState:
     files: list[FileState] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     tokens: TokenCounter = field(init=False)
+    #: Literal families checks register in ``start`` (see fineprep.scan), and their scanner.
+    literals: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
+    scanner: LiteralScanner = field(init=False)
 
     def __post_init__(self) -> None:
         self.tokens = TokenCounter(self.encoding)
+        self.scanner = LiteralScanner({})
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled

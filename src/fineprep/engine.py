@@ -23,6 +23,7 @@ from fineprep.formats import FORMATS, compatible, detect
 from fineprep.io.jsonl import BOM, iter_lines, open_input, peek_start, sidecar_path
 from fineprep.model import Finding, RecordMeta
 from fineprep.profiles import get_profile
+from fineprep.scan import ESCAPES, LiteralScanner
 from fineprep.selection import resolve_selection
 
 _VALIDATION_NAME = re.compile(r"(^|[-_.])(val|valid|validation|dev|eval)([-_.]|$)", re.I)
@@ -66,6 +67,8 @@ def new_run(settings: Settings) -> tuple[RunState, list[Check]]:
     checks = [cls(run) for cls in CHECKS.values() if enabled.intersection(cls.codes)]
     for check in checks:
         check.start(run)
+    run.literals[ESCAPES] = (b"\\u", b"\\/")
+    run.scanner = LiteralScanner(run.literals)
     return run, checks
 
 

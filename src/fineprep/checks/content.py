@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, ClassVar
 
 from fineprep.checks.base import Check, option, register, rule
+from fineprep.scan import ESCAPES
 
 if TYPE_CHECKING:
     from fineprep.context import RecordContext, RunState
@@ -106,11 +107,10 @@ rule(
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_CONTROL_RAW = re.compile(rb"\\(?:u00(?:[01]|7[fF]|[89])|[bf])|[\x7f]|\xc2[\x80-\x9f]")
-
-
-def _has_unicode_escape(raw: bytes) -> bool:
-    return b"\\u" in raw
+#: JSON escapes of C0 controls, DEL, and C1 controls as UTF-8 (see fineprep.scan).
+CONTROL_LITERALS = (
+    b"\\u00", b"\\b", b"\\f", b"\x7f", *(b"\xc2" + bytes([c]) for c in range(0x80, 0xA0)),
+)  # fmt: skip
 
 
 @register
@@ -133,12 +133,15 @@ class TextCheck(Check):
         self.reserved_raw = tuple(r.replace("\n", "\\n").encode() for r in self.reserved)
         self.reserved_scope_all = not p or p.reserved_scope == "all"
         self.want_l003 = run.is_enabled("L003")
+        if run.is_enabled("L004"):
+            run.literals["L004"] = CONTROL_LITERALS
+        if self.reserved and run.is_enabled("S005"):
+            run.literals["S005"] = self.reserved_raw
 
     def check(self, rec: RecordContext) -> None:
         view = rec.view
         segments = view.segments
-        raw = rec.raw
-        escaped = _has_unicode_escape(raw)
+        hits = rec.hits
         for seg in segments:
             text = seg.text
             if not text or text.isspace():
@@ -165,14 +168,13 @@ class TextCheck(Check):
                     seg.path,
                     {"crlf": text.count("\r\n")},
                 )
-        self._control(rec)
-        if self.reserved:
-            self._reserved(rec, escaped)
+        if "L004" in hits:
+            self._control(rec)
+        if self.reserved and ("S005" in hits or ESCAPES in hits):
+            self._reserved(rec)
         self._lengths(rec)
 
     def _control(self, rec: RecordContext) -> None:
-        if not _CONTROL_RAW.search(rec.raw):
-            return
         for seg in rec.view.segments:
             m = _CONTROL.search(seg.text)
             if m:
@@ -184,12 +186,7 @@ class TextCheck(Check):
                     {"codepoint": f"U+{ord(m.group()):04X}", "position": m.start()},
                 )
 
-    def _reserved(self, rec: RecordContext, escaped: bool) -> None:
-        raw = rec.raw
-        if not escaped:
-            hay = raw.lower() if self.fold else raw
-            if not any(r in hay for r in self.reserved_raw):
-                return
+    def _reserved(self, rec: RecordContext) -> None:
         for seg in rec.view.segments:
             if seg.output and not self.reserved_scope_all:
                 continue

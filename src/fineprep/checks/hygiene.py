@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, ClassVar
 from fineprep.checks.base import Check, register, rule
 from fineprep.checks.patterns import (
     MOJIBAKE,
-    MOJIBAKE_RAW,
+    MOJIBAKE_LITERALS,
     PII,
-    PII_RAW,
+    PII_LITERALS,
     PLACEHOLDER,
-    PLACEHOLDER_RAW,
+    PLACEHOLDER_LITERALS,
     SECRET,
-    SECRET_RAW,
+    SECRET_LITERALS,
     luhn_ok,
     redact,
 )
+from fineprep.scan import ESCAPES
 
 if TYPE_CHECKING:
     from fineprep.context import RecordContext, RunState
@@ -83,10 +84,6 @@ rule(
 )
 
 
-def _needs_decoded_scan(raw: bytes) -> bool:
-    return b"\\u" in raw or b"\\/" in raw
-
-
 @register
 class HygieneCheck(Check):
     """Secrets (H001), personal data (H002), placeholders (H003) and mojibake (H004)."""
@@ -95,18 +92,23 @@ class HygieneCheck(Check):
 
     def start(self, run: RunState) -> None:
         families = (
-            ("H001", SECRET_RAW, SECRET, self._secret),
-            ("H002", PII_RAW, PII, self._pii),
-            ("H003", PLACEHOLDER_RAW, PLACEHOLDER, self._placeholder),
-            ("H004", MOJIBAKE_RAW, MOJIBAKE, self._mojibake),
+            ("H001", SECRET_LITERALS, SECRET, self._secret),
+            ("H002", PII_LITERALS, PII, self._pii),
+            ("H003", PLACEHOLDER_LITERALS, PLACEHOLDER, self._placeholder),
+            ("H004", MOJIBAKE_LITERALS, MOJIBAKE, self._mojibake),
         )
-        self.families = [f for f in families if run.is_enabled(f[0])]
+        self.families = [(c, p, h) for c, lits, p, h in families if run.is_enabled(c)]
+        for code, literals, _, _ in families:
+            if run.is_enabled(code):
+                run.literals[code] = literals
 
     def check(self, rec: RecordContext) -> None:
-        raw = rec.raw
-        decoded = _needs_decoded_scan(raw)
-        for _code, raw_pattern, pattern, handler in self.families:
-            if not decoded and raw_pattern.search(raw) is None:
+        hits = rec.hits
+        if not hits:
+            return
+        decoded = ESCAPES in hits
+        for code, pattern, handler in self.families:
+            if not decoded and code not in hits:
                 continue
             for seg in rec.view.segments:
                 for m in pattern.finditer(seg.text):

@@ -1,0 +1,65 @@
+"""The one-pass literal scan never misses a hit of the precise patterns it guards."""
+
+from __future__ import annotations
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fineprep.checks.content import _CONTROL, CONTROL_LITERALS
+from fineprep.checks.patterns import (
+    MOJIBAKE,
+    MOJIBAKE_LITERALS,
+    PII,
+    PII_LITERALS,
+    PLACEHOLDER,
+    PLACEHOLDER_LITERALS,
+    SECRET,
+    SECRET_LITERALS,
+)
+from fineprep.scan import LiteralScanner
+
+FAMILIES = {
+    "H001": (SECRET_LITERALS, SECRET),
+    "H002": (PII_LITERALS, PII),
+    "H003": (PLACEHOLDER_LITERALS, PLACEHOLDER),
+    "H004": (MOJIBAKE_LITERALS, MOJIBAKE),
+    "L004": (CONTROL_LITERALS, _CONTROL),
+}
+SCANNER = LiteralScanner({tag: lits for tag, (lits, _) in FAMILIES.items()})
+EXAMPLES = [
+    "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "-----BEGIN OPENSSH PRIVATE KEY-----", "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "Bearer abcdefghijklmnopqrstuvwx", "https://user:pa55word@host",
+    "sk-ant-abcdefghijklmnopqrstuv",
+    "AIzaSyA1234567890abcdefghijklmnopqrstuvw", "jane.doe@example.com", "(555) 867-5309",
+    "+44 20 7946 0958", "123-45-6789", "4111111111111111", "4111 1111 1111 1111",
+    "3782 822463 10005", "{{ name }}", "{% if x %}", "{Customer_Name}", "%(user)s", "${HOME}",
+    "<INSERT TEXT>", "[Placeholder]", "cafÃ©", "donâ€™t", "\ufffd", "a\x00b", "\x1b[0m", "\x85",
+    "\x7f",
+]  # fmt: skip
+
+
+def _line(text: str) -> bytes:
+    return orjson.dumps({"prompt": text, "completion": "ok"})
+
+
+def test_every_example_is_caught_by_its_family() -> None:
+    for text in EXAMPLES:
+        tags = {tag for tag, (_, pattern) in FAMILIES.items() if pattern.search(text)}
+        assert tags, f"no pattern matches example {text!r}"
+        assert tags <= SCANNER.scan(_line(text)), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("aA1 -.@{}%$()_+:/\\\n\tÃ©â€™\x00\x85"), max_size=40),
+    st.sampled_from(EXAMPLES),
+    st.text(max_size=20),
+)
+def test_scan_is_a_superset_of_pattern_hits(prefix: str, example: str, suffix: str) -> None:
+    text = prefix + example + suffix
+    hits = SCANNER.scan(_line(text))
+    for tag, (_, pattern) in FAMILIES.items():
+        if pattern.search(text):
+            assert tag in hits, (tag, text)
