@@ -31,3 +31,11 @@ needs_tokenizer = pytest.mark.skipif(
     not TOKENIZER, reason="no tiktoken encoding (offline without TIKTOKEN_CACHE_DIR)"
 )
 needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata absent")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CLI runs in tests never share or leave a result cache in the repository."""
+    monkeypatch.setenv("PYTEST_TMP_CACHE", str(tmp_path_factory.mktemp("cache")))

@@ -25,7 +25,9 @@ def fineprep(
     env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> Run:
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    # Each test process gets its own result cache unless the test names one.
+    cache = Path(os.environ.get("PYTEST_TMP_CACHE", "/nonexistent"))
+    full_env = {**os.environ, "NO_COLOR": "1", "FINEPREP_CACHE_DIR": str(cache), **(env or {})}
     full_env.pop("FINEPREP_DEBUG", None)
     proc = subprocess.run(
         [sys.executable, "-m", "fineprep", *args],

@@ -191,3 +191,27 @@ def test_offline_without_encoding_exits_2(tmp_path: Path) -> None:
     assert "TIKTOKEN_CACHE_DIR" in run.err and len(run.err.strip().splitlines()) == 1
     # Short records decide their limits from the byte bound: no encoding needed at all.
     assert fineprep("check", "-m", "nova-lite", str(path), env=env).code == 0
+
+
+def test_unchanged_inputs_are_not_rechecked(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_text(good_lines(10))
+    cache = tmp_path / "cache"
+    env = {"FINEPREP_CACHE_DIR": str(cache)}
+    assert fineprep("check", "-m", "nova-lite", str(path), env=env).code == 0
+    (entry,) = [p for p in cache.rglob("*.json")]
+    # Plant a finding in the entry: a second identical run must replay it, not re-check.
+    doc = json.loads(entry.read_text())
+    doc["findings"].append(
+        {"code": "H003", "name": "placeholder", "severity": "error", "message": "planted",
+         "path": str(path), "line": 1, "json_path": None, "source": None, "data": {}}
+    )  # fmt: skip
+    entry.write_text(json.dumps(doc))
+    replay = fineprep("check", "-m", "nova-lite", str(path), env=env)
+    assert replay.code == 1 and "planted" in replay.out
+    assert "planted" not in fineprep("check", "-m", "nova-lite", "--no-cache", str(path)).out
+    # Any change to the data, the model or the selection is a miss.
+    assert "planted" not in fineprep("check", "-m", "nova-pro", str(path), env=env).out
+    path.write_text(good_lines(11))
+    assert fineprep("check", "-m", "nova-lite", str(path), env=env).code == 0
+    assert (cache / ".gitignore").read_text().strip().endswith("*")

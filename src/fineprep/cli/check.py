@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -80,6 +81,13 @@ from fineprep.profiles import FORMATS
     show_default=True,
     help="Name to show for input read from '-'.",
 )
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Reuse the result of an identical earlier run (same files, settings and version; "
+    "kept in .fineprep_cache/ or $FINEPREP_CACHE_DIR; FINEPREP_NO_CACHE=1 disables it).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
@@ -125,6 +133,7 @@ def _check(
     stdin_filename: str,
     quiet: bool,
     color: bool | None,
+    cache: bool,
 ) -> None:
     from fineprep.config import load_settings
     from fineprep.engine import check_files
@@ -158,7 +167,17 @@ def _check(
         raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
     if fix and "-" in train:
         raise click.UsageError("--fix needs files, not standard input")
-    result = check_files(train, settings, validation=val, test=tst, stdin_name=stdin_filename)
+    result = None
+    key = None
+    if cache and not fix and os.environ.get("FINEPREP_NO_CACHE") is None:
+        from fineprep import cache as result_cache
+
+        key = result_cache.cache_key(settings, {"train": train, "validation": val, "test": tst})
+        result = result_cache.load(key, settings) if key else None
+    if result is None:
+        result = check_files(train, settings, validation=val, test=tst, stdin_name=stdin_filename)
+        if key:
+            result_cache.store(key, result)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     text = render(result, output_format, color=use_color)
     if quiet and output_format == "text":
