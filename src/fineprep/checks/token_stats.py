@@ -47,3 +47,17 @@ def summarize(counts: list[int], population: int, *, exact: bool, epochs: int) -
         out["interval"] = [max(0, round(total - half)), round(total + half)]
     out["training_tokens"] = out["total"] * epochs
     return out
+
+
+def histogram(values: list[int], bins: int = 20) -> dict[str, list[int]]:
+    """About ``bins`` equal-width bins with round edges (1, 2 or 5 times a power of ten), for
+    the report's token-length chart."""
+    top = max(values, default=0) + 1
+    raw = max(top / bins, 1.0)
+    base = 10 ** math.floor(math.log10(raw))
+    width = int(next(m * base for m in (1, 2, 5, 10) if m * base >= raw))
+    n = math.ceil(top / width)
+    counts = [0] * n
+    for v in values:
+        counts[v // width] += 1
+    return {"edges": [i * width for i in range(n + 1)], "counts": counts}

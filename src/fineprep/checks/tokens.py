@@ -214,7 +214,7 @@ class TokenCheck(Check):
     def finish(self, run: RunState) -> None:
         if not self.stats:
             return
-        from fineprep.checks.token_stats import summarize
+        from fineprep.checks.token_stats import histogram, summarize
 
         epochs = _epochs(run)
         totals: dict[str, Any] = {}
@@ -230,6 +230,7 @@ class TokenCheck(Check):
                 ]
             summary = summarize(counts, state.records, exact=self.exact, epochs=epochs)
             summary["encoding"] = self.counter.encoding
+            summary["histogram"] = histogram(counts)
             totals[file.path] = summary
             file.tokens = summary["total"]
             run.emit("T005", _stats_message(summary), file, None, None, summary)

@@ -54,7 +54,7 @@ from fineprep.profiles import FORMATS
     "output_format",
     default="text",
     show_default=True,
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "json", "sarif", "github", "html"]),
     help="How to print the findings.",
 )
 @click.option(

@@ -56,6 +56,11 @@ REPORTERS.add(
     ),
 )
 
+REPORTERS.add(
+    "html",
+    Reporter("html", "fineprep.reporters.html", "one self-contained HTML page with charts", True),
+)
+
 
 def render(result: CheckResult, fmt: str, *, color: bool = False) -> str:
     return REPORTERS.get(fmt).load()(result, color)
