@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 VOCAB = (
@@ -50,20 +51,23 @@ def _length(rng: random.Random) -> int:
     return int(min(8000, max(200, math.exp(rng.gauss(7.0, 0.8)))))
 
 
-def records(n: int, fmt: str, seed: int = 7) -> list[tuple[dict[str, object], dict[str, object]]]:
+def records(
+    n: int, fmt: str, seed: int = 7
+) -> Iterator[tuple[dict[str, object], dict[str, object]]]:
+    """Stream ``(record, sidecar)`` pairs; duplicates come from a bounded pool of recent ones,
+    so generating any size takes constant memory."""
     rng = random.Random(seed)
-    out: list[tuple[dict[str, object], dict[str, object]]] = []
+    pool: list[tuple[dict[str, object], dict[str, object], str]] = []
     for i in range(n):
         roll = rng.random()
-        if out and roll < 0.05:
-            rec, meta = rng.choice(out)
-            out.append((rec, {**meta, "id": f"r{i}"}))
+        if pool and roll < 0.05:
+            rec, meta, _ = rng.choice(pool)
+            yield rec, {**meta, "id": f"r{i}"}
             continue
         label = rng.choices(CLASSES, WEIGHTS)[0]
         prompt = _text(rng, _length(rng))
-        if out and roll < 0.07:  # near duplicate: an earlier prompt with one word changed
-            base = rng.choice(out)[1].get("prompt_text", prompt)
-            words = str(base).split()
+        if pool and roll < 0.07:  # near duplicate: an earlier prompt with one word changed
+            words = rng.choice(pool)[2].split()
             words[rng.randrange(len(words))] = rng.choice(VOCAB)
             prompt = " ".join(words)
         answer = f"{label}: " + _text(rng, rng.randint(20, 600))
@@ -85,18 +89,21 @@ def records(n: int, fmt: str, seed: int = 7) -> list[tuple[dict[str, object], di
                     {"role": "assistant", "content": [{"text": answer}]},
                 ],
             }
-        out.append((rec, {**meta, "prompt_text": prompt}))
-    return out
+        if len(prompt) < 10_000:
+            if len(pool) >= 1000:
+                pool[rng.randrange(1000)] = (rec, meta, prompt)
+            else:
+                pool.append((rec, meta, prompt))
+        yield rec, meta
 
 
 def write(path: Path, n: int, fmt: str, seed: int = 7) -> Path:
     """Write the dataset and its sidecar; returns the data path."""
-    rng_records = records(n, fmt, seed)
     side = path.with_name(path.name.removesuffix(".jsonl") + ".meta.jsonl")
     with path.open("w", encoding="utf-8") as data, side.open("w", encoding="utf-8") as meta:
-        for rec, m in rng_records:
+        for rec, m in records(n, fmt, seed):
             data.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            meta.write(json.dumps({k: v for k, v in m.items() if k != "prompt_text"}) + "\n")
+            meta.write(json.dumps(m) + "\n")
     return path
 
 

@@ -71,8 +71,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", action="append", default=[])
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
-    import generate
+
+    def generate_file(path: Path, n: int, fmt: str) -> Path:
+        """In a child process, so the runner stays small (children inherit its pages)."""
+        cmd = [sys.executable, str(HERE / "generate.py"), str(path), "--records", str(n)]
+        subprocess.run([*cmd, "--format", fmt], check=True)
+        return path
 
     rows: list[tuple[str, str, Measure | None, Measure | None]] = []
     tmp = Path(tempfile.mkdtemp(prefix="fineprep-bench-"))
@@ -83,7 +87,7 @@ def main() -> None:
 
     conv = tmp / "conv.jsonl"
     if on("check") or on("exact-tokens") or on("precommit"):
-        generate.write(conv, args.records, "conversation")
+        generate_file(conv, args.records, "conversation")
 
     def mine(path: Path, model: str = "nova-lite", extra: str = "") -> Measure:
         body = f"from fineprep.api import check\ncheck([{str(path)!r}], model={model!r}, "
@@ -104,7 +108,7 @@ def main() -> None:
             mine(conv, extra=", exact_tokens=True"), floor("token_floor", conv),
         ))  # fmt: skip
     if on("big"):
-        big = generate.write(tmp / "pc.jsonl", args.big_records, "prompt-completion")
+        big = generate_file(tmp / "pc.jsonl", args.big_records, "prompt-completion")
         rows.append((
             f"check {args.big_records:,} prompt/completion", "parse floor",
             mine(big, "llama3-1-8b"), floor("parse_floor", big),

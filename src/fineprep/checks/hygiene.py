@@ -14,14 +14,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from fineprep.checks.base import Check, register, rule
 from fineprep.checks.patterns import (
-    MOJIBAKE,
-    MOJIBAKE_LITERALS,
-    PII,
-    PII_LITERALS,
-    PLACEHOLDER,
-    PLACEHOLDER_LITERALS,
-    SECRET,
-    SECRET_LITERALS,
+    MOJIBAKE_KINDS,
+    PII_KINDS,
+    PLACEHOLDER_KINDS,
+    SECRET_KINDS,
     luhn_ok,
     redact,
 )
@@ -92,27 +88,33 @@ class HygieneCheck(Check):
 
     def start(self, run: RunState) -> None:
         families = (
-            ("H001", SECRET_LITERALS, SECRET, self._secret),
-            ("H002", PII_LITERALS, PII, self._pii),
-            ("H003", PLACEHOLDER_LITERALS, PLACEHOLDER, self._placeholder),
-            ("H004", MOJIBAKE_LITERALS, MOJIBAKE, self._mojibake),
+            ("H001", SECRET_KINDS, self._secret),
+            ("H002", PII_KINDS, self._pii),
+            ("H003", PLACEHOLDER_KINDS, self._placeholder),
+            ("H004", MOJIBAKE_KINDS, self._mojibake),
         )
-        self.families = [(c, p, h) for c, lits, p, h in families if run.is_enabled(c)]
-        for code, literals, _, _ in families:
-            if run.is_enabled(code):
-                run.literals[code] = literals
+        self.families = []
+        for code, kinds, handler in families:
+            if not run.is_enabled(code):
+                continue
+            tagged = tuple((f"{code}:{k.name}", k) for k in kinds)
+            self.families.append((tagged, handler))
+            for tag, kind in tagged:
+                run.literals[tag] = kind.literals
 
     def check(self, rec: RecordContext) -> None:
         hits = rec.hits
         if not hits:
             return
         decoded = ESCAPES in hits
-        for code, pattern, handler in self.families:
-            if not decoded and code not in hits:
+        for tagged, handler in self.families:
+            active = [k.pattern for tag, k in tagged if decoded or tag in hits]
+            if not active:
                 continue
             for seg in rec.view.segments:
-                for m in pattern.finditer(seg.text):
-                    if handler(rec, seg.path, m):
+                # One finding per text and family: the first match its handler accepts.
+                for pattern in active:
+                    if any(handler(rec, seg.path, m) for m in pattern.finditer(seg.text)):
                         break
 
     def _secret(self, rec: RecordContext, path: tuple[str | int, ...], m: re.Match[str]) -> bool:

@@ -14,6 +14,7 @@ more than everything else together and costing less than parsing.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _SECRET = r"""
 (?P<aws_access_key_id>\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b)
@@ -33,16 +34,25 @@ _SECRET = r"""
 |(?P<password_in_url>\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@"']{1,64}:[^\s:/@"']{3,128}@)
 """
 SECRET = re.compile(_SECRET, re.X | re.ASCII)
-_SECRET_LITERALS = (
-    b"AKIA", b"ASIA", b"ABIA", b"ACCA", b"-----BEGIN", b"ghp_", b"gho_", b"ghu_", b"ghs_",
-    b"ghr_", b"github_pat_", b"glpat-",
-    b"xox", b"hooks.slack", b"k_live_", b"sk-", b"AIza", b"eyJ", b"earer",
-)  # fmt: skip
-_SECRET_FOLDED = (b"secret_access", b"secretaccess", b"aws_secret", b"awssecret")
-
-
-#: Literals (before folding: see fineprep.scan) every hit of each family contains.
-SECRET_LITERALS = (*_SECRET_LITERALS, *_SECRET_FOLDED, b"://")
+#: Per kind of secret, literals (before folding: see fineprep.scan) every hit contains. Each
+#: kind's own pattern runs only on lines where one of its literals occurs.
+_SECRET_KIND_LITERALS: dict[str, tuple[bytes, ...]] = {
+    "aws_access_key_id": (b"AKIA", b"ASIA", b"ABIA", b"ACCA"),
+    "aws_secret_access_key": (b"secret_access", b"secretaccess", b"secret_key", b"secretkey"),
+    "private_key": (b"PRIVATE KEY",),
+    "github_token": (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
+    "gitlab_token": (b"glpat-",),
+    "slack_token": (b"xox",),
+    "slack_webhook": (b"hooks.slack",),
+    "stripe_key": (b"k_live_",),
+    "anthropic_key": (b"sk-ant-",),
+    "openai_key": (b"sk-",),
+    "google_api_key": (b"AIza",),
+    "jwt": (b"eyJ",),
+    "bearer_token": (b"earer",),
+    "password_in_url": (b"@",),
+}
+SECRET_LITERALS = tuple(lit for lits in _SECRET_KIND_LITERALS.values() for lit in lits)
 
 
 _PII = r"""
@@ -56,7 +66,15 @@ _PII = r"""
     |(?<![\w+])\+\d{1,3}[ .-]?\d{2,4}[ .-]\d{3,4}[ .-]\d{3,4}\b)
 """
 PII = re.compile(_PII, re.X | re.ASCII)
-PII_LITERALS = (b"@", b"000-0", b"000.0", b"000)0", b"000 0", b"0000000000000", b"+0")
+_PII_KIND_LITERALS: dict[str, tuple[bytes, ...]] = {
+    "email": (b"@",),
+    "ssn": (b"00-0000",),
+    "card": (b"0000000000000",),
+    "card_grouped": (b"0000 0000", b"0000-0000"),
+    "card_amex": (b"0000 000000", b"0000-000000"),
+    "phone": (b"00-0000", b"00.0000", b"+0"),
+}
+PII_LITERALS = tuple(lit for lits in _PII_KIND_LITERALS.values() for lit in lits)
 
 
 _PLACEHOLDER = r"""
@@ -107,3 +125,29 @@ def redact(value: str) -> str:
     if n <= 8:
         return value[:1] + "*" * (n - 1)
     return value[:4] + "*" * (n - 6) + value[-2:]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One alternative of a family's pattern, with the literals that gate it."""
+
+    name: str
+    literals: tuple[bytes, ...]
+    pattern: re.Pattern[str]
+
+
+def _kinds(source: str, flags: int, literals: dict[str, tuple[bytes, ...]]) -> tuple[Kind, ...]:
+    """Split a verbose ``(?P<kind>...)|(?P<kind>...)`` pattern into separately gated kinds."""
+    parts = re.split(r"\n\|", source.strip())
+    out = []
+    for part in parts:
+        name = re.match(r"\(\?P<(\w+)>", part)
+        assert name is not None, part
+        out.append(Kind(name.group(1), literals[name.group(1)], re.compile(part, flags)))
+    return tuple(out)
+
+
+SECRET_KINDS = _kinds(_SECRET, re.X | re.ASCII, _SECRET_KIND_LITERALS)
+PII_KINDS = _kinds(_PII, re.X | re.ASCII, _PII_KIND_LITERALS)
+PLACEHOLDER_KINDS = (Kind("placeholder", PLACEHOLDER_LITERALS, PLACEHOLDER),)
+MOJIBAKE_KINDS = (Kind("mojibake", MOJIBAKE_LITERALS, MOJIBAKE),)
