@@ -40,3 +40,10 @@ def check(
         validation=[str(p) for p in validation or []],
         test=[str(p) for p in test or []],
     )
+
+
+def convert(*args: Any, **kwargs: Any) -> Any:
+    """Convert sources to Bedrock JSONL: see :func:`fineprep.converters.pipeline.convert`."""
+    from fineprep.converters.pipeline import convert as _convert
+
+    return _convert(*args, **kwargs)

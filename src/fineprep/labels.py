@@ -1,7 +1,7 @@
 """Where a record's label and answer come from (checks C003, class balance, splits).
 
 A label lives in the sidecar (``label``) when the data was converted by fineprep; for
-classification data written by hand it is the answer text itself.
+classification data written by hand (no sidecar) it is the answer text itself.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ def normalise_label(value: Any) -> Label:
 
 
 def record_label(view: View, meta: RecordMeta | None, label_from: str = "auto") -> Label:
-    if label_from in ("auto", "meta") and meta is not None and meta.label is not None:
+    if label_from in ("auto", "meta") and meta is not None:
+        # A sidecar is authoritative: a record it leaves unlabelled has no label, rather than
+        # one guessed from its answer (a converted document's answer is not a class).
         return normalise_label(meta.label)
     if label_from == "meta":
         return None

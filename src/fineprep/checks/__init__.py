@@ -10,6 +10,7 @@ from fineprep.checks import (  # noqa: F401  (imported to register)
     content,
     counts,
     duplicates,
+    expectations,
     hygiene,
     parse,
     schema,

@@ -1,0 +1,156 @@
+"""``fineprep convert``: tables, JSON and document extractions -> Bedrock JSONL + sidecar."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from fineprep.cli.main import run_guarded
+from fineprep.cli.options import config_options, model_option
+
+TARGET_CHOICES = ("prompt-completion", "conversation", "claude-messages", "pretraining")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _template(name: str, what: str) -> Callable[[F], F]:
+    return click.option(f"--{name}", metavar="TEMPLATE", help=what)
+
+
+def _field(name: str, what: str) -> Callable[[F], F]:
+    return click.option(f"--{name}", metavar="FIELD", help=what)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("sources", nargs=-1, metavar="SOURCE...")
+@click.option("-o", "--output", metavar="OUT.jsonl", help="The Bedrock JSONL file to write.")
+@click.option(
+    "--to",
+    type=click.Choice(TARGET_CHOICES),
+    help="Record format (default: the first format the --model takes).",
+)
+@model_option
+@_template("prompt", "User text (default: the field 'prompt').")
+@_template("completion", "Answer text (default: the field 'completion').")
+@_template("system", "System text (conversation, claude-messages).")
+@_template("input", "Pre-training text (default: the field 'text').")
+@_field("completion-json", "Field holding a JSON answer, written as canonical JSON.")
+@_field("images", "Field with S3 image/video URIs (one, a list, or separated).")
+@click.option("--image-separator", metavar="SEP", help="Separator of URIs in --images text.")
+@click.option("--bucket-owner", metavar="ACCOUNT", help="12-digit owner of the media bucket.")
+@_field("label", "Field written to the sidecar as the record's label.")
+@_field("group", "Field written to the sidecar as the record's group (kept together by split).")
+@_field("id", "Field written to the sidecar as the record's id.")
+@click.option(
+    "--source",
+    metavar="KIND",
+    help="Source kind for every input: csv, parquet, arrow, json, jsonl, textract, idp "
+    "(default: from the extension and content).",
+)
+@click.option(
+    "-S",
+    "--source-option",
+    "source_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=lambda ctx, param, value: _pairs(value),
+    help="A reader option, e.g. -S unit=page for Textract (repeatable).",
+)
+@click.option("--encoding", help="Text encoding of CSV inputs (default: detected).")
+@click.option("--delimiter", help="CSV delimiter: , ; | tab (default: detected).")
+@click.option(
+    "--chunk-tokens",
+    type=click.IntRange(1),
+    help="Pre-training chunk budget in tokens (default: 85% of the model's limit).",
+)
+@click.option("--overlap", type=click.IntRange(0), help="Tokens repeated between chunks.")
+@click.option(
+    "--min-chunk-tokens", type=click.IntRange(0), help="Merge a final chunk shorter than this."
+)
+@click.option(
+    "--rejects",
+    metavar="FILE",
+    help="Where rows that cannot be converted go (default: <out>.rejects.jsonl when any).",
+)
+@click.option(
+    "--expectations",
+    metavar="SUITE.json",
+    help="great-expectations suite to validate the source table with first (G001).",
+)
+@config_options
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress line on stderr (default: when stderr is a terminal).",
+)
+def convert(**kwargs: Any) -> None:
+    """Convert SOURCE files (CSV, Parquet, Arrow, JSON/JSONL, Textract, IDP) to Bedrock JSONL.
+
+    \b
+    Writes OUT.jsonl (Bedrock keys only), OUT.meta.jsonl (id, label, group and source
+    location, line for line) and, when rows cannot be converted, a rejects file with
+    the reason for each. Templates are Jinja2 over the row's fields ({{ title }},
+    {{ meta.author.name }}); a bare field name (--prompt text) means {{ text }}.
+    CSV rows are numbered like a spreadsheet: the header is row 1.
+    Every option can also be set in [tool.fineprep.convert] (kebab-case keys, paths
+    relative to the config file); reader options go in [tool.fineprep.convert.source].
+
+    \b
+    Exit codes: 0 every row converted, 1 some rows rejected (or the source failed a
+    table-level expectation), 2 nothing converted, or a config or input error.
+
+    \b
+    Examples:
+      fineprep convert reviews.csv -o train.jsonl -m titan-text-express \\
+          --prompt "Review: {{ Text }}" --completion Score --label Score
+      fineprep convert shard.parquet -o train.jsonl -m nova-micro \\
+          --prompt text --completion intent --label intent
+      fineprep convert docs.jsonl -o cpt.jsonl --to pretraining -m titan-text-express
+    """
+    run_guarded(_convert, **kwargs)
+
+
+def _pairs(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}")
+        out[key.strip().replace("-", "_")] = value.strip()
+    return out
+
+
+def _convert(
+    sources: tuple[str, ...],
+    config: str | None,
+    isolated: bool,
+    progress: bool | None,
+    **options: Any,
+) -> None:
+    from fineprep.config import load_settings
+    from fineprep.converters.pipeline import convert as run_convert
+    from fineprep.converters.progress import Progress
+
+    settings = load_settings(config, isolated=isolated)
+    stream = sys.stderr
+    if progress is None:
+        bar = Progress.for_terminal(stream)
+    else:
+        bar = Progress(stream, enabled=progress)
+    result = run_convert(list(sources), settings=settings, progress=bar, **options)
+    for finding in result.findings:
+        where = finding.location.source or finding.location.path
+        click.echo(
+            f"{where}: {finding.code} [{finding.severity.value}] {finding.message}", err=True
+        )
+    for line in result.summary():
+        click.echo(line, err=True)
+    if result.stopped:
+        click.echo(
+            f"fineprep: {'error: ' if result.exit_code == 2 else ''}{result.stopped}", err=True
+        )
+    sys.exit(result.exit_code)

@@ -1,0 +1,102 @@
+"""Encoding and delimiter detection for delimited text sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fineprep.converters.encoding import (
+    SAMPLE_BYTES,
+    check_codec,
+    detect_encoding,
+    parse_delimiter,
+    sniff_delimiter,
+)
+from fineprep.errors import ConfigError, InputError
+
+
+def _file(tmp_path: Path, data: bytes, name: str = "t.csv") -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_plain_utf8(tmp_path: Path) -> None:
+    assert detect_encoding(_file(tmp_path, "a,b\n1,é\n".encode())).encoding == "utf-8"
+
+
+def test_bom_decides(tmp_path: Path) -> None:
+    found = detect_encoding(_file(tmp_path, b"\xef\xbb\xbfa,b\n1,2\n"))
+    assert found.encoding == "utf-8-sig"
+    assert "byte-order mark" in found.reason
+    utf16 = "a,b\n1,2\n".encode("utf-16")
+    assert detect_encoding(_file(tmp_path, utf16, "u16.csv")).encoding == "utf-16"
+
+
+def test_cp1252_fallback_names_the_first_bad_byte(tmp_path: Path) -> None:
+    data = "name\ncafé “x”\n".encode("cp1252")
+    found = detect_encoding(_file(tmp_path, data))
+    assert found.encoding == "cp1252"
+    assert f"offset {data.index(0xE9)}" in found.reason
+    assert "0xE9" in found.reason
+
+
+def test_bytes_undefined_in_cp1252_fall_back_to_latin1(tmp_path: Path) -> None:
+    found = detect_encoding(_file(tmp_path, b"name\nab\x81\xe9\n"))
+    assert found.encoding == "latin-1"
+    assert "not cp1252" in found.reason
+
+
+def test_the_whole_stream_is_checked_not_only_the_sample(tmp_path: Path) -> None:
+    head = b"a,b\n" + b"x,y\n" * ((SAMPLE_BYTES + 4096) // 4)
+    found = detect_encoding(_file(tmp_path, head + b"caf\xe9,1\n"))
+    assert found.encoding == "cp1252"
+    assert f"offset {len(head) + 3}" in found.reason
+
+
+def test_a_character_split_across_read_chunks_is_still_utf8(tmp_path: Path) -> None:
+    data = b"a" * (1024 * 1024 - 1) + "é\n".encode()
+    assert detect_encoding(_file(tmp_path, data)).encoding == "utf-8"
+
+
+def test_nul_bytes_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"t\.csv: contains NUL bytes"):
+        detect_encoding(_file(tmp_path, b"a,b\n\x00\x01\x02\n"))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot open"):
+        detect_encoding(str(tmp_path / "nope.csv"))
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        ("a,b,c\n1,2,3\n4,5,6\n", ","),
+        ("a;b;c\n1,5;2,5;3\n4,0;5,0;6\n", ";"),
+        ("a\tb\n1\t2, 3\n", "\t"),
+        ("a|b\nx, y|z\n", "|"),
+        ('title,body\n"a; b",c\n"d; e",f\n', ","),
+        ("only\none\ncolumn\n", ","),
+    ],
+)
+def test_sniff_delimiter(sample: str, expected: str) -> None:
+    assert sniff_delimiter(sample) == expected
+
+
+def test_sniff_prefers_the_default_on_ties_and_ignores_a_cut_last_line() -> None:
+    assert sniff_delimiter("single\nvalues\n", "\t") == "\t"
+    # The sample ends mid-row: that row must not count against the comma.
+    assert sniff_delimiter("a,b,c\n1,2,3\n4,5") == ","
+
+
+def test_parse_delimiter_and_codec() -> None:
+    assert parse_delimiter("tab") == "\t"
+    assert parse_delimiter("\\t") == "\t"
+    assert parse_delimiter(";") == ";"
+    with pytest.raises(ConfigError, match="one character"):
+        parse_delimiter(",,")
+    assert check_codec("latin1") == "iso8859-1"
+    with pytest.raises(ConfigError, match="unknown encoding 'utf-9'"):
+        check_codec("utf-9")
