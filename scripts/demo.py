@@ -56,6 +56,8 @@ def main() -> None:
         expect=(1,),
     )
     fineprep("explain", "H003")
+    # The whole pipeline from one config: a CSV of tickets and Textract forms -> Nova Lite.
+    fineprep("run", "--config", f"{rel}/run/fineprep.toml", "-o", "demo-out/run")
     print(f"\nDemo outputs are in {OUT.relative_to(ROOT)}/")
 
 

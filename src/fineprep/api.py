@@ -47,3 +47,17 @@ def convert(*args: Any, **kwargs: Any) -> Any:
     from fineprep.converters.pipeline import convert as _convert
 
     return _convert(*args, **kwargs)
+
+
+def split(*args: Any, **kwargs: Any) -> Any:
+    """Split a dataset into train/validation(/test): see :func:`fineprep.split.split`."""
+    from fineprep.split import split as _split
+
+    return _split(*args, **kwargs)
+
+
+def run(*args: Any, **kwargs: Any) -> Any:
+    """The whole pipeline from one config: see :func:`fineprep.pipeline.run`."""
+    from fineprep.pipeline import run as _run
+
+    return _run(*args, **kwargs)

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from fineprep import __version__
+from fineprep.checks import RULES
 from fineprep.config import Settings
 from fineprep.context import CheckResult, FileState
 from fineprep.engine import profile_for
@@ -51,6 +52,7 @@ def cache_key(settings: Settings, roles: dict[str, list[str]]) -> str | None:
     material: dict[str, Any] = {
         "format": _FORMAT,
         "version": __version__,
+        "rules": sorted(RULES),
         "settings": dataclasses.asdict(settings),
         "files": [],
     }

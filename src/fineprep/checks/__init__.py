@@ -7,15 +7,18 @@ fixture cases under ``tests/cases/``; the registry test fails until both exist.
 from __future__ import annotations
 
 from fineprep.checks import (  # noqa: F401  (imported to register)
+    balance,
     content,
     counts,
     duplicates,
     expectations,
     hygiene,
+    near_duplicates,
     parse,
     schema,
     structured,
     tokens,
+    upload_rules,
 )
 from fineprep.checks.base import CHECKS, RULES, Check, Rule
 

@@ -27,6 +27,7 @@ COMMANDS = {
     "split": ("fineprep.cli.split", "split", "Split a dataset into train/validation(/test)."),
     "upload": ("fineprep.cli.upload", "upload", "Upload a checked dataset to S3 with a manifest."),
     "launch": ("fineprep.cli.launch", "launch", "Submit a model customization job request."),
+    "run": ("fineprep.cli.run", "run", "Run the whole pipeline from one config file."),
     "explain": ("fineprep.cli.explain", "explain", "Explain a finding code."),
     "models": ("fineprep.cli.models", "models", "List the Bedrock model profiles."),
 }

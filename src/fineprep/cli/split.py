@@ -1,0 +1,141 @@
+"""``fineprep split``: deterministic train/validation(/test) files from one dataset."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from fineprep.cli.main import run_guarded
+from fineprep.cli.options import config_options, model_option, selection_options
+from fineprep.profiles import FORMATS
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("dataset", metavar="DATASET.jsonl")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Directory for train.jsonl, validation.jsonl, test.jsonl, sidecars and split.json.",
+)
+@click.option("--validation", type=float, help="Share for validation (default 0.1).")
+@click.option("--test", "test_share", type=float, help="Share for a held-out test set (default 0).")
+@click.option(
+    "--stratify",
+    metavar="label|FIELD",
+    help="Keep class proportions: 'label' (sidecar label or answer) or a sidecar field.",
+)
+@click.option(
+    "--group",
+    metavar="FIELD",
+    help="Sidecar field whose records stay together (default: the sidecar's 'group').",
+)
+@click.option("--seed", type=int, help="Seed of the keyed hash that orders records (default 0).")
+@click.option(
+    "--max-per-class",
+    type=int,
+    metavar="N",
+    help="Downsample each class to at most N records (deterministic; reported, never silent).",
+)
+@model_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Force the record format.")
+@config_options
+@selection_options
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    help="Lowest severity that makes the exit code 1 (default: error).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
+@click.option(
+    "--output-format",
+    "output_format",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    help="How to print the findings of the checks run on the outputs.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary lines.")
+def split(**kwargs: Any) -> None:
+    """Split DATASET.jsonl into train/validation(/test) files in -o DIR.
+
+    \b
+    Assignment is a pure function of the seed and each record's key (sidecar id, else
+    the record's content): reruns write identical files, and adding records moves
+    almost none of the existing ones. Groups never straddle splits, identical records
+    stay together, classes keep their proportions (--stratify), and the model's
+    validation limits are applied (--model). Records are copied byte for byte.
+
+    \b
+    The outputs are then checked (record counts N, leakage D004, class balance B;
+    change with --select). Exit codes: 0 no errors, 1 errors found, 2 bad input/config.
+
+    \b
+    Examples:
+      fineprep split data.jsonl -o out --validation 0.1 --stratify label -m nova-lite
+      fineprep split data.jsonl -o out --test 0.1 --group ticket --seed 3
+    """
+    run_guarded(_split, **kwargs)
+
+
+def _split(
+    dataset: str,
+    out_dir: str | None,
+    validation: float | None,
+    test_share: float | None,
+    stratify: str | None,
+    group: str | None,
+    seed: int | None,
+    max_per_class: int | None,
+    model: str | None,
+    fmt: str | None,
+    config: str | None,
+    isolated: bool,
+    select: list[str],
+    extend_select: list[str],
+    ignore: list[str],
+    fail_on: str | None,
+    exit_zero: bool,
+    output_format: str,
+    quiet: bool,
+) -> None:
+    from fineprep.config import load_settings
+    from fineprep.model import Severity
+    from fineprep.reporters import render
+    from fineprep.split import split as run_split
+
+    settings = load_settings(config, isolated=isolated)
+    settings.extend_select = [*settings.extend_select, *extend_select]
+    settings.ignore = [*settings.ignore, *ignore]
+    if fail_on:
+        settings.fail_on = Severity.parse(fail_on)
+    result = run_split(
+        dataset,
+        out_dir,
+        validation=validation,
+        test=test_share,
+        stratify=stratify,
+        group=group,
+        seed=seed,
+        model=model,
+        max_per_class=max_per_class,
+        format=fmt,
+        settings=settings,
+        select=select or None,
+    )
+    for note in result.notes:
+        click.echo(f"fineprep split: {note}", err=True)
+    if not quiet:
+        written = ", ".join(
+            f"{path} ({result.counts[name]:,} records)" for name, path in result.files.items()
+        )
+        click.echo(f"fineprep split: wrote {written}; {result.out_dir / 'split.json'}", err=True)
+    if result.check is not None:
+        text = render(result.check, output_format, color=sys.stdout.isatty() and not quiet)
+        if quiet and output_format == "text":
+            text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        click.echo(text, nl=False)
+    sys.exit(0 if exit_zero else result.exit_code)

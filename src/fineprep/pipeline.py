@@ -1,0 +1,224 @@
+"""``fineprep run``: the whole pipeline from one config file.
+
+convert -> check -> split -> check the splits -> upload (when ``[upload] to`` is set) -> job
+request, then ``report.html``. Each stage runs only if the one before it left no errors, and
+the run says which stage stopped it and why: a labeller fixing row 17 of a CSV should not have
+to read an upload traceback. Everything lands in one output folder (``[run] output-dir``,
+default ``fineprep-out``), written atomically file by file.
+
+Several sources with different mappings (a CSV of labelled rows and a folder of Textract
+responses) are ``[[convert.sources]]`` tables: each overrides keys of ``[convert]`` for one
+conversion, and their outputs are concatenated, sidecars included, into ``dataset.jsonl``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fineprep.config import Settings, load_settings
+from fineprep.context import CheckResult
+from fineprep.errors import ConfigError
+from fineprep.io.jsonl import AtomicWriter, atomic_write_bytes, sidecar_path
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Stage:
+    name: str
+    status: str  # "ok", "failed", "skipped"
+    detail: str
+
+
+@dataclass
+class RunResult:
+    """The stages with their outcome, the last check, and where the outputs are."""
+
+    out_dir: Path
+    stages: list[Stage] = field(default_factory=list)
+    check: CheckResult | None = None
+    report: Path | None = None
+    split_classes: dict[str, dict[str, int]] = field(default_factory=dict)
+    tool_error: str | None = None
+
+    @property
+    def failed(self) -> Stage | None:
+        return next((s for s in self.stages if s.status == "failed"), None)
+
+    @property
+    def exit_code(self) -> int:
+        if self.tool_error:
+            return 2
+        return 1 if self.failed else 0
+
+
+def run(
+    config: str | Path | None = None,
+    *,
+    settings: Settings | None = None,
+    out_dir: str | Path | None = None,
+    say: Say | None = None,
+) -> RunResult:
+    """Run every configured stage; stops at the first stage with errors."""
+    settings = settings or load_settings(config)
+    say = say or (lambda _msg: None)
+    run_cfg = settings.sections.get("run", {})
+    base = settings.config_path.parent if settings.config_path else Path()
+    out = Path(out_dir) if out_dir else base / str(run_cfg.get("output-dir", "fineprep-out"))
+    out.mkdir(parents=True, exist_ok=True)
+    settings = dataclasses.replace(settings, stats=True)
+    result = RunResult(out)
+    try:
+        _stages(settings, base, out, result, say)
+    finally:
+        _report(settings, result, say)
+    return result
+
+
+def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: Say) -> None:
+    dataset = _convert(settings, base, out, result, say)
+    if dataset is None:
+        return
+    from fineprep.engine import check_files
+
+    checked = check_files([str(dataset)], settings)
+    result.check = checked
+    if not _gate(result, "check", checked, f"{dataset.name}: {checked.records:,} records"):
+        return
+    if settings.sections.get("run", {}).get("split", True) is False:
+        result.stages.append(Stage("split", "skipped", "[run] split = false"))
+        return
+    from fineprep.split import split
+
+    split_dir = out / "split"
+    done = split(dataset, split_dir, settings=settings)
+    result.split_classes = done.classes
+    counts = ", ".join(f"{k} {v:,}" for k, v in done.counts.items())
+    result.stages.append(Stage("split", "ok", f"{counts} -> {split_dir}"))
+    files = done.files
+    validation = [str(files["validation"])] if "validation" in files else []
+    test = [str(files["test"])] if "test" in files else []
+    checked = check_files([str(files["train"])], settings, validation=validation, test=test)
+    result.check = checked
+    if not _gate(result, "check splits", checked, f"{checked.records:,} records"):
+        return
+    _upload(settings, split_dir, result, say)
+
+
+def _gate(result: RunResult, name: str, checked: CheckResult, ok_detail: str) -> bool:
+    errors = [f for f in checked.findings if f.severity.value == "error"]
+    if not errors:
+        result.stages.append(Stage(name, "ok", ok_detail))
+        return True
+    codes = ", ".join(f"{c} x{n}" for c, n in checked.by_code().items())
+    first = errors[0]
+    where = f"{first.location.path}:{first.location.line or ''}".rstrip(":")
+    result.stages.append(
+        Stage(name, "failed", f"{len(errors)} errors ({codes}); first: {where} {first.message}")
+    )
+    return False
+
+
+def _convert(settings: Settings, base: Path, out: Path, result: RunResult, say: Say) -> Path | None:
+    """Convert the configured sources into ``out/dataset.jsonl``, or use ``[run] dataset``."""
+    table = dict(settings.sections.get("convert", {}))
+    jobs = table.pop("sources", None)
+    if not table and not jobs:
+        declared = settings.sections.get("run", {}).get("dataset") or settings.dataset.get("train")
+        if not declared:
+            raise ConfigError(
+                "nothing to run: configure [convert] (a source to convert) or [run] dataset",
+                hint="see the README's configuration reference",
+            )
+        result.stages.append(Stage("convert", "skipped", f"using {declared}"))
+        return base / str(declared)
+    from fineprep.converters.pipeline import convert
+
+    parts: list[Path] = []
+    for n, job in enumerate(jobs or [{}], 1):
+        if not isinstance(job, dict):
+            raise ConfigError("[[convert.sources]] entries must be tables")
+        merged = {**table, **job}
+        merged["output"] = str((out / "converted" / f"part-{n}.jsonl").resolve())
+        merged.setdefault("rejects", str((out / "converted" / f"part-{n}.rejects.jsonl").resolve()))
+        (out / "converted").mkdir(exist_ok=True)
+        job_settings = dataclasses.replace(
+            settings, sections={**settings.sections, "convert": merged}
+        )
+        conv = convert(settings=job_settings)
+        for line in conv.summary():
+            say(line)
+        if conv.exit_code != 0 or conv.output is None:
+            reason = conv.stopped or (
+                f"{conv.rejected:,} rows rejected (see {conv.rejects})"
+                if conv.rejected
+                else "source expectations failed"
+            )
+            result.stages.append(Stage("convert", "failed", f"source {n}: {reason}"))
+            return None
+        parts.append(conv.output)
+    dataset = out / "dataset.jsonl"
+    _concatenate(parts, dataset)
+    result.stages.append(Stage("convert", "ok", f"{len(parts)} source(s) -> {dataset}"))
+    return dataset
+
+
+def _concatenate(parts: list[Path], dataset: Path) -> None:
+    """Join converted parts and their sidecars line for line (both atomically)."""
+    for target, pick in ((dataset, lambda p: p), (sidecar_path(dataset), sidecar_path)):
+        with AtomicWriter(target) as fh:
+            for part in parts:
+                src = Path(pick(part))
+                if src.is_file():
+                    with src.open("rb") as inp:
+                        while chunk := inp.read(1 << 20):
+                            fh.write(chunk)
+
+
+def _upload(settings: Settings, split_dir: Path, result: RunResult, say: Say) -> None:
+    upload_cfg = settings.sections.get("upload", {})
+    if not upload_cfg.get("to"):
+        result.stages.append(
+            Stage("upload", "skipped", "no [upload] to = 's3://...': outputs stay local")
+        )
+        return
+    from fineprep.s3 import upload
+
+    done = upload([str(split_dir)], settings=settings, progress=say)
+    if done.refused:
+        result.check = done.check
+        _gate(result, "upload", done.check, "")
+        return
+    if any(f.severity.value == "error" for f in done.check.findings):
+        result.check = done.check
+        _gate(result, "upload", done.check, "")
+        return
+    result.stages.append(
+        Stage(
+            "upload",
+            "ok",
+            f"{len(done.uploaded)} uploaded, {len(done.skipped)} unchanged; manifest "
+            f"{done.manifest_uri}; job request {done.job_request_path}",
+        )
+    )
+
+
+def _report(settings: Settings, result: RunResult, say: Say) -> None:
+    if result.check is None:
+        return
+    from fineprep.reporters.html import render_html
+
+    sections: dict[str, Any] = {
+        "Pipeline": {s.name: f"{s.status}: {s.detail}" for s in result.stages},
+    }
+    if result.split_classes:
+        sections["Classes per split"] = result.split_classes
+    path = result.out_dir / "report.html"
+    html = render_html(result.check, title="fineprep run", sections=sections)
+    atomic_write_bytes(path, html.encode("utf-8"))
+    result.report = path
+    say(f"report: {path}")

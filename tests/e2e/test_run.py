@@ -1,0 +1,53 @@
+"""``fineprep run``: the demo pipeline end to end, and stopping at the first failing stage."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import FIXTURES
+from tests.e2e.cli import fineprep
+
+DEMO = FIXTURES / "demo" / "run"
+
+
+def test_demo_pipeline_writes_every_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = fineprep("run", "--config", str(DEMO / "fineprep.toml"), "-o", str(out))
+    assert run.code == 0, run.out + run.err
+    for stage in ("convert", "check", "split", "check splits"):
+        assert f"[ok  ] {stage}:" in run.out
+    assert "[skip] upload" in run.out
+    split = json.loads((out / "split" / "split.json").read_text())
+    assert split["counts"]["train"] + split["counts"]["validation"] == 38
+    assert {"account", "billing", "shipping"} <= set(split["classes"]["validation"])
+    html = (out / "report.html").read_text()
+    assert "fineprep run" in html and "<script" not in html
+    train, val = out / "split" / "train.jsonl", out / "split" / "validation.jsonl"
+    check = fineprep("check", "-m", "nova-lite", str(train), "--validation", str(val))
+    assert check.code == 0, check.out
+    sources = [
+        json.loads(x)["source"] for x in (out / "dataset.meta.jsonl").read_text().splitlines()
+    ]
+    assert any("tickets.csv:row" in s for s in sources)
+    assert any("intake-form.json" in s for s in sources)
+
+
+def test_run_stops_at_the_failing_stage(tmp_path: Path) -> None:
+    shutil.copytree(DEMO, tmp_path / "demo")
+    csv = tmp_path / "demo" / "tickets.csv"
+    csv.write_text(csv.read_text() + 'T9,billing,"Hello {customer_name}",Fine\n')
+    run = fineprep("run", "--config", str(tmp_path / "demo" / "fineprep.toml"))
+    assert run.code == 1
+    assert "[FAIL] check:" in run.out and "H003" in run.out
+    assert "stopped at stage 'check'" in run.out
+    assert not (tmp_path / "demo" / "out" / "split").exists()
+    assert (tmp_path / "demo" / "out" / "report.html").is_file()
+
+
+def test_run_without_sources_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "fineprep.toml").write_text('model = "nova-lite"\n')
+    run = fineprep("run", cwd=tmp_path)
+    assert run.code == 2
+    assert "[convert]" in run.err and len(run.err.strip().splitlines()) == 1
