@@ -6,3 +6,16 @@ The public Python API mirrors the CLI; heavy dependencies load only when a funct
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__", "check", "convert", "launch", "run", "split", "upload"]
+_API = {"check", "convert", "launch", "run", "split", "upload"}
+
+
+def __getattr__(name: str) -> object:
+    """``fineprep.check(...)`` and friends, imported on first use (keeps ``import fineprep``
+    and the pre-commit hook light)."""
+    if name in _API:
+        from fineprep import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'fineprep' has no attribute {name!r}")

@@ -61,3 +61,19 @@ def run(*args: Any, **kwargs: Any) -> Any:
     from fineprep.pipeline import run as _run
 
     return _run(*args, **kwargs)
+
+
+def upload(*args: Any, **kwargs: Any) -> Any:
+    """Check, upload and verify a dataset; write the manifest and job request: see
+    :func:`fineprep.s3.upload`."""
+    from fineprep.s3 import upload as _upload
+
+    return _upload(*args, **kwargs)
+
+
+def launch(*args: Any, **kwargs: Any) -> Any:
+    """Submit a job request (``dry_run=True`` only validates): see
+    :func:`fineprep.launch.launch`."""
+    from fineprep.launch import launch as _launch
+
+    return _launch(*args, **kwargs)
