@@ -8,6 +8,14 @@ from pathlib import Path
 
 from tests.conftest import FIXTURES
 from tests.e2e.cli import fineprep
+from tests.s3server import (  # noqa: F401  (fixtures)
+    FaultProxy,
+    aws_env,
+    aws_fixture,
+    make_bucket,
+    moto_fixture,
+    proxy_fixture,
+)
 
 DEMO = FIXTURES / "demo" / "run"
 
@@ -51,3 +59,25 @@ def test_run_without_sources_is_a_config_error(tmp_path: Path) -> None:
     run = fineprep("run", cwd=tmp_path)
     assert run.code == 2
     assert "[convert]" in run.err and len(run.err.strip().splitlines()) == 1
+
+
+def test_run_uploads_to_s3_and_the_job_request_validates(aws: FaultProxy, tmp_path: Path) -> None:
+    shutil.copytree(DEMO, tmp_path / "demo")
+    config = tmp_path / "demo" / "fineprep.toml"
+    config.write_text(
+        config.read_text()
+        + f'\n[upload]\nto = "s3://fineprep-demo/runs/r1/"\nendpoint-url = "{aws.url}"\n'
+        + '[job]\nrole-arn = "arn:aws:iam::123456789012:role/BedrockTuning"\n'
+    )
+    s3 = make_bucket(aws.url, "fineprep-demo")
+    run = fineprep("run", "--config", str(config), env=dict(aws_env()))
+    assert run.code == 0, run.out + run.err
+    assert "[ok  ] upload:" in run.out
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="fineprep-demo")["Contents"]}
+    assert {"runs/r1/train.jsonl", "runs/r1/validation.jsonl", "runs/r1/manifest.json"} <= keys
+    request = tmp_path / "demo" / "out" / "split" / "job-request.json"
+    job = json.loads(request.read_text())
+    assert job["trainingDataConfig"]["s3Uri"] == "s3://fineprep-demo/runs/r1/train.jsonl"
+    assert job["baseModelIdentifier"].startswith("amazon.nova-lite-v1:0")
+    dry = fineprep("launch", str(request), "--dry-run", env=dict(aws_env()))
+    assert dry.code == 0, dry.err
