@@ -71,3 +71,44 @@ def convert_floor(parquet: Path, out: Path) -> int:
                 fh.write(orjson.dumps(rec) + b"\n")
                 n += 1
     return n
+
+
+def split_floor(path: Path, out_dir: Path) -> int:
+    """Read every line, hash it, write it to train or validation by the hash."""
+    import hashlib
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with (
+        path.open("rb") as fh,
+        (out_dir / "train.jsonl").open("wb") as train,
+        (out_dir / "validation.jsonl").open("wb") as val,
+    ):
+        for line in fh:
+            digest = hashlib.blake2b(line, digest_size=8).digest()
+            (val if digest[0] < 26 else train).write(line)
+            n += 1
+    return n
+
+
+def make_parquet(path: Path, rows: int, seed: int = 7) -> Path:
+    """A prompt/completion table of short support-ticket-like rows (for the convert workload)."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(seed)
+    words = "order invoice refund parcel account password delivery address warranty".split()
+    writer = None
+    for start in range(0, rows, 100_000):
+        n = min(100_000, rows - start)
+        prompts = [" ".join(rng.choices(words, k=rng.randint(8, 40))) for _ in range(n)]
+        answers = [" ".join(rng.choices(words, k=rng.randint(4, 20))) for _ in range(n)]
+        table = pa.table({"prompt": prompts, "completion": answers})
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
+    return path

@@ -113,6 +113,39 @@ def main() -> None:
             f"check {args.big_records:,} prompt/completion", "parse floor",
             mine(big, "llama3-1-8b"), floor("parse_floor", big),
         ))  # fmt: skip
+    if on("convert"):
+        pq_path = tmp / "rows.parquet"
+        body = "import floors, pathlib\nfloors.make_parquet(pathlib.Path("
+        body += f"{str(pq_path)!r}), {args.big_records})"
+        subprocess.run(
+            [sys.executable, "-c", body], check=True, env={**os.environ, "PYTHONPATH": str(HERE)}
+        )
+        out = tmp / "converted.jsonl"
+        conv = (
+            f"from fineprep.api import convert\nconvert({str(pq_path)!r}, output={str(out)!r}, "
+            "to='conversation', model='nova-lite', isolated=True)"
+        )
+        rows.append((
+            f"convert {args.big_records:,}-row Parquet", "arrow+orjson floor",
+            _measure(_timed(conv), args.repeat),
+            _measure(_timed(
+                f"import floors, pathlib\nfloors.convert_floor(pathlib.Path({str(pq_path)!r}), "
+                f"pathlib.Path({str(tmp / 'floor.jsonl')!r}))"
+            ), args.repeat),
+        ))  # fmt: skip
+        sp = (
+            f"from fineprep.api import split\nsplit({str(out)!r}, {str(tmp / 'split')!r}, "
+            "validation=0.1, run_checks=False)"
+        )
+        clean = f"import shutil\nshutil.rmtree({str(tmp / 'split')!r}, True)\n"
+        rows.append((
+            f"split {args.big_records:,} records (no checks)", "read+hash+write",
+            _measure(_timed(clean + sp), args.repeat),
+            _measure(_timed(
+                f"import floors, pathlib\nfloors.split_floor(pathlib.Path({str(out)!r}), "
+                f"pathlib.Path({str(tmp / 'floor-split')!r}))"
+            ), args.repeat),
+        ))  # fmt: skip
     if on("precommit"):
         small = tmp / "small.jsonl"
         with conv.open("rb") as src, small.open("wb") as dst:
