@@ -50,8 +50,8 @@ def convert(*args: Any, **kwargs: Any) -> Any:
 
 
 def split(*args: Any, **kwargs: Any) -> Any:
-    """Split a dataset into train/validation(/test): see :func:`fineprep.split.split`."""
-    from fineprep.split import split as _split
+    """Split a dataset into train/validation(/test): see :func:`fineprep.splitter.split`."""
+    from fineprep.splitter import split as _split
 
     return _split(*args, **kwargs)
 
@@ -73,7 +73,7 @@ def upload(*args: Any, **kwargs: Any) -> Any:
 
 def launch(*args: Any, **kwargs: Any) -> Any:
     """Submit a job request (``dry_run=True`` only validates): see
-    :func:`fineprep.launch.launch`."""
-    from fineprep.launch import launch as _launch
+    :func:`fineprep.jobs.launch`."""
+    from fineprep.jobs import launch as _launch
 
     return _launch(*args, **kwargs)

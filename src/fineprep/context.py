@@ -92,6 +92,8 @@ class RunState:
     enabled: frozenset[str]
     severity: dict[str, Severity]
     encoding: str
+    #: Roles of the files this run will check (cross-file checks skip work when alone).
+    planned_roles: frozenset[str] = frozenset({"train"})
     findings: list[Finding] = field(default_factory=list)
     files: list[FileState] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)

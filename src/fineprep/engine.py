@@ -54,7 +54,10 @@ def profile_for(settings: Settings) -> ModelProfile | None:
     return get_profile(settings.model, settings.profile_overrides(profile.key))
 
 
-def new_run(settings: Settings) -> tuple[RunState, list[Check]]:
+def new_run(
+    settings: Settings, roles: frozenset[str] = frozenset({"train"})
+) -> tuple[RunState, list[Check]]:
+    """Settings -> run state and started checks; ``roles`` are those of the files to come."""
     profile = profile_for(settings)
     if settings.format and settings.format not in FORMATS:
         raise ConfigError(
@@ -68,7 +71,7 @@ def new_run(settings: Settings) -> tuple[RunState, list[Check]]:
                 f"severity override for unknown code {code!r}", hint="run `fineprep explain --list`"
             )
     encoding = settings.encoding or (profile.encoding if profile else "cl100k_base")
-    run = RunState(settings, profile, enabled, severity, encoding)
+    run = RunState(settings, profile, enabled, severity, encoding, planned_roles=roles)
     checks = [cls(run) for cls in CHECKS.values() if enabled.intersection(cls.codes)]
     for check in checks:
         check.start(run)
@@ -86,11 +89,13 @@ def check_files(
     stdin_name: str = "<stdin>",
 ) -> CheckResult:
     """Check JSONL files (``-`` is stdin) and return every finding, sorted by location."""
-    run, checks = new_run(settings)
     val, tst = set(validation or []), set(test or [])
-    for path in [*paths, *(validation or []), *(test or [])]:
+    every = [*paths, *(validation or []), *(test or [])]
+    roles = [file_role(path, settings, val, tst) for path in every]
+    run, checks = new_run(settings, frozenset(roles))
+    for path, role in zip(every, roles, strict=True):
         display = stdin_name if path == "-" else path
-        file = FileState(path=display, role=file_role(path, settings, val, tst))
+        file = FileState(path=display, role=role)
         run.files.append(file)
         _check_file(path, file, run, checks)
     for check in checks:

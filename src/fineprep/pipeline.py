@@ -70,7 +70,10 @@ def run(
     base = settings.config_path.parent if settings.config_path else Path()
     out = Path(out_dir) if out_dir else base / str(run_cfg.get("output-dir", "fineprep-out"))
     out.mkdir(parents=True, exist_ok=True)
-    settings = dataclasses.replace(settings, stats=True)
+    # A pipeline run is where dataset-level checks belong: statistics and near duplicates.
+    settings = dataclasses.replace(
+        settings, stats=True, extend_select=[*settings.extend_select, "D003"]
+    )
     result = RunResult(out)
     try:
         _stages(settings, base, out, result, say)
@@ -92,7 +95,7 @@ def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: S
     if settings.sections.get("run", {}).get("split", True) is False:
         result.stages.append(Stage("split", "skipped", "[run] split = false"))
         return
-    from fineprep.split import split
+    from fineprep.splitter import split
 
     split_dir = out / "split"
     done = split(dataset, split_dir, settings=settings)

@@ -20,7 +20,7 @@ import fineprep.checks.upload_rules  # noqa: F401  (registers U001-U004)
 from fineprep.config import Settings, load_settings
 from fineprep.context import CheckResult
 from fineprep.errors import ConfigError, UploadError
-from fineprep.launch import JobOptions, build_request
+from fineprep.jobs import JobOptions, build_request
 from fineprep.manifest import (
     JOB_REQUEST_NAME,
     MANIFEST_NAME,

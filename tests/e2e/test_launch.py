@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from fineprep.errors import UploadError
-from fineprep.launch import JobOptions, build_request, job_status, launch
+from fineprep.jobs import JobOptions, build_request, job_status, launch
 from fineprep.profiles import get_profile
 from fineprep.s3_client import AwsOptions
 from tests.s3server import (  # noqa: F401  (fixtures)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fineprep.errors import ConfigError, InputError
-from fineprep.launch import (
+from fineprep.jobs import (
     JobOptions,
     build_request,
     hyperparameter_value,

@@ -1,4 +1,4 @@
-"""``fineprep.split.split``: files written, byte-for-byte copies, groups, models, errors."""
+"""``fineprep.splitter.split``: files written, byte-for-byte copies, groups, models, errors."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from fineprep.config import Settings, settings_from_table
 from fineprep.errors import ConfigError, InputError
-from fineprep.split import split
+from fineprep.splitter import split
 from tests.conftest import REALDATA, needs_realdata
 
 

@@ -41,8 +41,10 @@ rule(
     why="Near-copies (the same ticket with a different greeting, one template filled twice) "
     "over-weight one example like exact duplicates do, and they slip past exact-match checks.",
     example="line 812 is 0.94 similar to line 77 (same complaint, one word changed)",
+    default_enabled=False,
     fix="Keep one of each near-identical pair (the finding names the earlier line), or vary the "
-    "examples. Tune with [tool.fineprep.checks.D003] threshold = 0.95.",
+    "examples. Tune with [tool.fineprep.checks.D003] threshold = 0.95. Opt-in in `check` "
+    "(--select/--extend-select D003: it keeps ~512 bytes per record); on in `fineprep run`.",
     options={
         "threshold": "similarity (0-1) from which records count as near-duplicates (0.9)",
         "shingle": "words per shingle (3); also used by D004",
@@ -108,6 +110,10 @@ class NearDuplicateCheck(Check):
         self.shape = (num_perm, shingle)
         self._hasher: MinHasher | None = None
         self.files: list[FileSignatures] = []
+        # Signatures cost ~512 bytes a record: keep them only when a verdict needs them.
+        self.active = run.is_enabled("D003") or (
+            run.is_enabled("D004") and bool(run.planned_roles & {"validation", "test"})
+        )
 
     @property
     def hasher(self) -> MinHasher:
@@ -124,6 +130,8 @@ class NearDuplicateCheck(Check):
         self.pending_bytes = 0
 
     def check(self, rec: RecordContext) -> None:
+        if not self.active:
+            return
         cur = self.current
         view = rec.view
         segs = [(s.role, s.text) for s in view.segments]

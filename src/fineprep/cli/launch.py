@@ -49,8 +49,8 @@ def _launch(
     endpoint_url: str | None,
     output_format: str,
 ) -> None:
-    from fineprep.launch import job_status
-    from fineprep.launch import launch as run_launch
+    from fineprep.jobs import job_status
+    from fineprep.jobs import launch as run_launch
     from fineprep.s3_client import AwsOptions
 
     aws = AwsOptions(

@@ -105,7 +105,7 @@ def _split(
     from fineprep.config import load_settings
     from fineprep.model import Severity
     from fineprep.reporters import render
-    from fineprep.split import split as run_split
+    from fineprep.splitter import split as run_split
 
     settings = load_settings(config, isolated=isolated)
     settings.extend_select = [*settings.extend_select, *extend_select]

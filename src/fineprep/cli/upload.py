@@ -145,7 +145,7 @@ def _upload(
     **options: Any,
 ) -> None:
     from fineprep.config import load_settings
-    from fineprep.launch import JobOptions
+    from fineprep.jobs import JobOptions
     from fineprep.model import Severity
     from fineprep.reporters import render
     from fineprep.s3 import upload as run_upload

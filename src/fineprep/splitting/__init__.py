@@ -1,5 +1,5 @@
 """The parts of ``fineprep split``: assignment (pure), the input scan, and the writers.
 
-:mod:`fineprep.split` puts them together; the assignment is kept free of I/O so that its
+:mod:`fineprep.splitter` puts them together; the assignment is kept free of I/O so that its
 properties (determinism, group integrity, quotas, stability) can be tested directly.
 """
