@@ -41,8 +41,9 @@ if TYPE_CHECKING:
     from fineprep.context import CheckResult
     from fineprep.profiles import ModelProfile
 
-#: Codes checked on the outputs unless a selection is given: counts, leakage, balance.
-DEFAULT_SELECT = ("N", "D004", "B")
+#: Codes checked on the outputs unless a selection is given: counts, near duplicates, leakage,
+#: balance.
+DEFAULT_SELECT = ("N", "D003", "D004", "B")
 
 
 @dataclass
