@@ -71,7 +71,8 @@ def split(**kwargs: Any) -> None:
 
     \b
     The outputs are then checked (record counts N, near duplicates D003, leakage D004,
-    class balance B; change with --select). Exit codes: 0 no errors, 1 errors found, 2 bad input/config.
+    class balance B; change with --select).
+    Exit codes: 0 no errors, 1 errors found, 2 bad input/config.
 
     \b
     Examples:
