@@ -68,6 +68,15 @@ class TokenCounter:
         self.encoding = encoding
         self.records_tokenized = 0
         self._encode: Any = None
+        self._longest: int | None = None
+
+    def longest_token(self) -> int:
+        """Bytes of the encoding's longest token: ``bytes / longest`` is a lower bound on the
+        token count, which proves a huge record over a limit without tokenizing it."""
+        if self._longest is None:
+            enc = load_encoding(self.encoding)
+            self._longest = max(len(b) for b in enc.token_byte_values())
+        return self._longest
 
     def count(self, texts: list[str]) -> int:
         """Tokens of several texts of one record (counted as one tokenized record)."""

@@ -42,20 +42,10 @@ CHECK_BATCH = 40
 CONVERT_BATCH = 25
 TIMEOUT = 90
 
-#: Problems already reported, each with the test in this folder that pins its reproducer
-#: (xfail, strict). They are counted and printed, not failed on, so that the corpus keeps
-#: guarding against everything else.
-KNOWN: dict[str, re.Pattern[str]] = {
-    # converters/pipeline.py: the reject line of a row nested 255..1024 deep cannot be
-    # serialised (orjson's dump depth is 255): test_known_issues::test_deep_row_is_rejected
-    "deep-row": re.compile(r"^internal error: .*Recursion limit reached"),
-    # converters/tabular.py: pyarrow's error text carries a newline into the one-line error:
-    # test_known_issues::test_unreadable_parquet_error_is_one_line
-    "multi-line-pyarrow": re.compile(r"^error spans \d+ lines: fineprep: error: .*not a readable"),
-    # converters/pipeline.py: an input without rows is refused without naming it:
-    # test_known_issues::test_empty_input_error_names_the_file
-    "unnamed-empty": re.compile(r"^error names no input: .*inputs hold no rows"),
-}
+#: Problems already reported and not yet fixed, each with the test in this folder that pins
+#: its reproducer (xfail, strict): counted and printed, not failed on, so that the corpus keeps
+#: guarding against everything else. Empty: every problem found so far is fixed.
+KNOWN: dict[str, re.Pattern[str]] = {}
 
 
 @dataclass

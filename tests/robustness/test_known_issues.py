@@ -1,9 +1,7 @@
-"""Reproducers of robustness problems found by the corpus, the fuzzers and the load tests.
+"""Regression tests for robustness problems the corpus, the fuzzers and the load tests found.
 
-Each test states the behaviour the contract asks for. While a problem stands its test is
-marked ``xfail(strict=True)``: when a fix lands the test passes, strict xfail turns that into
-a failure, and the marker (and the matching entry of ``test_corpus.KNOWN``) is removed; the
-test then stays as a regression test.
+Each test states the behaviour the contract asks for. A newly found problem gets its test here
+marked ``xfail(strict=True)`` (and an entry in ``test_corpus.KNOWN``) until it is fixed.
 """
 
 from __future__ import annotations
@@ -23,11 +21,6 @@ def _convert(tmp_path: Path, source: Path, *args: str) -> tuple[int, list[str]]:
     return outcome.code, outcome.err_lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="converters/pipeline.py _raw(): orjson.dumps of a row nested deeper than 255 "
-    "levels raises JSONEncodeError (a TypeError) while writing its reject line -> internal error",
-)
 def test_deep_row_is_rejected(tmp_path: Path) -> None:
     source = tmp_path / "deep.jsonl"
     source.write_bytes(b'{"prompt": ' + b"[" * 300 + b"]" * 300 + b', "completion": "x"}\n')
@@ -36,11 +29,6 @@ def test_deep_row_is_rejected(tmp_path: Path) -> None:
     assert code == 2 and lines[-1].startswith("fineprep: error: nothing converted")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="converters/tabular.py: pyarrow's exception text (with a newline) is put into the "
-    "InputError message, so the error takes two lines",
-)
 def test_unreadable_parquet_error_is_one_line(tmp_path: Path) -> None:
     source = tmp_path / "bad.parquet"
     source.write_bytes(b"PAR1" + bytes(range(200)) + b"\x10\x00\x00\x00PAR1")
@@ -49,11 +37,6 @@ def test_unreadable_parquet_error_is_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("fineprep: error: ") and str(source) in lines[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="converters/pipeline.py: 'nothing converted: the inputs hold no rows' does not say "
-    "which input was empty",
-)
 def test_empty_input_error_names_the_file(tmp_path: Path) -> None:
     source = tmp_path / "empty.csv"
     source.write_bytes(b"title,body,label\n")
@@ -83,12 +66,6 @@ def test_one_huge_record_stays_under_1gb(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks/tokens.py tokenizes a 50 MB unbroken blob to decide T001 (~30 s, ~2.5 GB) "
-    "although its byte length alone proves it over the limit; checks/near_duplicates.py (D003, "
-    "opt-in) shingles one 50 MB text into ~1.9 GB of arrays",
-)
 @pytest.mark.parametrize(
     ("option", "text"),
     [(["-m", "titan-text-express"], b"QUJD" * 12_500_000), (["--select", "D003"], None)],

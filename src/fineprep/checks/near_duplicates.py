@@ -86,9 +86,15 @@ class FileSignatures:
     empty: list[npt.NDArray[np.bool_]] = field(default_factory=list)
 
 
+#: Characters of a record compared for near-duplicates: records that share their first
+#: megabyte are near-duplicates for training purposes, and shingling a 50 MB blob would take
+#: gigabytes of arrays.
+NEAR_TEXT_LIMIT = 1_000_000
+
+
 def near_text(rec: RecordContext) -> str:
     """The text compared for near-duplicates: every segment but the system prompt."""
-    return "\n".join(s.text for s in rec.view.segments if s.role != "system")
+    return "\n".join(s.text for s in rec.view.segments if s.role != "system")[:NEAR_TEXT_LIMIT]
 
 
 @register

@@ -68,8 +68,13 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="fineprep", standalone_mode=True)
     except FineprepError as exc:  # raised outside a command's own handling
-        click.echo(f"fineprep: error: {exc}", err=True)
+        click.echo(f"fineprep: error: {one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+
+
+def one_line(text: str) -> str:
+    """Messages quoted from libraries (pyarrow, botocore) may span lines; errors never do."""
+    return " ".join(text.split())
 
 
 def run_guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -77,7 +82,7 @@ def run_guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except FineprepError as exc:
-        click.echo(f"fineprep: error: {exc}", err=True)
+        click.echo(f"fineprep: error: {one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("fineprep: interrupted", err=True)
@@ -89,7 +94,8 @@ def run_guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
         if os.environ.get("FINEPREP_DEBUG"):
             raise
         click.echo(
-            f"fineprep: internal error: {type(exc).__name__}: {exc} (please report it; "
+            f"fineprep: internal error: {type(exc).__name__}: {one_line(str(exc))} (please "
+            "report it; "
             "set FINEPREP_DEBUG=1 for a traceback)",
             err=True,
         )

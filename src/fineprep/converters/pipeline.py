@@ -130,7 +130,7 @@ def run(opts: ConvertOptions, settings: Settings, progress: Progress) -> Convert
         result.stopped = (
             f"nothing converted: all {result.rows:,} rows were rejected (reasons in {rejects})"
             if result.rows
-            else "nothing converted: the inputs hold no rows"
+            else f"nothing converted: no rows in {', '.join(opts.inputs)}"
         )
     # Files an earlier run left at these paths would describe that run, not this one.
     stale = [] if outputs.records else [outputs.output, outputs.sidecar]
@@ -218,7 +218,15 @@ def _convert_row(
 
 
 def _raw(row: SourceRow) -> str:
-    return orjson.dumps(row.fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    """The row as JSON for the rejects file; rows JSON cannot hold (nested deeper than 255
+    levels) are kept as their truncated Python repr, so the reject is still written."""
+    try:
+        return orjson.dumps(row.fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        try:
+            return repr(row.fields)[:10_000]
+        except RecursionError:
+            return "(row nested too deeply to show)"
 
 
 def _output_path(opts: ConvertOptions) -> Path:

@@ -93,10 +93,40 @@ def canonical_json(value: Any) -> str:
     return text.decode()
 
 
+#: Largest string or list a template may build with ``*``, ``**`` or padding filters.
+MAX_TEMPLATE_VALUE = 10_000_000
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox stops attribute tricks but not ``{{ 'a' * 10**12 }}``: sizes are bounded
+    here, so a hostile template rejects its row instead of exhausting memory."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise RowError(f"exponent {right} is too large for a template")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                sized = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
+                if sized and len(seq) * times > MAX_TEMPLATE_VALUE:
+                    raise RowError("template builds a value over 10 MB")
+        return super().call_binop(context, operator, left, right)
+
+
+def _bounded_width(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def bounded(value: Any, width: int = 80, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(width, int) and width > MAX_TEMPLATE_VALUE:
+            raise RowError("template pads a value over 10 MB")
+        return fn(value, width, *args, **kwargs)
+
+    return bounded
+
+
 def _env() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        undefined=_FieldUndefined, autoescape=False, keep_trailing_newline=True
-    )
+    env = _BoundedSandbox(undefined=_FieldUndefined, autoescape=False, keep_trailing_newline=True)
+    for name in ("center", "indent", "truncate", "wordwrap"):
+        env.filters[name] = _bounded_width(env.filters[name])
     env.filters["json"] = canonical_json
     return env
 
@@ -124,7 +154,7 @@ class Template:
             raise
         except TemplateError as exc:
             raise RowError(f"template {self.name!r} failed: {exc}") from None
-        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        except (TypeError, ValueError, ArithmeticError, LookupError, MemoryError) as exc:
             raise RowError(f"template {self.name!r} failed: {type(exc).__name__}: {exc}") from None
 
     def text(self, fields: dict[str, Any], *, allow_empty: bool = False) -> str:

@@ -137,8 +137,15 @@ def expand_paths(
     for given in paths:
         root = Path(given)
         if root.is_dir():
+            inside = root.resolve()
             found = sorted(
-                (p for p in root.rglob("*") if p.is_file() and accept(p)),
+                (
+                    p
+                    for p in root.rglob("*")
+                    # A link out of the folder is not part of it (a folder of scans must not
+                    # read /etc because someone linked it there).
+                    if p.is_file() and accept(p) and p.resolve().is_relative_to(inside)
+                ),
                 key=lambda p: _natural(p.relative_to(root).as_posix()),
             )
             if not found:
