@@ -265,7 +265,7 @@ def test_a_failed_run_removes_the_outputs_of_an_earlier_one(tmp_path: Path) -> N
 def test_empty_input_is_exit_2(tmp_path: Path) -> None:
     src = _csv(tmp_path, "prompt,completion\n")
     result = convert(src, output=tmp_path / "o.jsonl", to="prompt-completion", settings=Settings())
-    assert result.exit_code == 2 and result.stopped == "nothing converted: the inputs hold no rows"
+    assert result.exit_code == 2 and result.stopped == f"nothing converted: no rows in {src}"
 
 
 class _Tty(io.StringIO):
