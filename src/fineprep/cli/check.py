@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
-from fineprep.cli.options import config_options, model_option, selection_options
+from fineprep.cli.options import (
+    config_options,
+    fail_on_option,
+    model_option,
+    output_format_option,
+    selection_options,
+)
 from fineprep.model import Severity
 from fineprep.profiles import FORMATS
 
@@ -43,20 +49,9 @@ from fineprep.profiles import FORMATS
     is_flag=True,
     help="Check the dataset declared in config ([dataset] train/validation/test).",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info"]),
-    help="Lowest severity that makes the exit code 1 (default: error).",
-)
+@fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
-@click.option(
-    "--output-format",
-    "output_format",
-    default="text",
-    show_default=True,
-    type=click.Choice(["text", "json", "sarif", "github", "html"]),
-    help="How to print the findings.",
-)
+@output_format_option()
 @click.option(
     "-o",
     "--output",

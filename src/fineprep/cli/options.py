@@ -65,3 +65,25 @@ def selection_options(fn: F) -> F:
         help="Codes or prefixes to check (default: all default rules); ALL for every rule.",
     )(fn)
     return fn
+
+
+def fail_on_option(
+    help_text: str = "Lowest severity that makes the exit code 1 (default: error).",
+) -> Callable[[F], F]:
+    return click.option(
+        "--fail-on", type=click.Choice(["error", "warning", "info"]), help=help_text
+    )
+
+
+def output_format_option(help_text: str = "How to print the findings.") -> Callable[[F], F]:
+    """``--output-format``: every registered reporter (text, json, sarif, github, html)."""
+    from fineprep.reporters.base import REPORTERS
+
+    return click.option(
+        "--output-format",
+        "output_format",
+        default="text",
+        show_default=True,
+        type=click.Choice(list(REPORTERS)),
+        help=help_text,
+    )

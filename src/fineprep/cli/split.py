@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
-from fineprep.cli.options import config_options, model_option, selection_options
+from fineprep.cli.options import (
+    config_options,
+    fail_on_option,
+    model_option,
+    output_format_option,
+    selection_options,
+)
 from fineprep.profiles import FORMATS
 
 
@@ -44,20 +50,9 @@ from fineprep.profiles import FORMATS
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Force the record format.")
 @config_options
 @selection_options
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info"]),
-    help="Lowest severity that makes the exit code 1 (default: error).",
-)
+@fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
-@click.option(
-    "--output-format",
-    "output_format",
-    default="text",
-    show_default=True,
-    type=click.Choice(["text", "json", "sarif", "github"]),
-    help="How to print the findings of the checks run on the outputs.",
-)
+@output_format_option("How to print the findings of the checks run on the outputs.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary lines.")
 def split(**kwargs: Any) -> None:
     """Split DATASET.jsonl into train/validation(/test) files in -o DIR.

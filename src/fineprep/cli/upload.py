@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
-from fineprep.cli.options import config_options, model_option, selection_options
+from fineprep.cli.options import (
+    config_options,
+    fail_on_option,
+    model_option,
+    output_format_option,
+    selection_options,
+)
 
 
 def key_values(
@@ -98,18 +104,8 @@ def job_options(fn: Any) -> Any:
     type=click.Path(file_okay=False),
     help="Where manifest.json and job-request.json go (default: DIR).",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info"]),
-    help="Lowest severity that blocks the upload (default: error).",
-)
-@click.option(
-    "--output-format",
-    default="text",
-    show_default=True,
-    type=click.Choice(["text", "json", "sarif", "github"]),
-    help="How to print the findings.",
-)
+@fail_on_option("Lowest severity that blocks the upload (default: error).")
+@output_format_option()
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 def upload(**kwargs: Any) -> None:
     """Upload a checked dataset (the folder written by `fineprep split`, or FILEs) to S3.
