@@ -75,8 +75,9 @@ class AtomicWriter:
 
     def __enter__(self) -> IO[bytes]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(self.path)
         fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            prefix=f".{self.path.name}.{os.getpid()}.", suffix=".tmp", dir=self.path.parent
         )
         self._tmp = Path(tmp)
         fh = os.fdopen(fd, "wb")
@@ -96,6 +97,26 @@ class AtomicWriter:
             if self._tmp.exists():
                 with contextlib.suppress(OSError):
                     self._tmp.unlink()
+
+
+def _remove_orphans(path: Path) -> None:
+    """Delete temp files of earlier writers of ``path`` that were killed (their process is
+    gone), so an interrupted run leaves nothing behind once the next run writes the file."""
+    for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        except (PermissionError, OverflowError, OSError):
+            continue
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
