@@ -24,7 +24,6 @@ from fineprep import __version__
 from fineprep.checks import RULES
 from fineprep.config import Settings
 from fineprep.context import CheckResult, FileState
-from fineprep.engine import profile_for
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
 from fineprep.model import Finding, Location, Severity
 
@@ -85,7 +84,7 @@ def load(key: str, settings: Settings) -> CheckResult | None:
             for f in doc["findings"]
         ]
         files = [FileState(**f) for f in doc["files"]]
-        return CheckResult(findings, files, profile_for(settings), settings, doc["stats"])
+        return CheckResult(findings, files, settings.model_profile(), settings, doc["stats"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

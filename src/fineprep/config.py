@@ -16,6 +16,7 @@ from typing import Any
 
 from fineprep.errors import ConfigError
 from fineprep.model import Severity
+from fineprep.profiles import ModelProfile, get_profile
 
 CONFIG_FILES = ("fineprep.toml", ".fineprep.toml", "pyproject.toml")
 
@@ -57,6 +58,14 @@ class Settings:
         merged = dict(self.models.get(key, {}))
         merged.update(self.limits)
         return merged
+
+    def model_profile(self, model: str | None = None) -> ModelProfile | None:
+        """The profile of ``model`` (default: the configured one) with this config's
+        ``[models.<key>]`` and ``[limits]`` overrides applied; None without a model."""
+        name = model or self.model
+        if not name:
+            return None
+        return get_profile(name, self.profile_overrides(get_profile(name).key))
 
     def batch_size(self) -> int | None:
         value = self.hyperparameters.get("batchSize")

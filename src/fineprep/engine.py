@@ -22,7 +22,6 @@ from fineprep.errors import ConfigError
 from fineprep.formats import FORMATS, compatible, detect
 from fineprep.io.jsonl import BOM, iter_lines, open_input, peek_start, sidecar_path
 from fineprep.model import Finding, RecordMeta
-from fineprep.profiles import ModelProfile, get_profile
 from fineprep.scan import ESCAPES, LiteralScanner
 from fineprep.selection import resolve_selection
 
@@ -46,19 +45,11 @@ def file_role(path: str, settings: Settings, validation: set[str], test: set[str
     return "train"
 
 
-def profile_for(settings: Settings) -> ModelProfile | None:
-    """The model profile of the settings, with the config's overrides applied."""
-    if not settings.model:
-        return None
-    profile = get_profile(settings.model)
-    return get_profile(settings.model, settings.profile_overrides(profile.key))
-
-
 def new_run(
     settings: Settings, roles: frozenset[str] = frozenset({"train"})
 ) -> tuple[RunState, list[Check]]:
     """Settings -> run state and started checks; ``roles`` are those of the files to come."""
-    profile = profile_for(settings)
+    profile = settings.model_profile()
     if settings.format and settings.format not in FORMATS:
         raise ConfigError(
             f"unknown format {settings.format!r}", hint=f"use one of {', '.join(FORMATS)}"

@@ -192,22 +192,22 @@ def _upload(settings: Settings, split_dir: Path, result: RunResult, say: Say) ->
     from fineprep.s3 import upload
 
     done = upload([str(split_dir)], settings=settings, progress=say)
-    if done.refused:
-        result.check = done.check
-        _gate(result, "upload", done.check, "")
-        return
-    if any(f.severity.value == "error" for f in done.check.findings):
-        result.check = done.check
-        _gate(result, "upload", done.check, "")
-        return
-    result.stages.append(
-        Stage(
-            "upload",
-            "ok",
-            f"{len(done.uploaded)} uploaded, {len(done.skipped)} unchanged; manifest "
-            f"{done.manifest_uri}; job request {done.job_request_path}",
+    if not done.refused and done.check.valid:
+        result.stages.append(
+            Stage(
+                "upload",
+                "ok",
+                f"{len(done.uploaded)} uploaded, {len(done.skipped)} unchanged; manifest "
+                f"{done.manifest_uri}; job request {done.job_request_path}",
+            )
         )
-    )
+        return
+    result.check = done.check
+    if done.check.valid:  # refused by a stricter fail-on than errors
+        codes = ", ".join(done.check.by_code())
+        result.stages.append(Stage("upload", "failed", f"refused by the fail-on policy ({codes})"))
+    else:
+        _gate(result, "upload", done.check, "")
 
 
 def _report(settings: Settings, result: RunResult, say: Say) -> None:

@@ -81,17 +81,7 @@ class Uploader:
                     digest = self._multipart(fh, key, part_size)
                 else:
                     digest = file_digest(path, 0)
-                    self.client.put_object(
-                        Bucket=self.bucket,
-                        Key=key,
-                        Body=fh,
-                        ContentLength=size,
-                        ChecksumAlgorithm="SHA256",
-                        ChecksumSHA256=digest.checksum,
-                        Metadata={PART_SIZE_KEY: "0"},
-                        **self.sse,
-                        **self.owner,
-                    )
+                    self._put_object(key, fh, digest, ContentLength=size)
         except (BotoCoreError, ClientError) as exc:
             raise aws_error(exc, f"{where}: upload failed") from None
         if not part_size:
@@ -103,20 +93,24 @@ class Uploader:
 
         digest = bytes_digest(data)
         try:
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=key,
-                Body=data,
-                ContentType=content_type,
-                ChecksumAlgorithm="SHA256",
-                ChecksumSHA256=digest.checksum,
-                Metadata={PART_SIZE_KEY: "0"},
-                **self.sse,
-                **self.owner,
-            )
+            self._put_object(key, data, digest, ContentType=content_type)
         except (BotoCoreError, ClientError) as exc:
             raise aws_error(exc, f"s3://{self.bucket}/{key}: upload failed") from None
         return digest, self.verify(key, digest)
+
+    def _put_object(self, key: str, body: Any, digest: Digest, **extra: Any) -> None:
+        """One single-part PUT: every object gets its SHA-256, encryption and owner check."""
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            ChecksumAlgorithm="SHA256",
+            ChecksumSHA256=digest.checksum,
+            Metadata={PART_SIZE_KEY: "0"},
+            **extra,
+            **self.sse,
+            **self.owner,
+        )
 
     def delete(self, key: str) -> None:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -106,7 +106,7 @@ def split(
         max_per_class=max_per_class,
     )
     path = str(dataset)
-    profile = _profile(settings)
+    profile = settings.model_profile()
     notes: list[str] = []
     target = _validation_share(opts, profile, notes)
     _refuse_overwrite(path, opts.out_dir)
@@ -182,15 +182,6 @@ def check_outputs(result: SplitResult, settings: Settings, select: list[str] | N
         validation=[str(files[VALIDATION])] if VALIDATION in files else [],
         test=[str(files["test"])] if "test" in files else [],
     )
-
-
-def _profile(settings: Settings) -> ModelProfile | None:
-    if not settings.model:
-        return None
-    from fineprep.profiles import get_profile
-
-    profile = get_profile(settings.model)
-    return get_profile(settings.model, settings.profile_overrides(profile.key))
 
 
 def _validation_share(

@@ -10,13 +10,13 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.options import (
+    apply_policy,
     config_options,
     fail_on_option,
     model_option,
     output_format_option,
     selection_options,
 )
-from fineprep.model import Severity
 from fineprep.profiles import FORMATS
 
 
@@ -140,12 +140,9 @@ def _check(
         settings.model = model
     if fmt:
         settings.format = fmt
-    if select:
-        settings.select = select
-    settings.extend_select = [*settings.extend_select, *extend_select]
-    settings.ignore = [*settings.ignore, *ignore]
-    if fail_on:
-        settings.fail_on = Severity.parse(fail_on)
+    apply_policy(
+        settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
+    )
     settings.stats = settings.stats or stats
     settings.exact_tokens = settings.exact_tokens or exact_tokens
     if encoding:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from fineprep.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,3 +90,23 @@ def output_format_option(help_text: str = "How to print the findings.") -> Calla
         type=click.Choice(list(REPORTERS)),
         help=help_text,
     )
+
+
+def apply_policy(
+    settings: Settings,
+    *,
+    select: list[str] | None,
+    extend_select: list[str],
+    ignore: list[str],
+    fail_on: str | None,
+) -> None:
+    """Command-line selection and policy over the config's: ``--select`` replaces the
+    selection, ``--extend-select`` and ``--ignore`` add to it, ``--fail-on`` replaces it."""
+    from fineprep.model import Severity
+
+    if select:
+        settings.select = select
+    settings.extend_select = [*settings.extend_select, *extend_select]
+    settings.ignore = [*settings.ignore, *ignore]
+    if fail_on:
+        settings.fail_on = Severity.parse(fail_on)

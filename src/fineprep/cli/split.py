@@ -9,6 +9,7 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.options import (
+    apply_policy,
     config_options,
     fail_on_option,
     model_option,
@@ -99,15 +100,12 @@ def _split(
     quiet: bool,
 ) -> None:
     from fineprep.config import load_settings
-    from fineprep.model import Severity
     from fineprep.reporters import render
     from fineprep.splitter import split as run_split
 
     settings = load_settings(config, isolated=isolated)
-    settings.extend_select = [*settings.extend_select, *extend_select]
-    settings.ignore = [*settings.ignore, *ignore]
-    if fail_on:
-        settings.fail_on = Severity.parse(fail_on)
+    # --select chooses the checks run on the outputs (passed to split below).
+    apply_policy(settings, select=None, extend_select=extend_select, ignore=ignore, fail_on=fail_on)
     result = run_split(
         dataset,
         out_dir,

@@ -9,6 +9,7 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.options import (
+    apply_policy,
     config_options,
     fail_on_option,
     model_option,
@@ -142,17 +143,13 @@ def _upload(
 ) -> None:
     from fineprep.config import load_settings
     from fineprep.jobs import JobOptions
-    from fineprep.model import Severity
     from fineprep.reporters import render
     from fineprep.s3 import upload as run_upload
 
     settings = load_settings(config, isolated=isolated)
-    if select:
-        settings.select = select
-    settings.extend_select = [*settings.extend_select, *extend_select]
-    settings.ignore = [*settings.ignore, *ignore]
-    if fail_on:
-        settings.fail_on = Severity.parse(fail_on)
+    apply_policy(
+        settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
+    )
     job = JobOptions(
         **{k: options.pop(k) for k in list(options) if k in JobOptions.__dataclass_fields__}
     )

@@ -34,7 +34,6 @@ from fineprep.converters.templates import RowError
 from fineprep.errors import ConfigError
 from fineprep.io.jsonl import sidecar_path
 from fineprep.model import RecordMeta, Severity
-from fineprep.profiles import ModelProfile, get_profile
 
 _META_KEYS = frozenset({"id", "label", "group", "source"})
 
@@ -79,7 +78,7 @@ def run(opts: ConvertOptions, settings: Settings, progress: Progress) -> Convert
     """Convert with resolved options (the CLI and the API both end here)."""
     started = time.monotonic()
     output = _output_path(opts)
-    profile = _profile(opts.model, settings)
+    profile = settings.model_profile(opts.model)
     target = opts.to or default_target(profile)
     mapping = build_mapping(opts, target, profile)
     chunker = Chunker(chunk_policy(opts, profile, settings)) if target == "pretraining" else None
@@ -244,10 +243,3 @@ def _output_path(opts: ConvertOptions) -> Path:
         if Path(src).resolve() == resolved:
             raise ConfigError(f"{out}: the output would overwrite the source {src}")
     return out
-
-
-def _profile(model: str | None, settings: Settings) -> ModelProfile | None:
-    if not model:
-        return None
-    profile = get_profile(model)
-    return get_profile(model, settings.profile_overrides(profile.key))
