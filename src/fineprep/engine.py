@@ -84,13 +84,16 @@ def check_files(
     every = [*paths, *(validation or []), *(test or [])]
     roles = [file_role(path, settings, val, tst) for path in every]
     run, checks = new_run(settings, frozenset(roles))
-    for path, role in zip(every, roles, strict=True):
-        display = stdin_name if path == "-" else path
-        file = FileState(path=display, role=role)
-        run.files.append(file)
-        _check_file(path, file, run, checks)
-    for check in checks:
-        check.finish(run)
+    try:
+        for path, role in zip(every, roles, strict=True):
+            display = stdin_name if path == "-" else path
+            file = FileState(path=display, role=role)
+            run.files.append(file)
+            _check_file(path, file, run, checks)
+        for check in checks:
+            check.finish(run)
+    finally:
+        run.tokens.close()
     run.stats["tokenized_records"] = run.tokens.records_tokenized
     run.stats["encoding"] = run.encoding
     run.findings.sort(key=Finding.sort_key)

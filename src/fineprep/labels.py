@@ -31,6 +31,11 @@ def normalise_label(value: Any) -> Label:
     return str(value)
 
 
+def sidecar_decides(meta: RecordMeta | None, label_from: str) -> bool:
+    """Whether the label comes from the sidecar alone (then the record need not be walked)."""
+    return label_from == "meta" or (label_from == "auto" and meta is not None)
+
+
 def record_label(view: View, meta: RecordMeta | None, label_from: str = "auto") -> Label:
     if label_from in ("auto", "meta") and meta is not None:
         # A sidecar is authoritative: a record it leaves unlabelled has no label, rather than

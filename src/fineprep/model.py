@@ -87,6 +87,9 @@ class Finding:
         }
 
 
+_META_KEYS = frozenset({"id", "label", "group", "source"})
+
+
 @dataclass(slots=True)
 class RecordMeta:
     """Sidecar values for one record: never part of what is uploaded to Bedrock."""
@@ -99,16 +102,16 @@ class RecordMeta:
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> RecordMeta:
-        known = {"id", "label", "group", "source"}
-        rid = obj.get("id")
-        group = obj.get("group")
-        source = obj.get("source")
+        # Called once per sidecar line: plain lookups, no comprehension unless extra keys.
+        get = obj.get
+        rid, label, group, source = get("id"), get("label"), get("group"), get("source")
+        known = ("id" in obj) + ("label" in obj) + ("group" in obj) + ("source" in obj)
         return cls(
-            id=None if rid is None else str(rid),
-            label=obj.get("label"),
-            group=None if group is None else str(group),
-            source=None if source is None else str(source),
-            extra={k: v for k, v in obj.items() if k not in known},
+            None if rid is None else rid if type(rid) is str else str(rid),
+            label,
+            None if group is None else group if type(group) is str else str(group),
+            None if source is None else source if type(source) is str else str(source),
+            {} if known == len(obj) else {k: v for k, v in obj.items() if k not in _META_KEYS},
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ is exact for every byte-level tokenizer (a token is at least one byte).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from fineprep.errors import TokenizerUnavailable
@@ -62,13 +63,19 @@ def encoding_loaded(name: str | None = None) -> bool:
 
 
 class TokenCounter:
-    """Counts tokens for one encoding, loading it on first use and counting records tokenized."""
+    """Counts tokens for one encoding, loading it on first use and counting records tokenized.
+
+    ``count`` and ``count_parts`` count now, in this process; ``defer`` hands a record to the
+    worker processes (fineprep.tokenpool) and ``resolve`` returns every deferred count at the
+    end of the run, so tokenizing overlaps the checks instead of adding to them.
+    """
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
         self.records_tokenized = 0
         self._encode: Any = None
         self._longest: int | None = None
+        self._deferred: Any = None
 
     def longest_token(self) -> int:
         """Bytes of the encoding's longest token: ``bytes / longest`` is a lower bound on the
@@ -80,11 +87,7 @@ class TokenCounter:
 
     def count(self, texts: list[str]) -> int:
         """Tokens of several texts of one record (counted as one tokenized record)."""
-        if self._encode is None:
-            self._encode = load_encoding(self.encoding).encode_ordinary
-        self.records_tokenized += 1
-        encode = self._encode
-        return sum(len(encode(t)) for t in texts)
+        return self.count_parts(texts, [])[0]
 
     def count_parts(self, inputs: list[str], outputs: list[str]) -> tuple[int, int]:
         """Input and output tokens of one record."""
@@ -93,3 +96,29 @@ class TokenCounter:
         self.records_tokenized += 1
         encode = self._encode
         return sum(len(encode(t)) for t in inputs), sum(len(encode(t)) for t in outputs)
+
+    def defer(self, inputs: list[str], outputs: list[str], size: int) -> int:
+        """Queue a record's texts (``size`` bytes) for counting; returns its ticket."""
+        if self._deferred is None:
+            from fineprep.tokenpool import DeferredCounts
+
+            self._deferred = DeferredCounts(self.encoding)
+        self.records_tokenized += 1
+        ticket: int = self._deferred.add(inputs, outputs, size)
+        return ticket
+
+    def resolve(self) -> Callable[[int], tuple[int, int]]:
+        """Wait for the deferred counts; returns ``ticket -> (input, output tokens)``."""
+        if self._deferred is None:
+            return _no_tickets
+        get: Callable[[int], tuple[int, int]] = self._deferred.finish()
+        return get
+
+    def close(self) -> None:
+        """Stop any worker processes (a run that fails must not leave them behind)."""
+        if self._deferred is not None:
+            self._deferred.close()
+
+
+def _no_tickets(ticket: int) -> tuple[int, int]:
+    raise KeyError(ticket)

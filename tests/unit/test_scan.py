@@ -17,7 +17,7 @@ from fineprep.checks.patterns import (
     SECRET,
     SECRET_LITERALS,
 )
-from fineprep.scan import LiteralScanner
+from fineprep.scan import BACKENDS, LiteralScanner
 
 FAMILIES = {
     "H001": (SECRET_LITERALS, SECRET),
@@ -26,7 +26,8 @@ FAMILIES = {
     "H004": (MOJIBAKE_LITERALS, MOJIBAKE),
     "L004": (CONTROL_LITERALS, _CONTROL),
 }
-SCANNER = LiteralScanner({tag: lits for tag, (lits, _) in FAMILIES.items()})
+LITERALS = {tag: lits for tag, (lits, _) in FAMILIES.items()}
+SCANNERS = [LiteralScanner(LITERALS, backend) for backend in BACKENDS]
 EXAMPLES = [
     "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     "-----BEGIN OPENSSH PRIVATE KEY-----", "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
@@ -48,7 +49,19 @@ def test_every_example_is_caught_by_its_family() -> None:
     for text in EXAMPLES:
         tags = {tag for tag, (_, pattern) in FAMILIES.items() if pattern.search(text)}
         assert tags, f"no pattern matches example {text!r}"
-        assert tags <= SCANNER.scan(_line(text)), text
+        for scanner in SCANNERS:
+            assert tags <= scanner.scan(_line(text)), (scanner.backend, text)
+
+
+def test_backends_agree_and_fold_case_and_digits() -> None:
+    scanners = [LiteralScanner({"a": (b"Ab0-", b"\xc3\x83"), "b": (b"x",)}, b) for b in BACKENDS]
+    for line in (b"aB7-", b"AB9-", b"ab-0", b"\xc3\x83", b"\xc3\xa3", b"X", b"", b"ab 7-"):
+        answers = {s.backend: s.scan(line) for s in scanners}
+        assert len(set(answers.values())) == 1, (line, answers)
+    assert scanners[0].scan(b"zAB5-x") == frozenset({"a", "b"})
+    assert scanners[0].scan(b"zab-") == frozenset()
+    empty = [LiteralScanner({}, b) for b in BACKENDS]
+    assert all(s.scan(b"anything") == frozenset() for s in empty)
 
 
 @settings(max_examples=300, deadline=None)
@@ -59,7 +72,9 @@ def test_every_example_is_caught_by_its_family() -> None:
 )
 def test_scan_is_a_superset_of_pattern_hits(prefix: str, example: str, suffix: str) -> None:
     text = prefix + example + suffix
-    hits = SCANNER.scan(_line(text))
+    line = _line(text)
+    answers = [scanner.scan(line) for scanner in SCANNERS]
+    assert all(a == answers[0] for a in answers), (text, answers)
     for tag, (_, pattern) in FAMILIES.items():
         if pattern.search(text):
-            assert tag in hits, (tag, text)
+            assert tag in answers[0], (tag, text)

@@ -70,8 +70,8 @@ _PII_KIND_LITERALS: dict[str, tuple[bytes, ...]] = {
     "email": (b"@",),
     "ssn": (b"00-0000",),
     "card": (b"0000000000000",),
-    "card_grouped": (b"0000 0000", b"0000-0000"),
-    "card_amex": (b"0000 000000", b"0000-000000"),
+    "card_grouped": (b"0000 0000 0000 0000", b"0000-0000-0000-0000"),
+    "card_amex": (b"0000 000000 00000", b"0000-000000-00000"),
     "phone": (b"00-0000", b"00.0000", b"+0"),
 }
 PII_LITERALS = tuple(lit for lits in _PII_KIND_LITERALS.values() for lit in lits)

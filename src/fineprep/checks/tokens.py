@@ -96,13 +96,19 @@ rule(
 
 
 class _FileTokens:
-    """Per-file statistics state: exact counts, or a bottom-k sample by content hash."""
+    """Per-file statistics state: tickets of every record's count, or a bottom-k sample by
+    content hash whose payload is a ticket (already queued for counting) or the texts."""
 
     def __init__(self) -> None:
         self.records = 0
         self.text_bytes = 0
-        self.exact: array[int] = array("I")
+        self.exact: array[int] = array("Q")
+        self.allowances: array[int] = array("Q")
         self.heap: list[tuple[int, int, int | list[str], int]] = []
+
+
+#: A limit verdict waiting for its count: ticket, file, line, sidecar source, allowance.
+_Pending = tuple[int, "FileState", int, "str | None", int]
 
 
 @register
@@ -126,6 +132,7 @@ class TokenCheck(Check):
         self.sample_size = run.settings.token_sample_size
         self.counter = run.tokens
         self.files: list[tuple[FileState, _FileTokens]] = []
+        self.pending: list[_Pending] = []
 
     def start_file(self, file: FileState) -> None:
         self.current = _FileTokens()
@@ -140,24 +147,23 @@ class TokenCheck(Check):
 
     def check(self, rec: RecordContext) -> None:
         allowance = self._allowance(rec) if self.per_message or self.image_tokens else 0
-        counted: tuple[int, int] | None = None
+        ticket: int | None = None
         if self.trigger is not None and len(rec.raw) + allowance >= self.trigger:
-            counted = self._verdict(rec, allowance)
+            ticket = self._verdict(rec, allowance)
         if not self.stats:
             return
         state = self.current
         state.records += 1
         if self.exact:
-            if counted is None:
-                counted = self._count(rec)
-            state.exact.append(counted[0] + counted[1] + allowance)
+            state.exact.append(self._defer(rec) if ticket is None else ticket)
+            state.allowances.append(allowance)
             return
         priority = zlib.crc32(rec.raw)
         if len(state.heap) >= self.sample_size and -priority <= state.heap[0][0]:
             return
-        # Keep the count when the verdict already tokenized the record, else the texts.
+        # Keep the ticket when the verdict already queued the record, else the texts.
         payload: int | list[str] = (
-            counted[0] + counted[1] if counted is not None else [s.text for s in rec.view.segments]
+            ticket if ticket is not None else [s.text for s in rec.view.segments]
         )
         item = (-priority, rec.line, payload, allowance)
         if len(state.heap) < self.sample_size:
@@ -165,22 +171,29 @@ class TokenCheck(Check):
         else:
             heapq.heapreplace(state.heap, item)
 
-    def _count(self, rec: RecordContext) -> tuple[int, int]:
+    def _defer(self, rec: RecordContext) -> int:
         segs = rec.view.segments
-        return self.counter.count_parts(
-            [s.text for s in segs if not s.output], [s.text for s in segs if s.output]
+        return self.counter.defer(
+            [s.text for s in segs if not s.output], [s.text for s in segs if s.output], len(rec.raw)
         )
 
-    def _verdict(self, rec: RecordContext, allowance: int) -> tuple[int, int] | None:
+    def _limits(self) -> tuple[tuple[str, int | None], ...]:
+        return (
+            ("T001", self.record_limit),
+            ("T002", self.input_limit),
+            ("T003", self.output_limit),
+        )
+
+    def _verdict(self, rec: RecordContext, allowance: int) -> int | None:
+        """Decide from the byte bounds; queue the record for counting only if they cannot."""
         segs = rec.view.segments
         in_bytes = sum(utf8_len(s.text) for s in segs if not s.output)
         out_bytes = sum(utf8_len(s.text) for s in segs if s.output)
-        checks = (
-            ("T001", self.record_limit, in_bytes + out_bytes + allowance),
-            ("T002", self.input_limit, in_bytes + allowance),
-            ("T003", self.output_limit, out_bytes),
-        )
-        if not any(limit and bound >= limit * NEAR for _, limit, bound in checks):
+        bounds = (in_bytes + out_bytes + allowance, in_bytes + allowance, out_bytes)
+        if not any(
+            limit and bound >= limit * NEAR
+            for (_, limit), bound in zip(self._limits(), bounds, strict=True)
+        ):
             return None
         total = in_bytes + out_bytes
         if self.record_limit and total > HUGE_RECORD_BYTES:
@@ -195,10 +208,16 @@ class TokenCheck(Check):
                      "encoding": self.counter.encoding, "exact": False},
                 )  # fmt: skip
                 return None
-        tin, tout = self._count(rec)
+        ticket = self._defer(rec)
+        source = rec.meta.source if rec.meta else None
+        self.pending.append((ticket, rec.file, rec.line, source, allowance))
+        return ticket
+
+    def _emit_verdict(self, pending: _Pending, tin: int, tout: int) -> None:
+        _, file, line, source, allowance = pending
         values = {"T001": tin + tout + allowance, "T002": tin + allowance, "T003": tout}
         what = {"T001": "record", "T002": "input", "T003": "output"}
-        for code, limit, _ in checks:
+        for code, limit in self._limits():
             if not limit:
                 continue
             tokens = values[code]
@@ -210,21 +229,29 @@ class TokenCheck(Check):
             if allowance:
                 data["template_tokens"] = allowance
             if tokens > limit:
-                rec.emit(
-                    code, f"{what[code]} has {tokens:,} tokens; the limit is {limit:,}", None, data
-                )
+                message = f"{what[code]} has {tokens:,} tokens; the limit is {limit:,}"
+                self.run.emit(code, message, file, line, None, data, source)
             elif tokens >= limit * NEAR:
                 data["percent"] = round(100 * tokens / limit, 1)
-                rec.emit(
-                    "T004",
+                message = (
                     f"{what[code]} has {tokens:,} tokens, {data['percent']}% of the "
-                    f"{limit:,} limit (counts are estimates)",
-                    None,
-                    {**data, "limit_code": code},
+                    f"{limit:,} limit (counts are estimates)"
                 )
-        return tin, tout
+                self.run.emit(
+                    "T004", message, file, line, None, {**data, "limit_code": code}, source
+                )
 
     def finish(self, run: RunState) -> None:
+        if self.stats and not self.exact:
+            # The sampled records not yet queued go to the workers too.
+            for _, state in self.files:
+                state.heap = [
+                    (prio, line, self._queue(p) if isinstance(p, list) else p, allowance)
+                    for prio, line, p, allowance in state.heap
+                ]
+        count = self.counter.resolve()
+        for pending in self.pending:
+            self._emit_verdict(pending, *count(pending[0]))
         if not self.stats:
             return
         from fineprep.checks.token_stats import histogram, summarize
@@ -235,11 +262,14 @@ class TokenCheck(Check):
             if state.records == 0:
                 continue
             if self.exact:
-                counts = list(state.exact)
+                counts = [
+                    sum(count(t)) + a for t, a in zip(state.exact, state.allowances, strict=True)
+                ]
             else:
                 counts = [
-                    (p if isinstance(p, int) else self.counter.count(p)) + allowance
+                    sum(count(p)) + allowance
                     for _, _, p, allowance in state.heap
+                    if isinstance(p, int)
                 ]
             summary = summarize(counts, state.records, exact=self.exact, epochs=epochs)
             summary["encoding"] = self.counter.encoding
@@ -248,6 +278,9 @@ class TokenCheck(Check):
             file.tokens = summary["total"]
             run.emit("T005", _stats_message(summary), file, None, None, summary)
         run.stats["tokens"] = totals
+
+    def _queue(self, texts: list[str]) -> int:
+        return self.counter.defer(texts, [], sum(len(t) for t in texts))
 
 
 #: Records longer than this are not tokenized when their length alone proves them over the

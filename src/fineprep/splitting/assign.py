@@ -121,9 +121,15 @@ def _ordered(units: Sequence[Unit], members: Iterable[int], seed: int, purpose: 
     return sorted(members, key=lambda i: (keyed_hash(seed, units[i].key, purpose), units[i].key))
 
 
+#: Units of one stratum in keyed-hash order; ``simple`` when each unit is ``size`` records of
+#: that stratum's label (no groups of mixed labels): then the stratum can be left as soon as
+#: its label wants no more records.
+Segment = tuple[Stratum, list[int], bool]
+
+
 def _take(
     units: Sequence[Unit],
-    order: list[int],
+    order: list[Segment],
     demand: dict[Stratum, int],
     weight: dict[Stratum, float],
     limit: int | None,
@@ -136,30 +142,40 @@ def _take(
     a unit only if no label overshoots: with one-record, one-label units that is exactly the
     first ``demand`` units of each label. The second walk takes a unit when it still lowers
     ``sum(weight * |demand|)`` (a group that overshoots but lands closer); weights are
-    1 / label size, so a miss on a rare label outweighs a gain on a common one.
+    1 / label size, so a miss on a rare label outweighs a gain on a common one. A unit whose
+    labels all have demand <= 0 can be taken by neither walk, so strata (and walks) whose
+    labels want nothing more are skipped.
     """
-    taken = sum(units[i].size for i in order if split[i] == name)
+    taken = 0
+    wanted = sum(1 for d in demand.values() if d > 0)
     for fit in (True, False):
-        for i in order:
-            if split[i] != TRAIN:
-                continue
-            unit = units[i]
-            if limit is not None and taken + unit.size > limit:
-                continue
-            counts = unit.counts
-            if fit:
-                ok = all(0 < c <= demand.get(label, 0) for label, c in counts)
-            else:
-                gain = 0.0
-                for label, c in counts:
-                    want = demand.get(label, 0)
-                    gain += weight.get(label, 1.0) * (abs(want) - abs(want - c))
-                ok = gain > 0
-            if ok:
-                split[i] = name
-                taken += unit.size
-                for label, c in counts:
-                    demand[label] = demand.get(label, 0) - c
+        for stratum, members, simple in order:
+            if wanted == 0:
+                return
+            for i in members:
+                if simple and demand.get(stratum, 0) <= 0:
+                    break
+                if split[i] != TRAIN:
+                    continue
+                unit = units[i]
+                if limit is not None and taken + unit.size > limit:
+                    continue
+                counts = unit.counts
+                if fit:
+                    ok = all(0 < c <= demand.get(label, 0) for label, c in counts)
+                else:
+                    gain = 0.0
+                    for label, c in counts:
+                        want = demand.get(label, 0)
+                        gain += weight.get(label, 1.0) * (abs(want) - abs(want - c))
+                    ok = gain > 0
+                if ok:
+                    split[i] = name
+                    taken += unit.size
+                    for label, c in counts:
+                        before = demand.get(label, 0)
+                        demand[label] = before - c
+                        wanted -= before > 0 >= before - c
 
 
 def _downsample(
@@ -210,7 +226,8 @@ def assign(units: Sequence[Unit], plan: Plan) -> Assignment:
         if live:
             pool[stratum] = live
             for i in live:
-                labels.update(dict(units[i].counts))
+                for label, c in units[i].counts:
+                    labels[label] += c
     for label in plan.keep_in_train:
         labels.pop(label, None)
     records = sum(units[i].size for members in pool.values() for i in members)
@@ -220,12 +237,12 @@ def assign(units: Sequence[Unit], plan: Plan) -> Assignment:
     if plan.validation_cap is not None and val_total > plan.validation_cap:
         uncapped, val_total = val_total, plan.validation_cap
         val_rate = Fraction(val_total, records)
-    order = [
-        i
+    order: list[Segment] = [
+        (stratum, members, all(not units[i].labels for i in members))
         for stratum in sorted(
             pool, key=lambda s: (sum(units[i].size for i in pool[s]), _stratum_hash(plan.seed, s))
         )
-        for i in _ordered(units, pool[stratum], plan.seed, b"split")
+        for members in [_ordered(units, pool[stratum], plan.seed, b"split")]
     ]
     weight = {label: 1.0 / n for label, n in labels.items()}
     demand = _targets(labels, val_rate, dict(labels), plan.seed)
@@ -233,7 +250,8 @@ def assign(units: Sequence[Unit], plan: Plan) -> Assignment:
     got: Counter[Stratum] = Counter()
     for i, where in enumerate(split):
         if where == VALIDATION:
-            got.update(dict(units[i].counts))
+            for label, c in units[i].counts:
+                got[label] += c
     room = {lab: n - got[lab] for lab, n in labels.items()}
     demand = _targets(labels, plan.test, room, plan.seed)
     _take(units, order, demand, weight, None, split, TEST)

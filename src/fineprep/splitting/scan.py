@@ -18,8 +18,9 @@ from typing import Any, BinaryIO
 import orjson
 
 from fineprep.errors import ConfigError, InputError
+from fineprep.formats.base import View
 from fineprep.io.jsonl import BOM, open_input, sidecar_path
-from fineprep.labels import Label, normalise_label, record_label
+from fineprep.labels import Label, normalise_label, record_label, sidecar_decides
 from fineprep.model import RecordMeta
 from fineprep.profiles import ModelProfile
 
@@ -73,7 +74,7 @@ def parse_meta(raw: bytes | None, path: Path, line: int) -> RecordMeta | None:
             hint="regenerate the sidecar so it has one line per record",
         )
     try:
-        obj = orjson.loads(strip_line(raw))
+        obj = orjson.loads(raw)  # JSON allows the line terminator as trailing whitespace
     except orjson.JSONDecodeError:
         raise InputError(f"{path}:{line}: sidecar line is not valid JSON") from None
     if not isinstance(obj, dict):
@@ -82,12 +83,14 @@ def parse_meta(raw: bytes | None, path: Path, line: int) -> RecordMeta | None:
 
 
 def parse_record(raw: bytes, path: str, line: int) -> dict[str, Any]:
+    """``raw`` may keep its line terminator (JSON whitespace)."""
     what = "fix it (`fineprep check` shows every such line) and split again"
-    if not raw.strip():
-        raise InputError(f"{path}:{line}: blank line", hint=f"{what}, or use `check --fix`")
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if not raw.strip():
+            hint = f"{what}, or use `check --fix`"
+            raise InputError(f"{path}:{line}: blank line", hint=hint) from None
         raise InputError(f"{path}:{line}: invalid JSON ({exc})", hint=what) from None
     if not isinstance(obj, dict):
         raise InputError(f"{path}:{line}: line is not a JSON object", hint=what)
@@ -121,12 +124,20 @@ class _Labeller:
             return normalise_label(meta_value(meta, self.stratify))
         from fineprep.formats import FORMATS, detect
 
+        if sidecar_decides(meta, self.label_from):
+            # The sidecar is authoritative: no walk of the record (detect names the format).
+            if self.format is None:
+                self.format = detect(obj)
+            return record_label(_NO_VIEW, meta, self.label_from)
         fmt = self.format if self.forced else detect(obj)
         if fmt is None:
             return None
         self.format = self.format or fmt
         view = FORMATS.get(fmt).analyze(obj, self.profile, _ignore)
         return record_label(view, meta, self.label_from)
+
+
+_NO_VIEW = View("")
 
 
 def _ignore(code: str, path: Any, message: str, data: dict[str, Any]) -> None:
@@ -160,7 +171,7 @@ def scan(
     try:
         for line_no, physical in enumerate(stream, 1):
             digest.update(physical)
-            raw = strip_line(physical)
+            raw = physical
             if line_no == 1 and raw.startswith(BOM):
                 raw, result.bom = raw[len(BOM) :], True
             meta = None

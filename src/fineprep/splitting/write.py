@@ -44,6 +44,13 @@ class Output:
         }
 
 
+def _terminated(physical: bytes) -> bytes:
+    """The line ending in exactly ``\\n`` (most lines already do: no copy)."""
+    if physical[-1:] == b"\n" and physical[-2:-1] != b"\r":
+        return physical
+    return strip_line(physical) + b"\n"
+
+
 def write_splits(scan: Scan, split_of_record: list[str], out_dir: Path) -> dict[str, Output]:
     """Write ``<split>.jsonl`` and ``<split>.meta.jsonl`` for every split that has records."""
     present = set(split_of_record)
@@ -73,17 +80,16 @@ def write_splits(scan: Scan, split_of_record: list[str], out_dir: Path) -> dict[
                 raise InputError(f"{scan.path}: changed while splitting (more lines than before)")
             if target == DROPPED:
                 continue
-            raw = strip_line(physical)
+            line = _terminated(physical)
             if index == 0 and scan.bom:
-                raw = raw[len(BOM) :]
-            line = raw + b"\n"
+                line = line[len(BOM) :]
             data[target].write(line)
             digests[target].update(line)
             out = outputs[target]
             out.records += 1
             out.bytes += len(line)
             if side is not None:
-                meta[target].write(strip_line(side_line) + b"\n")
+                meta[target].write(_terminated(side_line))
             else:
                 source = RecordMeta(source=f"{source_name}:line {index + 1}").to_dict()
                 meta[target].write(orjson.dumps(source) + b"\n")

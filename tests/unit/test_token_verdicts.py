@@ -1,0 +1,156 @@
+"""Token limit verdicts decided from byte bounds (and counted in worker processes) equal the
+verdicts of tokenizing every record; a file of short records never loads an encoding."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from fineprep import tokenpool
+from fineprep.api import check
+from fineprep.tokenpool import DeferredCounts, count_batch
+from fineprep.tokens import load_encoding
+from tests.conftest import ROOT, needs_tokenizer
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import generate
+
+LIMITS = {"max_record_tokens": 400, "max_input_tokens": 330, "max_output_tokens": 70}
+NEAR = 0.9
+
+
+def _expected(path: Path, given: dict[str, int] = LIMITS) -> set[tuple[int, str, str]]:
+    """(line, code, limit code) from tokenizing every text of every record."""
+    encode = load_encoding("cl100k_base").encode_ordinary
+    out: set[tuple[int, str, str]] = set()
+    for line_no, raw in enumerate(path.read_bytes().splitlines(), 1):
+        obj = orjson.loads(raw)
+        tin = sum(len(encode(b["text"])) for b in obj.get("system", []))
+        tout = 0
+        for msg in obj["messages"]:
+            n = sum(len(encode(b["text"])) for b in msg["content"] if "text" in b)
+            if msg["role"] == "assistant":
+                tout += n
+            else:
+                tin += n
+        allowance = 4 * len(obj["messages"])  # nova-lite's template tokens per message
+        values = {"T001": tin + tout + allowance, "T002": tin + allowance, "T003": tout}
+        limits = {
+            "T001": given.get("max_record_tokens"),
+            "T002": given.get("max_input_tokens"),
+            "T003": given.get("max_output_tokens"),
+        }
+        for code, value in values.items():
+            limit = limits[code]
+            if limit is None:
+                continue
+            if value > limit:
+                out.add((line_no, code, code))
+            elif value >= limit * NEAR:
+                out.add((line_no, "T004", code))
+    return out
+
+
+def _found(result: Any) -> set[tuple[int, str, str]]:
+    return {
+        (f.location.line, f.code, f.data.get("limit_code", f.code))
+        for f in result.findings
+        if f.code in ("T001", "T002", "T003", "T004")
+    }
+
+
+@needs_tokenizer
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_limit_verdicts_equal_full_tokenization(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    monkeypatch.setenv("FINEPREP_JOBS", jobs)
+    monkeypatch.setattr(tokenpool, "BATCH_RECORDS", 7)  # many batches, saturated workers
+    data = generate.write(tmp_path / "gen.jsonl", 400, "conversation", seed=11)
+    result = check(data, model="nova-lite", isolated=True, limits=LIMITS, exact_tokens=True)
+    expected = _expected(data)
+    assert len(expected) > 50  # the data exercises every verdict
+    assert {code for _, code, _ in expected} == {"T001", "T002", "T003", "T004"}
+    assert _found(result) == expected
+    # Only records whose byte bound could reach 90% of a limit were needed for the verdicts,
+    # but --exact-tokens counts all of them, in the same order.
+    assert result.stats["tokenized_records"] == 400
+    stats = result.stats["tokens"][str(data)]
+    assert stats["exact"] and stats["records"] == 400
+
+
+@needs_tokenizer
+def test_sampled_verdicts_tokenize_only_what_the_bound_cannot_decide(tmp_path: Path) -> None:
+    data = generate.write(tmp_path / "gen.jsonl", 400, "conversation", seed=11)
+    limits = {"max_record_tokens": 1400}
+    result = check(data, model="nova-lite", isolated=True, limits=limits)
+    expected = _expected(data, limits)
+    assert len(expected) >= 5
+    assert _found(result) == expected
+    assert 0 < result.stats["tokenized_records"] < 300
+
+
+def test_short_records_load_no_encoding(tmp_path: Path) -> None:
+    """In a fresh process: no encoding, no worker, nothing tokenized."""
+    data = tmp_path / "short.jsonl"
+    with data.open("wb") as fh:
+        for i in range(200):
+            fh.write(orjson.dumps({"prompt": f"question {i}?", "completion": f"answer {i}"}))
+            fh.write(b"\n")
+    code = (
+        "import sys\nfrom fineprep.api import check\nfrom fineprep import tokens\n"
+        f"r = check({str(data)!r}, model='llama3-1-8b', isolated=True)\n"
+        "assert r.stats['tokenized_records'] == 0, r.stats\n"
+        "assert not tokens.encoding_loaded()\n"
+        "assert 'tiktoken' not in sys.modules and 'fineprep.tokenpool' not in sys.modules\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(tmp_path / "no-encodings-here")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+@needs_tokenizer
+def test_deferred_counts_match_inline_and_survive_a_failing_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [(["a b c " * i, "héllo"], ["x" * i]) for i in range(60)]
+    inline = count_batch("cl100k_base", texts)
+    monkeypatch.setattr(tokenpool, "BATCH_RECORDS", 5)
+    pooled = DeferredCounts("cl100k_base", workers=2)
+    tickets = [pooled.add(ins, outs, 1) for ins, outs in texts]
+    get = pooled.finish()
+    assert [get(t) for t in tickets] == inline
+
+    class FailingPool:
+        def submit(self, *args: Any) -> Future[Any]:
+            future: Future[Any] = Future()
+            future.set_exception(RuntimeError("worker died"))
+            return future
+
+        def shutdown(self, **kwargs: Any) -> None:
+            pass
+
+    broken = DeferredCounts("cl100k_base", workers=2)
+    broken._pool = FailingPool()  # type: ignore[assignment]
+    tickets = [broken.add(ins, outs, 1) for ins, outs in texts]
+    get = broken.finish()
+    assert [get(t) for t in tickets] == inline
+
+
+def test_jobs_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINEPREP_JOBS", "1")
+    assert tokenpool.jobs() == 1
+    assert DeferredCounts("cl100k_base").workers == 0
+    monkeypatch.setenv("FINEPREP_JOBS", "3")
+    assert tokenpool.jobs() == 3
