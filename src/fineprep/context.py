@@ -12,6 +12,7 @@ from typing import Any
 from fineprep.checks.base import RULES, Path, format_path
 from fineprep.config import Settings
 from fineprep.formats.base import View
+from fineprep.hashing import hash_texts
 from fineprep.model import Finding, Location, RecordMeta, Severity
 from fineprep.profiles import ModelProfile
 from fineprep.scan import LiteralScanner
@@ -47,7 +48,7 @@ class FileState:
 class RecordContext:
     """What a per-record check sees: the parsed object, its raw line, view and location."""
 
-    __slots__ = ("_hits", "file", "line", "meta", "obj", "raw", "run", "view")
+    __slots__ = ("_hashes", "_hits", "file", "line", "meta", "obj", "raw", "run", "view")
 
     def __init__(
         self,
@@ -67,6 +68,7 @@ class RecordContext:
         self.view = view
         self.meta = meta
         self._hits: frozenset[str] | None = None
+        self._hashes: tuple[int, int] | None = None
 
     @property
     def hits(self) -> frozenset[str]:
@@ -74,6 +76,15 @@ class RecordContext:
         if self._hits is None:
             self._hits = self.run.scanner.scan(self.raw)
         return self._hits
+
+    @property
+    def hashes(self) -> tuple[int, int]:
+        """Hashes of the context (``segments[:split]``) and of the answer (the rest), computed
+        once for every duplicate check."""
+        if self._hashes is None:
+            segs, split = self.view.segments, self.view.split
+            self._hashes = (hash_texts(segs[:split]), hash_texts(segs[split:]))
+        return self._hashes
 
     def emit(
         self, code: str, message: str, path: Path | None = None, data: dict[str, Any] | None = None

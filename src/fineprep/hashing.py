@@ -6,7 +6,9 @@ partitions of a dataset may be hashed in different processes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from hashlib import blake2b
+from typing import Protocol
 
 _SEP_FIELD = "\x1f"
 _SEP_ROLE = "\x1e"
@@ -16,7 +18,20 @@ def hash_bytes(data: bytes) -> int:
     return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
 
 
-def hash_texts(parts: list[tuple[str, str]]) -> int:
-    """Hash of a sequence of (role, text) pairs; order and roles matter, nothing else."""
-    joined = _SEP_FIELD.join(role + _SEP_ROLE + text for role, text in parts)
+class Text(Protocol):
+    """A role and a text (a record segment)."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def hash_texts(parts: Sequence[Text]) -> int:
+    """Hash of a sequence of texts with their roles; order and roles matter, nothing else."""
+    if len(parts) == 1:
+        joined = parts[0].role + _SEP_ROLE + parts[0].text
+    else:
+        joined = _SEP_FIELD.join([p.role + _SEP_ROLE + p.text for p in parts])
     return hash_bytes(joined.encode("utf-8", "surrogatepass"))

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from fineprep.checks.base import Check, register, rule
-from fineprep.hashing import hash_texts
 
 if TYPE_CHECKING:
     from fineprep.context import FileState, RecordContext
@@ -89,11 +88,9 @@ class DuplicateCheck(Check):
         self.lines: array[int] = array("I")
 
     def check(self, rec: RecordContext) -> None:
-        view = rec.view
-        segs = view.segments
-        split = view.split
-        self.context.append(hash_texts([(s.role, s.text) for s in segs[:split]]))
-        self.answer.append(hash_texts([(s.role, s.text) for s in segs[split:]]))
+        context, answer = rec.hashes
+        self.context.append(context)
+        self.answer.append(answer)
         self.lines.append(rec.line)
 
     def finish_file(self, file: FileState) -> None:

@@ -20,7 +20,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.checks.base import Check, option, register, rule
-from fineprep.hashing import hash_bytes, hash_texts
+from fineprep.hashing import hash_bytes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -140,9 +140,11 @@ class NearDuplicateCheck(Check):
             return
         cur = self.current
         view = rec.view
-        segs = [(s.role, s.text) for s in view.segments]
-        context = hash_texts(segs[: view.split]) if view.split else 0
-        answer = hash_texts(segs[view.split :]) if view.split < len(segs) else 0
+        context, answer = rec.hashes
+        if not view.split:
+            context = 0
+        if view.split >= len(view.segments):
+            answer = 0
         cur.lines.append(rec.line)
         cur.full.append(hash_bytes(_PAIR.pack(context, answer)))
         # Same input is only meaningful where a record has an input and an answer.
