@@ -55,14 +55,14 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
     if target == "prompt-completion":
         return {"prompt": prompt, "completion": completion}
     if target == "claude-messages":
-        out: dict[str, Any] = {"system": system} if system.strip() else {}
+        out: dict[str, Any] = {"system": system} if _has_text(system) else {}
         out["messages"] = [
             {"role": "user", "content": prompt},
             {"role": "assistant", "content": completion},
         ]
         return out
     record: dict[str, Any] = {"schemaVersion": SCHEMA_VERSION}
-    if system.strip():
+    if _has_text(system):
         record["system"] = [{"text": system}]
     user = _media(mapping, row)
     user.append({"text": prompt})
@@ -74,6 +74,8 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
 
 
 def _media(mapping: Mapping, row: SourceRow) -> list[dict[str, Any]]:
+    if mapping.images is None and not row.images:
+        return []
     blocks = [
         media_block(uri, mapping.bucket_owner, mapping.media_formats)
         for uri in media_uris(mapping, row)
@@ -83,6 +85,11 @@ def _media(mapping: Mapping, row: SourceRow) -> list[dict[str, Any]]:
         if limit is not None and n > limit:
             raise RowError(f"{n} {kind}s in one record; the model takes at most {limit}")
     return blocks
+
+
+def _has_text(text: str) -> bool:
+    """Not empty and not only whitespace, without copying the text (unlike ``strip``)."""
+    return bool(text) and not text.isspace()
 
 
 def input_text(mapping: Mapping, row: SourceRow) -> str:

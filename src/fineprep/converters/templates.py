@@ -163,7 +163,7 @@ class Template:
         if value is None:
             raise RowError(f"template {self.name!r} gave null (the field is empty)")
         out = to_text(value, self.name)
-        if not allow_empty and not out.strip():
+        if not allow_empty and (not out or out.isspace()):
             raise RowError(f"template {self.name!r} rendered empty text")
         return out
 
