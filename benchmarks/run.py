@@ -43,7 +43,7 @@ def _once(code: str, env: dict[str, str] | None = None) -> tuple[float, float]:
     out = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
+    if proc.returncode != 0:
         raise SystemExit(f"benchmark step failed ({proc.returncode}):\n{code}")
     return float(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
 
@@ -73,6 +73,15 @@ def _whole_process(cmd: list[str]) -> str:
         f"subprocess.run({cmd!r}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "print(time.perf_counter()-t)\n"
     )
+
+
+HEADER = f"{'workload':44} {'fineprep':>10} {'floor':>10} {'ratio':>7} {'RSS MB':>8}  floor"
+
+
+def _line(name: str, floor_name: str, got: Measure, base: Measure | None) -> str:
+    ratio = f"{got.seconds / base.seconds:6.2f}x" if base else "    n/a"
+    floor_s = f"{base.seconds:9.2f}s" if base else "      n/a"
+    return f"{name:44} {got.seconds:9.2f}s {floor_s:>10} {ratio:>7} {got.rss_mb:8.0f}  {floor_name}"
 
 
 def main() -> None:
@@ -110,6 +119,7 @@ def main() -> None:
     def row(name: str, floor_name: str, code: str, floor_code: str | None) -> None:
         got, base = _pair(code, floor_code, args.repeat)
         rows.append((name, floor_name, got, base))
+        print(_line(name, floor_name, got, base), flush=True)
 
     n = f"{args.records:,}"
     if on("check"):
@@ -185,13 +195,9 @@ def main() -> None:
             "pre-commit check, 1k records (process)", "check-jsonschema",
             _whole_process(fp), _whole_process(cj_cmd) if cj else None,
         )  # fmt: skip
-    print(f"\n{'workload':44} {'fineprep':>10} {'floor':>10} {'ratio':>7} {'RSS MB':>8}  floor")
+    print(f"\n{HEADER}")
     for name, floor_name, got, base in rows:
-        ratio = f"{got.seconds / base.seconds:6.2f}x" if base else "    n/a"
-        f_s = f"{base.seconds:9.2f}s" if base else "      n/a"
-        m_s = f"{got.seconds:9.2f}s"
-        rss = f"{got.rss_mb:8.0f}"
-        print(f"{name:44} {m_s:>10} {f_s:>10} {ratio:>7} {rss}  {floor_name}")
+        print(_line(name, floor_name, got, base))
     shutil.rmtree(tmp, ignore_errors=True)
     time.sleep(0)
 
