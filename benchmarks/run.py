@@ -143,12 +143,12 @@ def main() -> None:
             [sys.executable, "-c", body], check=True, env={**os.environ, "PYTHONPATH": str(HERE)}
         )
         out = tmp / "converted.jsonl"
-        conv = (
+        convert_code = (
             f"from fineprep.api import convert\nconvert({str(pq_path)!r}, output={str(out)!r}, "
             "to='conversation', model='nova-lite', isolated=True)"
         )
         row(
-            f"convert {args.big_records:,}-row Parquet", "arrow+orjson floor", _timed(conv),
+            f"convert {args.big_records:,}-row Parquet", "arrow+orjson floor", _timed(convert_code),
             _timed(
                 f"import floors, pathlib\nfloors.convert_floor(pathlib.Path({str(pq_path)!r}), "
                 f"pathlib.Path({str(tmp / 'floor.jsonl')!r}))"

@@ -29,6 +29,10 @@ _LIMIT_WHY = (
     "first record over the limit ('Max sum of input and output token length 4097 "
     "exceeds total limit of 4096')."
 )
+_BOUNDS_NOTE = (
+    " Records whose lower bound (every space followed by a letter starts a token) already "
+    "exceeds the limit are reported as 'at least N tokens' without being tokenized."
+)
 _TOKENS_NOTE = (
     " Counts use tiktoken (encode_ordinary) with the model's configured encoding: "
     "exact for OpenAI encodings, an estimate for Bedrock's models."
@@ -40,7 +44,9 @@ rule(
     "error",
     "input+output tokens over the model's per-record limit",
     what="A record whose total tokens (prompt and answer, plus the model's per-message template "
-    "allowance and image tokens) exceed the model's per-record limit." + _TOKENS_NOTE,
+    "allowance and image tokens) exceed the model's per-record limit."
+    + _TOKENS_NOTE
+    + _BOUNDS_NOTE,
     why=_LIMIT_WHY,
     example="a 40,000-token conversation for Nova Lite (limit 32,000)",
     fix="Shorten the record, split a long conversation into several records, or raise the "
@@ -52,7 +58,7 @@ rule(
     "error",
     "input tokens over the model's input limit",
     what="A record whose input (system and user text, prompt) exceeds the model's input-token "
-    "limit (e.g. 16,000 for Llama 3.1, 4,096 for Cohere Command)." + _TOKENS_NOTE,
+    "limit (e.g. 16,000 for Llama 3.1, 4,096 for Cohere Command)." + _TOKENS_NOTE + _BOUNDS_NOTE,
     why="Bedrock fails the job: 'Maximum input token count 4097 exceeds limit of 4096'.",
     example="a 5,000-token prompt for Cohere Command",
     fix="Shorten the prompt (trim context, fewer examples).",
@@ -63,7 +69,7 @@ rule(
     "error",
     "output tokens over the model's output limit",
     what="A record whose answer (completion, assistant text) exceeds the model's output-token "
-    "limit." + _TOKENS_NOTE,
+    "limit." + _TOKENS_NOTE + _BOUNDS_NOTE,
     why="Bedrock fails the job: 'Maximum output token count 4097 exceeds limit of 4096'.",
     example="a 3,000-token completion for Cohere Command (limit 2,048)",
     fix="Shorten the answer or split the task.",
