@@ -46,22 +46,20 @@ def _worker_init(encoding: str) -> None:
     The encoding loads here, before the first batch arrives; a failure to load it surfaces
     when a batch is counted (inline, with the clear error)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from fineprep.tokens import load_encoding
+    from fineprep.tokens import text_counter
 
     try:
-        load_encoding(encoding)
+        text_counter(encoding)
     except Exception:
         pass
 
 
 def count_batch(encoding: str, batch: list[Parts]) -> list[tuple[int, int]]:
     """Input and output tokens of each record of ``batch`` (runs in a worker, or inline)."""
-    from fineprep.tokens import load_encoding
+    from fineprep.tokens import text_counter
 
-    encode = load_encoding(encoding).encode_ordinary
-    return [
-        (sum(len(encode(t)) for t in ins), sum(len(encode(t)) for t in outs)) for ins, outs in batch
-    ]
+    count = text_counter(encoding)
+    return [(sum(count(t) for t in ins), sum(count(t) for t in outs)) for ins, outs in batch]
 
 
 class DeferredCounts:

@@ -76,6 +76,72 @@ def load_encoding(name: str) -> Any:
     return enc
 
 
+#: Texts at least this long are counted word by word through a cache (below, one call is cheaper).
+_CHUNKED_MIN_CHARS = 2000
+#: Cached word counts per encoding; cleared when full (memory stays bounded, ~20 MB).
+_CACHE_LIMIT = 200_000
+_COUNTERS: dict[str, Callable[[str], int]] = {}
+
+
+def text_counter(encoding: str) -> Callable[[str], int]:
+    """``text -> tokens`` for ``encoding``: exactly ``len(encode_ordinary(text))``, ~2x faster
+    on long natural-language text.
+
+    Why it is exact: in the cl100k_base and o200k_base pre-tokenizers a space followed by a
+    non-space character always starts a piece (no pattern holds a space after its first
+    character unless only whitespace follows it), and pieces are encoded independently. So a
+    text split before each such space is counted chunk by chunk, and chunks (" word",
+    " invoice:") repeat, so most are a dictionary lookup. A space followed by whitespace is not
+    a piece start (``"\\n \\n"`` is one token, not two): such texts, other encodings and texts
+    with lone surrogates use one
+    ``encode_ordinary`` call. Property-tested against tiktoken.
+    """
+    counter = _COUNTERS.get(encoding)
+    if counter is not None:
+        return counter
+    encode = load_encoding(encoding).encode_ordinary
+    if encoding not in _PIECE_BOUND_ENCODINGS:
+
+        def plain(text: str) -> int:
+            return len(encode(text))
+
+        _COUNTERS[encoding] = plain
+        return plain
+    from collections import Counter
+
+    cache: dict[str, int] = {}
+
+    def count(text: str) -> int:
+        if len(text) < _CHUNKED_MIN_CHARS or not _well_formed(text):
+            return len(encode(text))
+        words = text.split(" ")
+        total = len(encode(words[0])) if words[0] else 0
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        for word, times in Counter(words[1:]).items():
+            n = cache.get(word)
+            if n is None:
+                if not word or word[0].isspace():
+                    return len(encode(text))  # a space before whitespace: no piece start
+                n = cache[word] = len(encode(" " + word))
+            total += n * times
+        return total
+
+    _COUNTERS[encoding] = count
+    return count
+
+
+def _well_formed(text: str) -> bool:
+    """No lone surrogates (tiktoken repairs those, and a repair may span a split)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def encoding_loaded(name: str | None = None) -> bool:
     """Whether an encoding (any, or ``name``) was loaded in this process (used by tests)."""
     return bool(_ENCODINGS) if name is None else name in _ENCODINGS
@@ -92,7 +158,7 @@ class TokenCounter:
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
         self.records_tokenized = 0
-        self._encode: Any = None
+        self._count: Callable[[str], int] | None = None
         self._longest: int | None = None
         self._deferred: Any = None
 
@@ -110,11 +176,11 @@ class TokenCounter:
 
     def count_parts(self, inputs: list[str], outputs: list[str]) -> tuple[int, int]:
         """Input and output tokens of one record."""
-        if self._encode is None:
-            self._encode = load_encoding(self.encoding).encode_ordinary
+        if self._count is None:
+            self._count = text_counter(self.encoding)
         self.records_tokenized += 1
-        encode = self._encode
-        return sum(len(encode(t)) for t in inputs), sum(len(encode(t)) for t in outputs)
+        count = self._count
+        return sum(count(t) for t in inputs), sum(count(t) for t in outputs)
 
     def defer(self, inputs: list[str], outputs: list[str], size: int) -> int:
         """Queue a record's texts (``size`` bytes) for counting; returns its ticket."""

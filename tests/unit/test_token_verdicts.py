@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fineprep import tokenpool
+from fineprep import tokenpool, tokens
 from fineprep.api import check
 from fineprep.tokenpool import DeferredCounts, count_batch
 from fineprep.tokens import load_encoding, tokens_at_least
@@ -114,6 +114,59 @@ def test_piece_lower_bound_never_exceeds_the_count(text: str, encoding: str) -> 
     except Exception:
         pytest.skip(f"{encoding} not available offline")
     assert tokens_at_least(text, encoding) <= len(encode(text))
+
+
+_SPACES = ["\x85", "\xa0", "\u2028", "\u3000", "\u180e", "\u200b", "\x1c", "\u0301"]
+_CHUNK_TEXT = st.lists(
+    st.sampled_from([*_PARTS, *_SPACES, " ", " ", "123456", "ÉTÉ", "日本語", "\ud800", "don't"]),
+    max_size=60,
+).map("".join)
+
+
+@needs_tokenizer
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(_CHUNK_TEXT, st.text(max_size=80)), st.sampled_from(["cl100k_base", "o200k_base"]))
+def test_chunked_count_equals_encode_ordinary(text: str, encoding: str) -> None:
+    try:
+        encode = load_encoding(encoding).encode_ordinary
+    except Exception:
+        pytest.skip(f"{encoding} not available offline")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tokens, "_CHUNKED_MIN_CHARS", 0)  # short texts take the chunked path too
+        assert tokens.text_counter(encoding)(text) == len(encode(text))
+
+
+@needs_tokenizer
+@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
+@pytest.mark.parametrize(
+    "text",
+    ["\n \n", "\u3000 \n\n \n\n", "a\t \tb", "x  y", "end.\n Next", "a \r\n b", " lead"],
+)
+def test_chunked_count_where_a_space_is_no_piece_start(
+    text: str, encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        encode = load_encoding(encoding).encode_ordinary
+    except Exception:
+        pytest.skip(f"{encoding} not available offline")
+    monkeypatch.setattr(tokens, "_CHUNKED_MIN_CHARS", 0)
+    assert tokens.text_counter(encoding)(text * 3) == len(encode(text * 3))
+
+
+@needs_tokenizer
+def test_chunked_count_equals_encode_ordinary_on_generated_data() -> None:
+    encode = load_encoding("cl100k_base").encode_ordinary
+    count = tokens.text_counter("cl100k_base")
+    texts = [
+        str(b["text"])
+        for rec, _ in generate.records(300, "conversation", seed=5)
+        for msg in rec["messages"]  # type: ignore[attr-defined]
+        for b in msg["content"]
+        if "text" in b
+    ]
+    long = [t for t in texts if len(t) >= 2000]
+    assert len(long) > 50
+    assert [count(t) for t in texts] == [len(encode(t)) for t in texts]
 
 
 def test_piece_lower_bound_is_tight_on_prose_and_off_for_unknown_encodings() -> None:
