@@ -101,6 +101,14 @@ def test_sampled_verdicts_tokenize_only_what_the_bound_cannot_decide(tmp_path: P
     assert 0 < result.stats["tokenized_records"] < 300
 
 
+def _encoder(encoding: str) -> Any:
+    """``encode_ordinary`` of ``encoding``, or skip where it is not available offline."""
+    try:
+        return load_encoding(encoding).encode_ordinary
+    except Exception:
+        pytest.skip(f"{encoding} not available offline")
+
+
 _PARTS = [*"aZ é1.,:'’\n\r\t\u3000\x1c/-_", "  ", "\n\n", "’s", "'S", " the", "Refund:"]
 _ODD_TEXT = st.lists(st.sampled_from(_PARTS), max_size=40).map("".join)
 
@@ -109,10 +117,7 @@ _ODD_TEXT = st.lists(st.sampled_from(_PARTS), max_size=40).map("".join)
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(_ODD_TEXT, st.text(max_size=60)), st.sampled_from(["cl100k_base", "o200k_base"]))
 def test_piece_lower_bound_never_exceeds_the_count(text: str, encoding: str) -> None:
-    try:
-        encode = load_encoding(encoding).encode_ordinary
-    except Exception:
-        pytest.skip(f"{encoding} not available offline")
+    encode = _encoder(encoding)
     assert tokens_at_least(text, encoding) <= len(encode(text))
 
 
@@ -127,10 +132,7 @@ _CHUNK_TEXT = st.lists(
 @settings(max_examples=600, deadline=None)
 @given(st.one_of(_CHUNK_TEXT, st.text(max_size=80)), st.sampled_from(["cl100k_base", "o200k_base"]))
 def test_chunked_count_equals_encode_ordinary(text: str, encoding: str) -> None:
-    try:
-        encode = load_encoding(encoding).encode_ordinary
-    except Exception:
-        pytest.skip(f"{encoding} not available offline")
+    encode = _encoder(encoding)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tokens, "_CHUNKED_MIN_CHARS", 0)  # short texts take the chunked path too
         assert tokens.text_counter(encoding)(text) == len(encode(text))
@@ -145,10 +147,7 @@ def test_chunked_count_equals_encode_ordinary(text: str, encoding: str) -> None:
 def test_chunked_count_where_a_space_is_no_piece_start(
     text: str, encoding: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    try:
-        encode = load_encoding(encoding).encode_ordinary
-    except Exception:
-        pytest.skip(f"{encoding} not available offline")
+    encode = _encoder(encoding)
     monkeypatch.setattr(tokens, "_CHUNKED_MIN_CHARS", 0)
     assert tokens.text_counter(encoding)(text * 3) == len(encode(text * 3))
 
