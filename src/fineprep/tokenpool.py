@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -46,12 +47,22 @@ def _worker_init(encoding: str) -> None:
     The encoding loads here, before the first batch arrives; a failure to load it surfaces
     when a batch is counted (inline, with the clear error)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     from fineprep.tokens import text_counter
 
     try:
         text_counter(encoding)
     except Exception:
         pass
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A killed main process (SIGKILL, OOM) cannot stop its workers, and a forked worker holds
+    both ends of its task pipe, so it would wait forever: it leaves when its parent is gone."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(0)
 
 
 def count_batch(encoding: str, batch: list[Parts]) -> list[tuple[int, int]]:

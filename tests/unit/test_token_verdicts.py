@@ -4,8 +4,10 @@ verdicts of tokenizing every record; a file of short records never loads an enco
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -231,3 +233,37 @@ def test_jobs_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert DeferredCounts("cl100k_base").workers == 0
     monkeypatch.setenv("FINEPREP_JOBS", "3")
     assert tokenpool.jobs() == 3
+
+
+@needs_tokenizer
+@pytest.mark.skipif(sys.platform != "linux", reason="fork-based workers")
+def test_workers_leave_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    code = (
+        "import sys, time\n"
+        "from fineprep.tokenpool import DeferredCounts\n"
+        "d = DeferredCounts('cl100k_base', workers=2)\n"
+        "d.add(['x ' * 10], [], 1 << 21)\n"  # one full batch: the pool starts
+        "print(' '.join(str(p) for p in d._pool._processes), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    workers = [int(p) for p in proc.stdout.readline().split()]
+    assert workers
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in workers if Path(f"/proc/{p}").exists() and not _zombie(p)]
+    for pid in alive:  # do not leave them behind when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, f"workers {alive} outlived their killed parent"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return " Z " in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[1][:4]
+    except OSError:
+        return True

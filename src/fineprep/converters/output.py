@@ -17,6 +17,9 @@ import orjson
 from fineprep.io.jsonl import AtomicWriter, sidecar_path
 from fineprep.model import RecordMeta
 
+#: One JSON line, newline appended by orjson (no copy of the record to add it).
+_LINE = orjson.OPT_APPEND_NEWLINE
+
 
 def rejects_path(output: str | Path) -> Path:
     """``out/train.jsonl`` -> ``out/train.rejects.jsonl`` (the default rejects file)."""
@@ -71,15 +74,15 @@ class Outputs:
             writer.__exit__(_Abort, _Abort(), None)
 
     def write(self, record: dict[str, Any], meta: RecordMeta) -> None:
-        self._out_fh.write(orjson.dumps(record) + b"\n")
-        self._meta_fh.write(orjson.dumps(meta.to_dict(), default=_default) + b"\n")
+        self._out_fh.write(orjson.dumps(record, option=_LINE))
+        self._meta_fh.write(orjson.dumps(meta.to_dict(), default=_default, option=_LINE))
         self.records += 1
 
     def reject(self, source: str, reason: str, raw: str | None) -> None:
         if self._rej_fh is None:
             self._rej_fh = self._enter(AtomicWriter(self.rejects))
         line = {"source": source, "reason": reason, "raw": raw}
-        self._rej_fh.write(orjson.dumps(line, default=_default) + b"\n")
+        self._rej_fh.write(orjson.dumps(line, default=_default, option=_LINE))
         self.rejected += 1
         self.last_reason = reason
 

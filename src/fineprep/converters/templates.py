@@ -159,7 +159,10 @@ class Template:
 
     def text(self, fields: dict[str, Any], *, allow_empty: bool = False) -> str:
         """Render to the text that goes into a record (objects become canonical JSON)."""
-        value = self.render(fields)
+        # A plain column that holds a string (most rows of most tables): no rendering needed.
+        value = fields.get(self.source) if self.kind == "field" else None
+        if type(value) is not str:
+            value = self.render(fields)
         if value is None:
             raise RowError(f"template {self.name!r} gave null (the field is empty)")
         out = to_text(value, self.name)
