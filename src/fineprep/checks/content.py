@@ -133,6 +133,9 @@ class TextCheck(Check):
         self.reserved_raw = tuple(r.replace("\n", "\\n").encode() for r in self.reserved)
         self.reserved_scope_all = not p or p.reserved_scope == "all"
         self.want_l003 = run.is_enabled("L003")
+        if self.want_l003:
+            # A CR LF in a JSON string is always written escaped (\r\n, or \u000d: ESCAPES).
+            run.literals["L003"] = (b"\\r\\n",)
         if run.is_enabled("L004"):
             run.literals["L004"] = CONTROL_LITERALS
         if self.reserved and run.is_enabled("S005"):
@@ -142,6 +145,7 @@ class TextCheck(Check):
         view = rec.view
         segments = view.segments
         hits = rec.hits
+        crlf = self.want_l003 and ("L003" in hits or ESCAPES in hits)
         for seg in segments:
             text = seg.text
             if not text or text.isspace():
@@ -161,7 +165,7 @@ class TextCheck(Check):
                     seg.path,
                     {"leading": text[0].isspace(), "trailing": text[-1].isspace()},
                 )
-            elif self.want_l003 and "\r\n" in text:
+            elif crlf and "\r\n" in text:
                 rec.emit(
                     "L003",
                     f"{seg.role} text contains Windows line endings (\\r\\n)",
@@ -235,7 +239,11 @@ class TextCheck(Check):
             return
         answer = [s for s in view.segments[view.split :] if s.role != "reasoning"]
         if answer and self.min_chars > 1:
-            n = sum(len(s.text.strip()) for s in answer)
+            # Stripped length without copying the text when it has no outer whitespace.
+            n = sum(
+                len(t) if t and not t[0].isspace() and not t[-1].isspace() else len(t.strip())
+                for t in (s.text for s in answer)
+            )
             if 0 < n < self.min_chars:
                 rec.emit(
                     "L002",
