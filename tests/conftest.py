@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ SHARED = ROOT.parent / "shared"
 REALDATA = SHARED / "realdata"
 FIXTURES = ROOT / "fixtures"
 
+# Encoding rank tables are cached per user; tests keep theirs out of the home folder.
+os.environ.setdefault(
+    "FINEPREP_ENCODING_CACHE", str(Path(tempfile.gettempdir()) / "fineprep-test-encodings")
+)
 if "TIKTOKEN_CACHE_DIR" not in os.environ and (SHARED / "tiktoken").is_dir():
     os.environ["TIKTOKEN_CACHE_DIR"] = str(SHARED / "tiktoken")
 

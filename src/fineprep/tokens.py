@@ -8,8 +8,10 @@ is exact for every byte-level tokenizer (a token is at least one byte).
 
 from __future__ import annotations
 
+import marshal
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fineprep.errors import TokenizerUnavailable
@@ -53,6 +55,10 @@ def load_encoding(name: str) -> Any:
         raise TokenizerUnavailable(
             "tiktoken is not installed", hint="pip install tiktoken"
         ) from None
+    enc = _from_rank_cache(tiktoken, name)
+    if enc is not None:
+        _ENCODINGS[name] = enc
+        return enc
     try:
         enc = tiktoken.get_encoding(name)
     except ValueError as exc:
@@ -73,7 +79,58 @@ def load_encoding(name: str) -> Any:
             "and set TIKTOKEN_CACHE_DIR to it; or skip token checks with --ignore T",
         ) from None
     _ENCODINGS[name] = enc
+    _store_rank_cache(tiktoken, name)
     return enc
+
+
+def _rank_cache_path(tiktoken: Any, name: str) -> Path | None:
+    """``~/.cache/fineprep/tiktoken-<name>-<version>.marshal`` (``FINEPREP_ENCODING_CACHE``
+    names another folder; ``off`` disables it)."""
+    named = os.environ.get("FINEPREP_ENCODING_CACHE")
+    if named == "off":
+        return None
+    if named:
+        folder = Path(named)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        folder = (Path(xdg) if xdg else Path("~/.cache").expanduser()) / "fineprep"
+    version = getattr(tiktoken, "__version__", "unknown")
+    return folder / f"tiktoken-{name}-{version}.marshal"
+
+
+def _from_rank_cache(tiktoken: Any, name: str) -> Any:
+    """The encoding from its cached rank table (~0.04 s instead of ~0.08 s of parsing
+    tiktoken's base64 file: the fixed cost of a pre-commit run), or None."""
+    path = _rank_cache_path(tiktoken, name)
+    if path is None or not path.is_file():
+        return None
+    try:
+        kwargs = marshal.loads(path.read_bytes())
+        if not isinstance(kwargs, dict) or kwargs.get("name") != name:
+            return None
+        return tiktoken.Encoding(**kwargs)
+    except Exception:  # a stale, truncated or foreign file is a miss
+        return None
+
+
+def _store_rank_cache(tiktoken: Any, name: str) -> None:
+    """Keep the rank table for the next process; best effort (read-only homes are fine)."""
+    path = _rank_cache_path(tiktoken, name)
+    if path is None or path.exists():
+        return
+    try:
+        from tiktoken.registry import ENCODING_CONSTRUCTORS
+
+        constructor = (ENCODING_CONSTRUCTORS or {}).get(name)
+        if constructor is None:
+            return
+        data = marshal.dumps(constructor())
+        from fineprep.io.jsonl import AtomicWriter
+
+        with AtomicWriter(path) as fh:
+            fh.write(data)
+    except Exception:
+        return
 
 
 #: Texts at least this long are counted word by word through a cache (below, one call is cheaper).

@@ -182,6 +182,7 @@ def test_offline_without_encoding_exits_2(tmp_path: Path) -> None:
     empty.mkdir()
     env = {
         "TIKTOKEN_CACHE_DIR": str(empty),
+        "FINEPREP_ENCODING_CACHE": str(empty),  # a machine that never loaded one
         "HTTPS_PROXY": "http://127.0.0.1:9",
         "HTTP_PROXY": "http://127.0.0.1:9",
         "NO_PROXY": "",

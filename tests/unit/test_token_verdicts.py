@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from fineprep import tokenpool, tokens
 from fineprep.api import check
+from fineprep.errors import TokenizerUnavailable
 from fineprep.tokenpool import DeferredCounts, count_batch
 from fineprep.tokens import load_encoding, tokens_at_least
 from tests.conftest import ROOT, needs_tokenizer
@@ -267,3 +268,36 @@ def _zombie(pid: int) -> bool:
         return " Z " in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[1][:4]
     except OSError:
         return True
+
+
+@needs_tokenizer
+def test_encoding_rank_cache_is_used_and_a_bad_one_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tiktoken
+
+    monkeypatch.setenv("FINEPREP_ENCODING_CACHE", str(tmp_path))
+    monkeypatch.setattr(tokens, "_ENCODINGS", {})
+    reference = load_encoding("cl100k_base").encode_ordinary("Refund: invoice 4711, thanks!")
+    cached = list(tmp_path.glob("tiktoken-cl100k_base-*.marshal"))
+    assert len(cached) == 1
+
+    def no_network(name: str) -> Any:
+        raise AssertionError("tiktoken was asked although the rank table is cached")
+
+    monkeypatch.setattr(tokens, "_ENCODINGS", {})
+    monkeypatch.setattr(tiktoken, "get_encoding", no_network)
+    enc = load_encoding("cl100k_base")
+    assert enc.encode_ordinary("Refund: invoice 4711, thanks!") == reference
+
+    cached[0].write_bytes(b"not a rank table")  # corrupt: a miss, then tiktoken again
+    monkeypatch.setattr(tokens, "_ENCODINGS", {})
+    with pytest.raises(TokenizerUnavailable, match="AssertionError"):
+        load_encoding("cl100k_base")  # went to (the failing) tiktoken: the bad file was a miss
+
+
+def test_encoding_rank_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tiktoken
+
+    monkeypatch.setenv("FINEPREP_ENCODING_CACHE", "off")
+    assert tokens._rank_cache_path(tiktoken, "cl100k_base") is None
