@@ -2,10 +2,10 @@
 
 Tokenizing costs ~20x parsing and tiktoken holds the GIL, so threads cannot overlap it with the
 checks; processes can. The checks hand each record that needs a count to :class:`DeferredCounts`
-and get a ticket back; texts go to a worker in batches of a few MB, the checks go on, and the
+and get a ticket back; texts go to a worker in batches of about 1 MB, the checks go on, and the
 counts are read by ticket when the run finishes. When every worker is busy the main process
 counts the next batch itself rather than wait, so tokenizing never runs on fewer cores than it
-could. Results are the same ``encode_ordinary`` counts as inline counting (tested), and any
+could. Results are the same counts as inline counting (tested), and any
 worker failure falls back to counting the batch inline.
 
 ``FINEPREP_JOBS`` sets the number of processes (main included); ``1`` counts inline.
