@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from hashlib import blake2b
@@ -28,8 +28,20 @@ Stratum = str | None
 
 def keyed_hash(seed: int, key: bytes, purpose: bytes = b"split") -> int:
     """A 64-bit hash of ``key`` keyed with the seed (blake2b's key), separated by purpose."""
-    digest = blake2b(key, digest_size=8, key=str(seed).encode(), person=purpose)
-    return int.from_bytes(digest.digest(), "big")
+    return keyed_hasher(seed, purpose)(key)
+
+
+def keyed_hasher(seed: int, purpose: bytes = b"split") -> Callable[[bytes], int]:
+    """``keyed_hash`` for many keys: the keyed state is built once and copied per key (keying
+    costs a compression of its own)."""
+    base = blake2b(digest_size=8, key=str(seed).encode(), person=purpose)
+
+    def hash_key(key: bytes) -> int:
+        digest = base.copy()
+        digest.update(key)
+        return int.from_bytes(digest.digest(), "big")
+
+    return hash_key
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,8 @@ def _strata(units: Sequence[Unit]) -> dict[Stratum, list[int]]:
 
 
 def _ordered(units: Sequence[Unit], members: Iterable[int], seed: int, purpose: bytes) -> list[int]:
-    return sorted(members, key=lambda i: (keyed_hash(seed, units[i].key, purpose), units[i].key))
+    hash_key = keyed_hasher(seed, purpose)
+    return sorted(members, key=lambda i: (hash_key(units[i].key), units[i].key))
 
 
 #: Units of one stratum in keyed-hash order; ``simple`` when each unit is ``size`` records of
