@@ -20,7 +20,7 @@ from fineprep.config import Settings
 from fineprep.context import CheckResult, FileState, RecordContext, RunState
 from fineprep.errors import ConfigError
 from fineprep.formats import FORMATS, compatible, detect
-from fineprep.io.jsonl import BOM, iter_lines, open_input, peek_start, sidecar_path
+from fineprep.io.jsonl import BOM, open_input, peek_start, sidecar_path
 from fineprep.model import Finding, RecordMeta
 from fineprep.scan import ESCAPES, LiteralScanner
 from fineprep.selection import resolve_selection
@@ -151,7 +151,7 @@ def _stream_records(
         meta_path = sidecar_path(path)
         if meta_path.is_file() and meta_path != PurePath(path):
             meta_file = meta_path.open("rb")
-            meta_stream = iter_lines(meta_file)
+            meta_stream = meta_file  # lines keep their newline: JSON whitespace to orjson
             file.has_sidecar = True
     analyze = FORMATS.get(file.format).analyze if file.format else None
     emit = run.emit
@@ -283,7 +283,7 @@ def _next_meta(meta_stream: Any, file: FileState, run: RunState, line_no: int) -
             )
         return None
     try:
-        obj = orjson.loads(item[1])
+        obj = orjson.loads(item)
     except orjson.JSONDecodeError:
         run.emit("S009", "sidecar line is not valid JSON", file, line_no)
         return None

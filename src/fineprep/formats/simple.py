@@ -19,6 +19,8 @@ from fineprep.formats.base import (
 from fineprep.profiles import ModelProfile
 
 _PC_KEYS = frozenset({"prompt", "completion"})
+_PROMPT: tuple[str | int, ...] = ("prompt",)
+_COMPLETION: tuple[str | int, ...] = ("completion",)
 _PT_KEYS = frozenset({"input"})
 _IC_KEYS = frozenset({"image-ref", "caption"})
 
@@ -52,6 +54,15 @@ def analyze_prompt_completion(
     obj: dict[str, Any], profile: ModelProfile | None, report: Report
 ) -> View:
     view = View("prompt-completion")
+    prompt, completion = obj.get("prompt"), obj.get("completion")
+    if type(prompt) is str and type(completion) is str and len(obj) == 2:
+        # The common record in one step; anything else takes the reporting walk below.
+        view.segments = [
+            Segment(_PROMPT, "prompt", prompt, False),
+            Segment(_COMPLETION, "completion", completion, True),
+        ]
+        view.split = 1
+        return view
     _string_fields(
         obj,
         view,
