@@ -36,7 +36,8 @@ def _same(fast: View, slow: View) -> None:
     assert not fast.media and not slow.media
 
 
-def _objects() -> list[dict[str, Any]]:
+def _corpus(*keys: str) -> list[dict[str, Any]]:
+    """Every JSON object with one of ``keys`` in the corpus and the fixtures."""
     out = []
     for path in sorted([*(ROOT / "tests" / "corpus").rglob("*.jsonl"), *FIXTURES.rglob("*.jsonl")]):
         for line in path.read_bytes().splitlines():
@@ -44,8 +45,13 @@ def _objects() -> list[dict[str, Any]]:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError:
                 continue
-            if isinstance(obj, dict) and ("messages" in obj or "schemaVersion" in obj):
+            if isinstance(obj, dict) and any(key in obj for key in keys):
                 out.append(obj)
+    return out
+
+
+def _objects() -> list[dict[str, Any]]:
+    out = _corpus("messages", "schemaVersion")
     out.extend(rec for rec, _ in generate.records(300, "conversation", seed=3))
     return out
 
@@ -103,23 +109,15 @@ def test_fast_view_is_the_walk_or_declines(obj: dict[str, Any]) -> None:
 def test_prompt_completion_one_step_view_equals_the_walk() -> None:
     from fineprep.formats.simple import _PC_KEYS, _string_fields, analyze_prompt_completion
 
-    seen = 0
-    for path in sorted([*(ROOT / "tests" / "corpus").rglob("*.jsonl"), *FIXTURES.rglob("*.jsonl")]):
-        for line in path.read_bytes().splitlines():
-            try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if not isinstance(obj, dict) or "prompt" not in obj:
-                continue
-            fast = analyze_prompt_completion(obj, None, lambda *_: None)
-            slow = View("prompt-completion")
-            fields = (("prompt", "prompt", False), ("completion", "completion", True))
-            _string_fields(obj, slow, lambda *_: None, fields, _PC_KEYS, "a record")
-            slow.split = 1 if slow.segments and not slow.segments[0].output else 0
-            assert [(s.path, s.role, s.text, s.output) for s in fast.segments] == [
-                (s.path, s.role, s.text, s.output) for s in slow.segments
-            ]
-            assert (fast.split, fast.structural_ok) == (slow.split, slow.structural_ok)
-            seen += 1
-    assert seen > 100
+    objects = _corpus("prompt")
+    assert len(objects) > 100
+    for obj in objects:
+        fast = analyze_prompt_completion(obj, None, lambda *_: None)
+        slow = View("prompt-completion")
+        fields = (("prompt", "prompt", False), ("completion", "completion", True))
+        _string_fields(obj, slow, lambda *_: None, fields, _PC_KEYS, "a record")
+        slow.split = 1 if slow.segments and not slow.segments[0].output else 0
+        assert [(s.path, s.role, s.text, s.output) for s in fast.segments] == [
+            (s.path, s.role, s.text, s.output) for s in slow.segments
+        ]
+        assert (fast.split, fast.structural_ok) == (slow.split, slow.structural_ok)
