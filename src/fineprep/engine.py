@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from pathlib import PurePath
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -20,7 +20,7 @@ from fineprep.config import Settings
 from fineprep.context import CheckResult, FileState, RecordContext, RunState
 from fineprep.errors import ConfigError
 from fineprep.formats import FORMATS, compatible, detect
-from fineprep.io.jsonl import BOM, open_input, peek_start, sidecar_path
+from fineprep.io.jsonl import BOM, open_input, peek_start, sidecar_path, strip_line
 from fineprep.model import Finding, RecordMeta
 from fineprep.scan import ESCAPES, LiteralScanner
 from fineprep.selection import resolve_selection
@@ -145,13 +145,12 @@ def _stream_records(
     valid_only = [c for c in record_checks if c.needs_valid]
     any_record = [c for c in record_checks if not c.needs_valid]
     profile = run.profile
-    meta_stream = None
-    meta_file = None
+    # Sidecar lines keep their newline: to orjson it is JSON whitespace.
+    meta_file: BinaryIO | None = None
     if path != "-":
         meta_path = sidecar_path(path)
         if meta_path.is_file() and meta_path != PurePath(path):
             meta_file = meta_path.open("rb")
-            meta_stream = meta_file  # lines keep their newline: JSON whitespace to orjson
             file.has_sidecar = True
     analyze = FORMATS.get(file.format).analyze if file.format else None
     emit = run.emit
@@ -159,12 +158,10 @@ def _stream_records(
     size = 0
     line_no = 0
     model_checked = False
-    for line_no, raw in enumerate(stream, 1):
-        # As io.jsonl.iter_lines does (inlined: this loop runs once per record).
-        if raw[-1:] == b"\n":
-            raw = raw[:-2] if raw[-2:-1] == b"\r" else raw[:-1]
+    for line_no, physical in enumerate(stream, 1):
+        raw = strip_line(physical)
         size += len(raw) + 1
-        meta = _next_meta(meta_stream, file, run, line_no) if meta_stream is not None else None
+        meta = _next_meta(meta_file, file, run, line_no) if meta_file is not None else None
         if line_no == 1 and has_bom:
             raw = raw[3:]
         if not raw or raw.isspace():
@@ -249,14 +246,14 @@ def _stream_records(
                 check.check(ctx)
     file.lines = line_no
     file.bytes = size
-    if meta_stream is not None and meta_file is not None:
+    if meta_file is not None:
         with meta_file:
-            _finish_meta(meta_stream, file, run, line_no)
+            _finish_meta(meta_file, file, run, line_no)
 
 
-def _finish_meta(meta_stream: Any, file: FileState, run: RunState, last_line: int) -> None:
+def _finish_meta(meta_file: BinaryIO, file: FileState, run: RunState, last_line: int) -> None:
     """Report a sidecar longer than its data file (shorter ones are reported as they run out)."""
-    extra = sum(1 for _ in meta_stream)
+    extra = sum(1 for _ in meta_file)
     if extra:
         run.emit(
             "S009",
@@ -268,8 +265,10 @@ def _finish_meta(meta_stream: Any, file: FileState, run: RunState, last_line: in
         )
 
 
-def _next_meta(meta_stream: Any, file: FileState, run: RunState, line_no: int) -> RecordMeta | None:
-    item = next(meta_stream, None)
+def _next_meta(
+    meta_file: BinaryIO, file: FileState, run: RunState, line_no: int
+) -> RecordMeta | None:
+    item = next(meta_file, None)
     if item is None:
         if not file.sidecar_short:
             file.sidecar_short = True

@@ -37,11 +37,9 @@ def sidecar_decides(meta: RecordMeta | None, label_from: str) -> bool:
 
 
 def record_label(view: View, meta: RecordMeta | None, label_from: str = "auto") -> Label:
-    if label_from in ("auto", "meta") and meta is not None:
+    if sidecar_decides(meta, label_from):
         # A sidecar is authoritative: a record it leaves unlabelled has no label, rather than
         # one guessed from its answer (a converted document's answer is not a class).
-        return normalise_label(meta.label)
-    if label_from == "meta":
-        return None
+        return normalise_label(meta.label) if meta is not None else None
     text = answer_text(view)
     return text.strip() if text is not None else None

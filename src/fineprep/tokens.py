@@ -207,15 +207,14 @@ def encoding_loaded(name: str | None = None) -> bool:
 class TokenCounter:
     """Counts tokens for one encoding, loading it on first use and counting records tokenized.
 
-    ``count`` and ``count_parts`` count now, in this process; ``defer`` hands a record to the
-    worker processes (fineprep.tokenpool) and ``resolve`` returns every deferred count at the
-    end of the run, so tokenizing overlaps the checks instead of adding to them.
+    ``defer`` hands a record to the worker processes (fineprep.tokenpool) and ``resolve``
+    returns every deferred count at the end of the run, so tokenizing overlaps the checks
+    instead of adding to them.
     """
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
         self.records_tokenized = 0
-        self._count: Callable[[str], int] | None = None
         self._longest: int | None = None
         self._deferred: Any = None
 
@@ -226,18 +225,6 @@ class TokenCounter:
             enc = load_encoding(self.encoding)
             self._longest = max(len(b) for b in enc.token_byte_values())
         return self._longest
-
-    def count(self, texts: list[str]) -> int:
-        """Tokens of several texts of one record (counted as one tokenized record)."""
-        return self.count_parts(texts, [])[0]
-
-    def count_parts(self, inputs: list[str], outputs: list[str]) -> tuple[int, int]:
-        """Input and output tokens of one record."""
-        if self._count is None:
-            self._count = text_counter(self.encoding)
-        self.records_tokenized += 1
-        count = self._count
-        return sum(count(t) for t in inputs), sum(count(t) for t in outputs)
 
     def defer(self, inputs: list[str], outputs: list[str], size: int) -> int:
         """Queue a record's texts (``size`` bytes) for counting; returns its ticket."""

@@ -17,10 +17,10 @@ sentences move from the previous chunk until the fragment is long enough.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from fineprep.tokens import load_encoding, utf8_len
+from fineprep.tokens import text_counter, utf8_len
 
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SENTENCE = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])[\"'\u201d\u2019)\]]*\s+")
@@ -53,12 +53,12 @@ class Chunker:
 
     def __init__(self, policy: ChunkPolicy) -> None:
         self.policy = policy
-        self._encode: Any = None
+        self._count: Callable[[str], int] | None = None
 
     def count(self, text: str) -> int:
-        if self._encode is None:
-            self._encode = load_encoding(self.policy.encoding).encode_ordinary
-        return len(self._encode(text))
+        if self._count is None:
+            self._count = text_counter(self.policy.encoding)
+        return self._count(text)
 
     def fits(self, text: str) -> bool:
         p = self.policy

@@ -41,6 +41,13 @@ def open_input(path: str) -> BinaryIO:
         raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
 
 
+def strip_line(raw: bytes) -> bytes:
+    """A physical line without its terminator (``\\n`` or ``\\r\\n``)."""
+    if raw[-1:] == b"\n":
+        return raw[:-2] if raw[-2:-1] == b"\r" else raw[:-1]
+    return raw
+
+
 def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
     """Yield ``(line_number, raw_line)`` for every line, without its ``\\n`` (or ``\\r\\n``).
 
@@ -48,11 +55,7 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
     not (a file that ends in a newline has no trailing blank line).
     """
     for number, line in enumerate(stream, 1):
-        if line.endswith(b"\n"):
-            line = line[:-1]
-            if line.endswith(b"\r"):
-                line = line[:-1]
-        yield number, line
+        yield number, strip_line(line)
 
 
 def peek_start(stream: BinaryIO, size: int = 64) -> bytes:

@@ -44,15 +44,6 @@ class Scan:
     format: str | None = None
 
 
-def strip_line(raw: bytes) -> bytes:
-    """A physical line without its terminator (``\\n`` or ``\\r\\n``), as iter_lines does."""
-    if raw.endswith(b"\n"):
-        raw = raw[:-1]
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-    return raw
-
-
 def open_sidecar(path: str) -> Path | None:
     meta = sidecar_path(path)
     return meta if meta.is_file() and meta != Path(path) else None

@@ -17,10 +17,10 @@ from typing import IO, BinaryIO
 import orjson
 
 from fineprep.errors import InputError
-from fineprep.io.jsonl import BOM, AtomicWriter, open_input
+from fineprep.io.jsonl import BOM, AtomicWriter, open_input, strip_line
 from fineprep.model import RecordMeta
 from fineprep.splitting.assign import DROPPED, SPLITS
-from fineprep.splitting.scan import Scan, strip_line
+from fineprep.splitting.scan import Scan
 
 
 @dataclass
