@@ -62,8 +62,8 @@ def jaccard(a: list[str], b: list[str]) -> float:
 
 
 def run_fineprep(texts: list[str], threshold: float) -> set[tuple[int, int]]:
-    from fineprep.lsh import similar_pairs
-    from fineprep.minhash import MinHasher
+    from fineprep.stages.check.lsh import similar_pairs
+    from fineprep.stages.check.minhash import MinHasher
 
     hasher = MinHasher(num_perm=NUM_PERM, shingle=SHINGLE)
     sig, empty = hasher.signatures(texts)
@@ -74,7 +74,7 @@ def run_fineprep(texts: list[str], threshold: float) -> set[tuple[int, int]]:
 def run_datasketch(texts: list[str], threshold: float) -> set[tuple[int, int]]:
     from datasketch import MinHash, MinHashLSH
 
-    from fineprep.minhash import prepare
+    from fineprep.stages.check.minhash import prepare
 
     sets = [[s.encode() for s in shingles(prepare(t).decode().split())] for t in texts]
     sketches = MinHash.bulk(sets, num_perm=NUM_PERM)

@@ -73,8 +73,8 @@ def boto3_client(endpoint: str, concurrency: int) -> Any:
 
 
 def fineprep_client(endpoint: str, concurrency: int) -> Any:
-    """The client ``fineprep upload`` builds (fineprep.s3_client.make_client)."""
-    from fineprep.s3_client import AwsOptions, make_client
+    """The client ``fineprep upload`` builds (fineprep.io.aws.make_client)."""
+    from fineprep.io.aws import AwsOptions, make_client
 
     opts = AwsOptions(
         region="us-east-1",
@@ -86,8 +86,8 @@ def fineprep_client(endpoint: str, concurrency: int) -> Any:
 
 
 def run_fineprep(s3: Any, path: Path, threshold: int, part: int, concurrency: int) -> float:
-    from fineprep.s3_digest import TransferSettings
-    from fineprep.s3_transfer import Uploader
+    from fineprep.stages.upload.digest import TransferSettings
+    from fineprep.stages.upload.transfer import Uploader
 
     settings = TransferSettings(threshold=threshold, part_size=part, concurrency=concurrency)
     uploader = Uploader(
@@ -116,7 +116,7 @@ def run_boto3(s3: Any, path: Path, threshold: int, part: int, concurrency: int) 
 
 
 def main() -> None:
-    from fineprep.s3_digest import parse_size
+    from fineprep.stages.upload.digest import parse_size
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="1GB", help="file size (default 1GB)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from fineprep.docs import code_table
+from fineprep.stages.check.catalogue import code_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 START, END = "<!-- codes:start -->", "<!-- codes:end -->"

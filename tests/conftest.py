@@ -23,7 +23,7 @@ if "TIKTOKEN_CACHE_DIR" not in os.environ and (SHARED / "tiktoken").is_dir():
 
 def _tokenizer_available() -> bool:
     try:
-        from fineprep.tokens import load_encoding
+        from fineprep.tokens.encoding import load_encoding
 
         load_encoding("cl100k_base")
     except Exception:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from fineprep.config import settings_from_table
-from fineprep.engine import check_files
-from fineprep.toml import loads
+from fineprep.core.config import settings_from_table
+from fineprep.core.toml import loads
+from fineprep.stages.check.engine import check_files
 from tests.conftest import TOKENIZER
 
 CASES_DIR = Path(__file__).with_name("cases")

@@ -5,9 +5,22 @@ The public Python API mirrors the CLI; heavy dependencies load only when a funct
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from fineprep.core import __version__
+from fineprep.core.errors import ConfigError, FineprepError, InputError, UploadError
 
-__all__ = ["__version__", "check", "convert", "launch", "run", "split", "upload"]
+__all__ = [
+    "ConfigError",
+    "FineprepError",
+    "InputError",
+    "UploadError",
+    "__version__",
+    "check",
+    "convert",
+    "launch",
+    "run",
+    "split",
+    "upload",
+]
 _API = {"check", "convert", "launch", "run", "split", "upload"}
 
 

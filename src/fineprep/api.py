@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fineprep.config import Settings, load_settings
-from fineprep.context import CheckResult
+from fineprep.core.config import Settings, load_settings
+from fineprep.stages.check.state import CheckResult
 
 
 def check(
@@ -25,7 +25,7 @@ def check(
     >>> result = check("train.jsonl", model="nova-lite")  # doctest: +SKIP
     >>> result.valid, result.by_code()                     # doctest: +SKIP
     """
-    from fineprep.engine import check_files
+    from fineprep.stages.check.engine import check_files
 
     if settings is None:
         settings = load_settings(
@@ -43,15 +43,16 @@ def check(
 
 
 def convert(*args: Any, **kwargs: Any) -> Any:
-    """Convert sources to Bedrock JSONL: see :func:`fineprep.converters.pipeline.convert`."""
-    from fineprep.converters.pipeline import convert as _convert
+    """Convert sources to Bedrock JSONL: see :func:`fineprep.stages.convert.runner.convert`."""
+    from fineprep.stages.convert.runner import convert as _convert
 
     return _convert(*args, **kwargs)
 
 
 def split(*args: Any, **kwargs: Any) -> Any:
-    """Split a dataset into train/validation(/test): see :func:`fineprep.splitter.split`."""
-    from fineprep.splitter import split as _split
+    """Split a dataset into train/validation(/test): see
+    :func:`fineprep.stages.split.runner.split`."""
+    from fineprep.stages.split.runner import split as _split
 
     return _split(*args, **kwargs)
 
@@ -65,15 +66,15 @@ def run(*args: Any, **kwargs: Any) -> Any:
 
 def upload(*args: Any, **kwargs: Any) -> Any:
     """Check, upload and verify a dataset; write the manifest and job request: see
-    :func:`fineprep.s3.upload`."""
-    from fineprep.s3 import upload as _upload
+    :func:`fineprep.stages.upload.runner.upload`."""
+    from fineprep.stages.upload.runner import upload as _upload
 
     return _upload(*args, **kwargs)
 
 
 def launch(*args: Any, **kwargs: Any) -> Any:
     """Submit a job request (``dry_run=True`` only validates): see
-    :func:`fineprep.jobs.launch`."""
-    from fineprep.jobs import launch as _launch
+    :func:`fineprep.stages.launch.submit.launch`."""
+    from fineprep.stages.launch.submit import launch as _launch
 
     return _launch(*args, **kwargs)

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fineprep.config import Settings, load_settings
-from fineprep.context import CheckResult
-from fineprep.errors import ConfigError
+from fineprep.core.config import Settings, load_settings
+from fineprep.core.errors import ConfigError
 from fineprep.io.jsonl import AtomicWriter, atomic_write_bytes, sidecar_path
+from fineprep.stages.check.state import CheckResult
 
 Say = Callable[[str], None]
 
@@ -86,7 +86,7 @@ def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: S
     dataset = _convert(settings, base, out, result, say)
     if dataset is None:
         return
-    from fineprep.engine import check_files
+    from fineprep.stages.check.engine import check_files
 
     checked = check_files([str(dataset)], settings)
     result.check = checked
@@ -95,7 +95,7 @@ def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: S
     if settings.sections.get("run", {}).get("split", True) is False:
         result.stages.append(Stage("split", "skipped", "[run] split = false"))
         return
-    from fineprep.splitter import split
+    from fineprep.stages.split.runner import split
 
     split_dir = out / "split"
     done = split(dataset, split_dir, settings=settings)
@@ -139,7 +139,7 @@ def _convert(settings: Settings, base: Path, out: Path, result: RunResult, say: 
             )
         result.stages.append(Stage("convert", "skipped", f"using {declared}"))
         return base / str(declared)
-    from fineprep.converters.pipeline import convert
+    from fineprep.stages.convert.runner import convert
 
     parts: list[Path] = []
     for n, job in enumerate(jobs or [{}], 1):
@@ -189,7 +189,7 @@ def _upload(settings: Settings, split_dir: Path, result: RunResult, say: Say) ->
             Stage("upload", "skipped", "no [upload] to = 's3://...': outputs stay local")
         )
         return
-    from fineprep.s3 import upload
+    from fineprep.stages.upload.runner import upload
 
     done = upload([str(split_dir)], settings=settings, progress=say)
     if not done.refused and done.check.valid:
@@ -213,7 +213,7 @@ def _upload(settings: Settings, split_dir: Path, result: RunResult, say: Say) ->
 def _report(settings: Settings, result: RunResult, say: Say) -> None:
     if result.check is None:
         return
-    from fineprep.reporters.html import render_html
+    from fineprep.report.html import render_html
 
     sections: dict[str, Any] = {
         "Pipeline": {s.name: f"{s.status}: {s.detail}" for s in result.stages},

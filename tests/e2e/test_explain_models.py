@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from fineprep.checks import RULES
-from fineprep.profiles import all_profiles
+from fineprep.core.profiles import all_profiles
+from fineprep.stages.check.rules import RULES
 from tests.e2e.cli import fineprep
 
 

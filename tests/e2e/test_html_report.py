@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from fineprep.config import Settings
-from fineprep.engine import check_files
-from fineprep.reporters import render
-from fineprep.reporters.html import render_html
+from fineprep.core.config import Settings
+from fineprep.report import render
+from fineprep.report.html import render_html
+from fineprep.stages.check.engine import check_files
 from tests.unit.test_html_report import Doc, assert_inert
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -12,10 +12,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from fineprep.errors import UploadError
-from fineprep.jobs import JobOptions, build_request, job_status, launch
-from fineprep.profiles import get_profile
-from fineprep.s3_client import AwsOptions
+from fineprep.core.errors import UploadError
+from fineprep.core.profiles import get_profile
+from fineprep.io.aws import AwsOptions
+from fineprep.stages.launch.request import JobOptions, build_request
+from fineprep.stages.launch.submit import job_status, launch
 from tests.s3server import (  # noqa: F401  (fixtures)
     FAKE_KEY_ID,
     FAKE_SECRET,

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from fineprep.manifest import first_schema_error
+from fineprep.stages.upload.manifest import first_schema_error
 from tests.s3server import (  # noqa: F401  (fixtures)
     ACCOUNT_ID,
     FaultProxy,
@@ -404,8 +404,8 @@ def test_missing_credentials_is_one_line(
 
 
 def test_python_api_without_a_tokenizer_records_no_tokens(aws: FaultProxy, tmp_path: Path) -> None:
-    from fineprep.config import Settings
-    from fineprep.s3 import upload as upload_api
+    from fineprep.core.config import Settings
+    from fineprep.stages.upload.runner import upload as upload_api
 
     data = write_dataset(tmp_path / "out")
     make_bucket(aws.url, BUCKET)

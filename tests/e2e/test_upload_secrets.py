@@ -96,7 +96,7 @@ def test_no_output_contains_a_credential(aws: FaultProxy, tmp_path: Path) -> Non
 
 
 def test_redact_removes_known_values_and_key_shapes() -> None:
-    from fineprep import s3_client
+    from fineprep.io import aws as s3_client
 
     s3_client._SECRETS.add("s3cr3t/value+with=symbols")
     text = "key AKIAABCDEFGHIJKLMNOP secret s3cr3t/value+with=symbols aws_secret_access_key = zzz"

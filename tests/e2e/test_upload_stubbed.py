@@ -14,10 +14,10 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from fineprep.errors import UploadError
-from fineprep.s3 import upload
-from fineprep.s3_digest import MIB, PART_SIZE_KEY, TransferSettings
-from fineprep.s3_transfer import Uploader
+from fineprep.core.errors import UploadError
+from fineprep.stages.upload.digest import MIB, PART_SIZE_KEY, TransferSettings
+from fineprep.stages.upload.runner import upload
+from fineprep.stages.upload.transfer import Uploader
 from tests.s3server import ACCOUNT_ID, FAKE_KEY_ID, FAKE_SECRET, conversation, write_jsonl
 
 BUCKET = "fineprep-data"

@@ -1,7 +1,7 @@
 """Property-based fuzzing: whatever the input, only the contracted exceptions escape.
 
-The contracted failures are :class:`fineprep.errors.FineprepError` subclasses (and, for a
-template's row, :class:`fineprep.converters.templates.RowError`, which the converter turns
+The contracted failures are :class:`fineprep.core.errors.FineprepError` subclasses (and, for a
+template's row, :class:`fineprep.stages.convert.templates.RowError`, which the converter turns
 into a reject). Anything else escaping (KeyError, TypeError, RecursionError...) is a bug that
 the CLI would show as "internal error".
 """
@@ -20,15 +20,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fineprep.checks import RULES
-from fineprep.config import Settings
-from fineprep.converters.base import SourceReject, SourceRow
-from fineprep.converters.templates import RowError, compile_template, field_getter
-from fineprep.engine import check_files
-from fineprep.errors import ConfigError, FineprepError, InputError
+from fineprep.core.config import Settings
+from fineprep.core.errors import ConfigError, FineprepError, InputError
+from fineprep.core.profiles import all_profiles, get_profile
 from fineprep.formats import FORMATS, View
 from fineprep.io.jsonl import iter_lines
-from fineprep.profiles import all_profiles, get_profile
+from fineprep.stages.check.engine import check_files
+from fineprep.stages.check.rules import RULES
+from fineprep.stages.convert.sources.base import SourceReject, SourceRow
+from fineprep.stages.convert.templates import RowError, compile_template, field_getter
 from tests.conftest import needs_tokenizer
 
 #: FINEPREP_FUZZ_EXAMPLES=2000 for a long local hunt; CI keeps the default.
@@ -255,8 +255,8 @@ TEXTRACT_DOCS = st.fixed_dictionaries(
 
 
 def _read_source(kind: str, doc: Any, name: str, options: dict[str, Any]) -> None:
-    from fineprep.converters.base import SOURCES
-    from fineprep.converters.sources import load_readers
+    from fineprep.stages.convert.sources.base import SOURCES
+    from fineprep.stages.convert.sources.detect import load_readers
 
     load_readers()
     with tempfile.TemporaryDirectory() as tmp:
@@ -326,7 +326,7 @@ CSV_BYTES = st.lists(
 @FUZZ
 @given(data=CSV_BYTES, ext=st.sampled_from([".csv", ".tsv", ".jsonl", ".json"]))
 def test_convert_api_on_random_tables(data: bytes, ext: str) -> None:
-    from fineprep.converters.pipeline import convert
+    from fineprep.stages.convert.runner import convert
 
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / f"in{ext}"

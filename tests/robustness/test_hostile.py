@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from fineprep.config import Settings
-from fineprep.converters.templates import RowError, compile_template
-from fineprep.engine import check_files
-from fineprep.errors import ConfigError
-from fineprep.reporters import render
+from fineprep.core.config import Settings
+from fineprep.core.errors import ConfigError
+from fineprep.report import render
+from fineprep.stages.check.engine import check_files
+from fineprep.stages.convert.templates import RowError, compile_template
 from tests.conftest import FIXTURES
 from tests.robustness.conftest import CORPUS, require_command, run_cli, write_dataset
 from tests.unit.test_html_report import Doc, assert_inert

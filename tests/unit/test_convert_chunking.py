@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fineprep.converters.chunking import Chunker, ChunkPolicy
+from fineprep.stages.convert.chunking import Chunker, ChunkPolicy
 from tests.conftest import needs_tokenizer
 
 pytestmark = needs_tokenizer

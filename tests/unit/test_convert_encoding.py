@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from fineprep.converters.encoding import (
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.stages.convert.sources.encoding import (
     SAMPLE_BYTES,
     check_codec,
     detect_encoding,
     parse_delimiter,
     sniff_delimiter,
 )
-from fineprep.errors import ConfigError, InputError
 
 
 def _file(tmp_path: Path, data: bytes, name: str = "t.csv") -> str:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from fineprep.checks.base import RULES
-from fineprep.config import Settings
-from fineprep.converters.pipeline import convert
-from fineprep.errors import ConfigError
+from fineprep.core.config import Settings
+from fineprep.core.errors import ConfigError
+from fineprep.core.rules import RULES
+from fineprep.stages.convert.runner import convert
 from tests.conftest import ROOT
 
 SUITE = ROOT / "schemas" / "expectations" / "labelled-prompt-completion.json"
@@ -47,7 +47,7 @@ def _convert(tmp_path: Path, src: Path, suite: Path = SUITE, **kw: Any) -> Any:
 
 
 def test_g001_rule_is_declared() -> None:
-    import fineprep.checks.expectations  # noqa: F401  (registers G001)
+    import fineprep.stages.check.rules.outside  # noqa: F401  (registers G001)
 
     rule = RULES.get("G001")
     assert rule.name == "source-expectation" and rule.severity.value == "error"
@@ -126,8 +126,8 @@ def test_convert_without_a_suite_imports_neither_gx_nor_pandas(tmp_path: Path) -
     src = _table(tmp_path)
     code = (
         "import sys\n"
-        "from fineprep.config import Settings\n"
-        "from fineprep.converters.pipeline import convert\n"
+        "from fineprep.core.config import Settings\n"
+        "from fineprep.stages.convert.runner import convert\n"
         f"r = convert({str(src)!r}, output={str(tmp_path / 'o.jsonl')!r}, "
         "to='prompt-completion', settings=Settings())\n"
         "print(r.records, 'great_expectations' in sys.modules, 'pandas' in sys.modules)\n"
@@ -140,7 +140,7 @@ def test_convert_without_a_suite_imports_neither_gx_nor_pandas(tmp_path: Path) -
 
 def test_g001_downgraded_to_a_warning_reports_but_converts(tmp_path: Path) -> None:
     pytest.importorskip("great_expectations")
-    from fineprep.model import Severity
+    from fineprep.core.model import Severity
 
     settings = Settings(labels=LABELS, severity={"G001": Severity.WARNING})
     result = convert(

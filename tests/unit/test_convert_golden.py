@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from fineprep.config import Settings
-from fineprep.converters.pipeline import convert
-from fineprep.engine import check_files
-from fineprep.model import Severity
+from fineprep.core.config import Settings
+from fineprep.core.model import Severity
+from fineprep.stages.check.engine import check_files
+from fineprep.stages.convert.runner import convert
 from tests.conftest import FIXTURES, needs_tokenizer
 
 TABULAR = FIXTURES / "convert" / "tabular"

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from fineprep.config import Settings, settings_from_table
-from fineprep.converters.base import SOURCES, SourceItem, SourceReject, SourceRow
-from fineprep.converters.pipeline import convert
-from fineprep.converters.progress import Progress
-from fineprep.errors import ConfigError, InputError
+from fineprep.core.config import Settings, settings_from_table
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.io.progress import Progress
+from fineprep.stages.convert.runner import convert
+from fineprep.stages.convert.sources.base import SOURCES, SourceItem, SourceReject, SourceRow
 from tests.conftest import FIXTURES
 
 TABULAR = FIXTURES / "convert" / "tabular"
@@ -275,7 +275,7 @@ class _Tty(io.StringIO):
 
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = iter([100.0, 100.2, 100.6, 100.65, 101.0, 200.0])
-    monkeypatch.setattr("fineprep.converters.progress.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("fineprep.io.progress.time.monotonic", lambda: next(clock))
     tty = _Tty()
     bar = Progress.for_terminal(tty)
     bar.update(5, 0)  # within the first half second: not drawn

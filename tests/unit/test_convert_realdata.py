@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from fineprep.config import Settings
-from fineprep.converters.pipeline import convert
-from fineprep.engine import check_files
-from fineprep.errors import FineprepError
-from fineprep.model import Severity
+from fineprep.core.config import Settings
+from fineprep.core.errors import FineprepError
+from fineprep.core.model import Severity
+from fineprep.stages.check.engine import check_files
+from fineprep.stages.convert.runner import convert
 from tests.conftest import REALDATA, needs_realdata, needs_tokenizer
 
 pytestmark = [needs_realdata, needs_tokenizer]
@@ -82,7 +82,7 @@ def test_labelled_tabular(path: Path, tmp_path: Path) -> None:
 
 
 def test_classlabel_names_are_used_for_clinc() -> None:
-    from fineprep.converters.tabular import read_parquet
+    from fineprep.stages.convert.sources.tabular import read_parquet
 
     rows = read_parquet([str(TABULAR / "validation-00000-of-00001.parquet")], {})
     labels = {row.fields["intent"] for row in rows}
@@ -97,7 +97,7 @@ def _documents(folder: str) -> list[Path]:
 @pytest.mark.parametrize("path", _documents("textract"), ids=lambda p: p.name)
 @pytest.mark.parametrize("unit", ["document", "page"])
 def test_textract(path: Path, unit: str, tmp_path: Path) -> None:
-    pytest.importorskip("fineprep.converters.textract")
+    pytest.importorskip("fineprep.stages.convert.textract.reader")
     try:
         result = convert(
             path,
@@ -119,7 +119,7 @@ def test_textract(path: Path, unit: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", _documents("other_idp"), ids=lambda p: p.name)
 def test_other_idp(path: Path, tmp_path: Path) -> None:
-    pytest.importorskip("fineprep.converters.idp")
+    pytest.importorskip("fineprep.stages.convert.idp.reader")
     result = convert(
         path,
         output=tmp_path / "idp.jsonl",

@@ -10,18 +10,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fineprep.converters.base import SourceReject, SourceRow
-from fineprep.converters.csvsource import read_csv, unique_headers
-from fineprep.converters.jsonsource import read_json, read_jsonl
-from fineprep.converters.sources import kind_of, plan
-from fineprep.converters.tabular import (
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.stages.convert.sources.base import SourceReject, SourceRow
+from fineprep.stages.convert.sources.csv import read_csv, unique_headers
+from fineprep.stages.convert.sources.detect import kind_of, plan
+from fineprep.stages.convert.sources.json import read_json, read_jsonl
+from fineprep.stages.convert.sources.tabular import (
     BATCH_ROWS,
     apply_labels,
     class_labels,
     read_arrow,
     read_parquet,
 )
-from fineprep.errors import ConfigError, InputError
 from tests.conftest import FIXTURES
 
 TABULAR = FIXTURES / "convert" / "tabular"
@@ -241,7 +241,7 @@ def test_plan_groups_consecutive_inputs_of_one_kind() -> None:
 
 
 def test_textract_json_is_recognised(tmp_path: Path) -> None:
-    pytest.importorskip("fineprep.converters.textract")
+    pytest.importorskip("fineprep.stages.convert.textract.reader")
     doc = {"DocumentMetadata": {"Pages": 1}, "Blocks": [{"BlockType": "PAGE", "Id": "p"}]}
     path = _write(tmp_path, "doc.json", json.dumps(doc).encode())
     assert kind_of(str(path), None) == "textract"

@@ -6,16 +6,16 @@ from typing import Any
 
 import pytest
 
-from fineprep.config import Settings
-from fineprep.converters.base import SourceRow
-from fineprep.converters.mapping import build_mapping, chunk_policy, default_target
-from fineprep.converters.media import check_owner, media_block, split_uris
-from fineprep.converters.options import ConvertOptions
-from fineprep.converters.targets import Mapping, build_record, row_meta
-from fineprep.converters.templates import RowError
-from fineprep.errors import ConfigError
+from fineprep.core.config import Settings
+from fineprep.core.errors import ConfigError
+from fineprep.core.profiles import get_profile
 from fineprep.formats import FORMATS
-from fineprep.profiles import get_profile
+from fineprep.stages.convert.mapping import build_mapping, chunk_policy, default_target
+from fineprep.stages.convert.media import check_owner, media_block, split_uris
+from fineprep.stages.convert.options import ConvertOptions
+from fineprep.stages.convert.sources.base import SourceRow
+from fineprep.stages.convert.targets import Mapping, build_record, row_meta
+from fineprep.stages.convert.templates import RowError
 
 
 def _mapping(target: str, model: str | None = None, **options: Any) -> Mapping:

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from fineprep.converters.templates import (
+from fineprep.core.errors import ConfigError
+from fineprep.stages.convert.templates import (
     RowError,
     canonical_json,
     compile_template,
@@ -15,7 +16,6 @@ from fineprep.converters.templates import (
     lookup,
     to_text,
 )
-from fineprep.errors import ConfigError
 
 ROW = {"title": "Deed", "body": "Text", "label": "sale"}
 

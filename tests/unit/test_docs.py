@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fineprep.checks import RULES
-from fineprep.docs import code_table
+from fineprep.stages.check.catalogue import code_table
+from fineprep.stages.check.rules import RULES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -6,8 +6,8 @@ import io
 import json
 from pathlib import Path
 
-from fineprep.model import Finding, Location, Severity
-from fineprep.reporters.excerpts import (
+from fineprep.core.model import Finding, Location, Severity
+from fineprep.report.excerpts import (
     EXCERPT_CHARS,
     collect,
     excerpt,

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
-from fineprep.config import Settings, load_settings
-from fineprep.context import CheckResult, FileState
-from fineprep.errors import ConfigError
-from fineprep.model import Finding, Location, Severity
-from fineprep.profiles import get_profile
-from fineprep.reporters import REPORTERS, render
-from fineprep.reporters.html import render_html
+from fineprep.core.config import Settings, load_settings
+from fineprep.core.errors import ConfigError
+from fineprep.core.model import Finding, Location, Severity
+from fineprep.core.profiles import get_profile
+from fineprep.report import REPORTERS, render
+from fineprep.report.html import render_html
+from fineprep.stages.check.state import CheckResult, FileState
 
 VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "source", "wbr"}
 #: Every element the report may contain; anything else means data became markup.

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from fineprep.reporters import svg
+from fineprep.report import svg
 from tests.unit.test_html_report import Doc, assert_inert
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from fineprep.converters.base import SOURCES, SourceReject, SourceRow
-from fineprep.converters.idp import read_idp
-from fineprep.errors import ConfigError, InputError
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.stages.convert.idp.reader import read_idp
+from fineprep.stages.convert.sources.base import SOURCES, SourceReject, SourceRow
 from tests.conftest import FIXTURES, REALDATA, needs_realdata
 
 IDP = FIXTURES / "convert" / "idp"

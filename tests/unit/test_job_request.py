@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from fineprep.errors import ConfigError, InputError
-from fineprep.jobs import (
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.profiles import all_profiles, get_profile
+from fineprep.stages.launch.request import (
     JobOptions,
     build_request,
     hyperparameter_value,
-    launch,
     resolve_hyperparameters,
     validate_request,
 )
-from fineprep.manifest import first_schema_error
-from fineprep.profiles import all_profiles, get_profile
-from fineprep.s3_options import UploadOptions, from_table, overlay
+from fineprep.stages.launch.submit import launch
+from fineprep.stages.upload.manifest import first_schema_error
+from fineprep.stages.upload.options import UploadOptions, from_table, overlay
 
 TRAIN = "s3://fineprep-data/runs/r1/train.jsonl"
 VALID = "s3://fineprep-data/runs/r1/validation.jsonl"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fineprep.errors import ConfigError
-from fineprep.profiles import all_profiles, get_profile
+from fineprep.core.errors import ConfigError
+from fineprep.core.profiles import all_profiles, get_profile
 
 PROFILES = all_profiles()
 

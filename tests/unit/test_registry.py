@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fineprep.checks import CHECKS, RULES
-from fineprep.checks.base import ordered_rules
-from fineprep.toml import loads
+from fineprep.core.rules import ordered_rules
+from fineprep.core.toml import loads
+from fineprep.stages.check.rules import CHECKS, RULES
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 #: Codes emitted by commands other than ``check`` (convert: G, upload: U); those commands' own
@@ -66,3 +66,12 @@ def test_catalogue_order_is_stable() -> None:
     codes = [r.code for r in ordered_rules()]
     families = [c[0] for c in codes]
     assert families.index("P") < families.index("S") < families.index("T") < families.index("N")
+
+
+def test_every_format_walker_resolves() -> None:
+    """Format walkers are named by module path and imported on first use: each must exist."""
+    from fineprep.formats import FORMATS
+
+    for name, spec in FORMATS.items():
+        assert callable(spec.analyze), name
+        assert spec.analyze.__module__ == spec.walker.partition(":")[0], name

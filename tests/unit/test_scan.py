@@ -6,8 +6,8 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fineprep.checks.content import _CONTROL, CONTROL_LITERALS
-from fineprep.checks.patterns import (
+from fineprep.stages.check.rules.content import _CONTROL, CONTROL_LITERALS
+from fineprep.stages.check.rules.patterns import (
     MOJIBAKE,
     MOJIBAKE_LITERALS,
     PII,
@@ -17,7 +17,7 @@ from fineprep.checks.patterns import (
     SECRET,
     SECRET_LITERALS,
 )
-from fineprep.scan import BACKENDS, LiteralScanner
+from fineprep.stages.check.scan import BACKENDS, LiteralScanner
 
 FAMILIES = {
     "H001": (SECRET_LITERALS, SECRET),

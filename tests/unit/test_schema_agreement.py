@@ -15,10 +15,10 @@ import jsonschema
 import orjson
 import pytest
 
-from fineprep.config import Settings
-from fineprep.engine import check_files
+from fineprep.core.config import Settings
+from fineprep.core.toml import loads
 from fineprep.formats import detect
-from fineprep.toml import loads
+from fineprep.stages.check.engine import check_files
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "cases"

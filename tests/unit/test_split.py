@@ -1,4 +1,4 @@
-"""``fineprep.splitter.split``: files written, byte-for-byte copies, groups, models, errors."""
+"""``fineprep.stages.split.runner.split``: files written, byte copies, groups, models, errors."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fineprep.config import Settings, settings_from_table
-from fineprep.errors import ConfigError, InputError
-from fineprep.splitter import split
+from fineprep.core.config import Settings, settings_from_table
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.stages.split.runner import split
 from tests.conftest import REALDATA, needs_realdata
 
 

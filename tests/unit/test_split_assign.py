@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fineprep.splitting.assign import (
+from fineprep.stages.split.assign import (
     DROPPED,
     TEST,
     TRAIN,

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fineprep.config import settings_from_table
-from fineprep.context import CheckResult
-from fineprep.engine import check_files
+from fineprep.core.config import settings_from_table
+from fineprep.stages.check.engine import check_files
+from fineprep.stages.check.state import CheckResult
 
 
 def write(path: Path, answers: list[str]) -> str:

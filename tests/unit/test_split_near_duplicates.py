@@ -1,4 +1,4 @@
-"""MinHash signatures, LSH (fineprep.minhash, fineprep.lsh) and the D003/D004 checks."""
+"""MinHash signatures, LSH (fineprep.stages.check.minhash, .lsh) and the D003/D004 checks."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fineprep.config import settings_from_table
-from fineprep.engine import check_files
-from fineprep.errors import ConfigError
-from fineprep.lsh import band_keys, candidate_pairs, lsh_params, similar_pairs, similarity
-from fineprep.minhash import MinHasher, prepare
+from fineprep.core.config import settings_from_table
+from fineprep.core.errors import ConfigError
+from fineprep.stages.check.engine import check_files
+from fineprep.stages.check.lsh import (
+    band_keys,
+    candidate_pairs,
+    lsh_params,
+    similar_pairs,
+    similarity,
+)
+from fineprep.stages.check.minhash import MinHasher, prepare
 from tests.conftest import REALDATA, needs_realdata
 
 WORDS = [f"w{i}" for i in range(5000)]

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fineprep.converters.base import SOURCES, SourceReject, SourceRow
-from fineprep.converters.textract import read_textract, sniff_textract
-from fineprep.errors import ConfigError, InputError
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.stages.convert.sources.base import SOURCES, SourceReject, SourceRow
+from fineprep.stages.convert.textract.reader import read_textract, sniff_textract
 from tests.conftest import FIXTURES, REALDATA, needs_realdata
 
 TX = FIXTURES / "convert" / "textract"

@@ -17,11 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fineprep import tokenpool, tokens
 from fineprep.api import check
-from fineprep.errors import TokenizerUnavailable
-from fineprep.tokenpool import DeferredCounts, count_batch
-from fineprep.tokens import load_encoding, tokens_at_least
+from fineprep.core.errors import TokenizerUnavailable
+from fineprep.tokens import encoding as tokens
+from fineprep.tokens import workers as tokenpool
+from fineprep.tokens.bounds import tokens_at_least
+from fineprep.tokens.encoding import load_encoding
+from fineprep.tokens.workers import DeferredCounts, count_batch
 from tests.conftest import ROOT, needs_tokenizer
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -185,11 +187,12 @@ def test_short_records_load_no_encoding(tmp_path: Path) -> None:
             fh.write(orjson.dumps({"prompt": f"question {i}?", "completion": f"answer {i}"}))
             fh.write(b"\n")
     code = (
-        "import sys\nfrom fineprep.api import check\nfrom fineprep import tokens\n"
+        "import sys\nfrom fineprep.api import check\n"
+        "from fineprep.tokens import encoding as tokens\n"
         f"r = check({str(data)!r}, model='llama3-1-8b', isolated=True)\n"
         "assert r.stats['tokenized_records'] == 0, r.stats\n"
         "assert not tokens.encoding_loaded()\n"
-        "assert 'tiktoken' not in sys.modules and 'fineprep.tokenpool' not in sys.modules\n"
+        "assert 'tiktoken' not in sys.modules and 'fineprep.tokens.workers' not in sys.modules\n"
         "print('ok')\n"
     )
     env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(tmp_path / "no-encodings-here")}
@@ -241,7 +244,7 @@ def test_jobs_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_workers_leave_when_the_main_process_is_killed(tmp_path: Path) -> None:
     code = (
         "import sys, time\n"
-        "from fineprep.tokenpool import DeferredCounts\n"
+        "from fineprep.tokens.workers import DeferredCounts\n"
         "d = DeferredCounts('cl100k_base', workers=2)\n"
         "d.add(['x ' * 10], [], 1 << 21)\n"  # one full batch: the pool starts
         "print(' '.join(str(p) for p in d._pool._processes), flush=True)\n"

@@ -17,7 +17,7 @@ from fineprep.cli.options import (
     output_format_option,
     selection_options,
 )
-from fineprep.profiles import FORMATS
+from fineprep.core.profiles import FORMATS
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -130,10 +130,10 @@ def _check(
     color: bool | None,
     cache: bool,
 ) -> None:
-    from fineprep.config import load_settings
-    from fineprep.engine import check_files
-    from fineprep.errors import ConfigError
-    from fineprep.reporters import render
+    from fineprep.core.config import load_settings
+    from fineprep.core.errors import ConfigError
+    from fineprep.report import render
+    from fineprep.stages.check.engine import check_files
 
     settings = load_settings(config, isolated=isolated)
     if model:
@@ -162,7 +162,7 @@ def _check(
     result = None
     key = None
     if cache and not fix and os.environ.get("FINEPREP_NO_CACHE") is None:
-        from fineprep import cache as result_cache
+        from fineprep.stages.check import cache as result_cache
 
         key = result_cache.cache_key(settings, {"train": train, "validation": val, "test": tst})
         result = result_cache.load(key, settings) if key else None
@@ -181,7 +181,7 @@ def _check(
     else:
         click.echo(text, nl=False)
     if fix:
-        from fineprep.fix import write_fixes
+        from fineprep.stages.check.fix import write_fixes
 
         for path in [*train, *val, *tst]:
             s = write_fixes(result, path, fix_duplicates)

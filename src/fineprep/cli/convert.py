@@ -131,9 +131,9 @@ def _convert(
     progress: bool | None,
     **options: Any,
 ) -> None:
-    from fineprep.config import load_settings
-    from fineprep.converters.pipeline import convert as run_convert
-    from fineprep.converters.progress import Progress
+    from fineprep.core.config import load_settings
+    from fineprep.io.progress import Progress
+    from fineprep.stages.convert.runner import convert as run_convert
 
     settings = load_settings(config, isolated=isolated)
     stream = sys.stderr

@@ -26,9 +26,9 @@ def explain(code: str | None, list_all: bool, output_format: str) -> None:
 def _explain(code: str | None, list_all: bool, output_format: str) -> None:
     import orjson
 
-    from fineprep.checks import RULES
-    from fineprep.checks.base import ordered_rules
-    from fineprep.docs import code_table
+    from fineprep.core.rules import ordered_rules
+    from fineprep.stages.check.catalogue import code_table
+    from fineprep.stages.check.rules import RULES
 
     if list_all or code is None:
         if output_format == "json":
@@ -79,7 +79,7 @@ def _explain(code: str | None, list_all: bool, output_format: str) -> None:
 
 
 def _rule_dict(rule: object) -> dict[str, object]:
-    from fineprep.checks import Rule
+    from fineprep.stages.check.rules import Rule
 
     assert isinstance(rule, Rule)
     e = rule.explanation

@@ -49,9 +49,9 @@ def _launch(
     endpoint_url: str | None,
     output_format: str,
 ) -> None:
-    from fineprep.jobs import job_status
-    from fineprep.jobs import launch as run_launch
-    from fineprep.s3_client import AwsOptions
+    from fineprep.io.aws import AwsOptions
+    from fineprep.stages.launch.submit import job_status
+    from fineprep.stages.launch.submit import launch as run_launch
 
     aws = AwsOptions(
         profile=profile, region=region, endpoint_url=endpoint_url, max_attempts=max_attempts

@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from fineprep import __version__
-from fineprep.errors import FineprepError
+from fineprep.core import __version__
+from fineprep.core.errors import FineprepError
 
 COMMANDS = {
     "convert": (

@@ -35,7 +35,7 @@ def _fmt(value: object) -> str:
 def _models(show: str | None, legacy: bool, output_format: str) -> None:
     import orjson
 
-    from fineprep.profiles import all_profiles, get_profile
+    from fineprep.core.profiles import all_profiles, get_profile
 
     if show:
         p = get_profile(show)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from fineprep.config import Settings
+    from fineprep.core.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,7 +80,7 @@ def fail_on_option(
 
 def output_format_option(help_text: str = "How to print the findings.") -> Callable[[F], F]:
     """``--output-format``: every registered reporter (text, json, sarif, github, html)."""
-    from fineprep.reporters.base import REPORTERS
+    from fineprep.report.base import REPORTERS
 
     return click.option(
         "--output-format",
@@ -102,7 +102,7 @@ def apply_policy(
 ) -> None:
     """Command-line selection and policy over the config's: ``--select`` replaces the
     selection, ``--extend-select`` and ``--ignore`` add to it, ``--fail-on`` replaces it."""
-    from fineprep.model import Severity
+    from fineprep.core.model import Severity
 
     if select:
         settings.select = select

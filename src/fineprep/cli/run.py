@@ -39,7 +39,7 @@ def run(**kwargs: Any) -> None:
 
 
 def _run(config: str | None, output_dir: str | None) -> None:
-    from fineprep.config import load_settings
+    from fineprep.core.config import load_settings
     from fineprep.pipeline import run as run_pipeline
 
     settings = load_settings(config)
@@ -52,7 +52,7 @@ def _run(config: str | None, output_dir: str | None) -> None:
     failed = result.failed
     if failed is not None:
         if result.check is not None and failed.name != "convert":
-            from fineprep.reporters import render
+            from fineprep.report import render
 
             click.echo(render(result.check, "text"), nl=False)
         click.echo(f"stopped at stage '{failed.name}'. Report: {result.report or 'not written'}")

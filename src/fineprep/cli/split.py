@@ -16,7 +16,7 @@ from fineprep.cli.options import (
     output_format_option,
     selection_options,
 )
-from fineprep.profiles import FORMATS
+from fineprep.core.profiles import FORMATS
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,9 +99,9 @@ def _split(
     output_format: str,
     quiet: bool,
 ) -> None:
-    from fineprep.config import load_settings
-    from fineprep.reporters import render
-    from fineprep.splitter import split as run_split
+    from fineprep.core.config import load_settings
+    from fineprep.report import render
+    from fineprep.stages.split.runner import split as run_split
 
     settings = load_settings(config, isolated=isolated)
     # --select chooses the checks run on the outputs (passed to split below).

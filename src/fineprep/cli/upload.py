@@ -141,10 +141,10 @@ def _upload(
     quiet: bool,
     **options: Any,
 ) -> None:
-    from fineprep.config import load_settings
-    from fineprep.jobs import JobOptions
-    from fineprep.reporters import render
-    from fineprep.s3 import upload as run_upload
+    from fineprep.core.config import load_settings
+    from fineprep.report import render
+    from fineprep.stages.launch.request import JobOptions
+    from fineprep.stages.upload.runner import upload as run_upload
 
     settings = load_settings(config, isolated=isolated)
     apply_policy(

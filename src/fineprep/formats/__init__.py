@@ -3,21 +3,16 @@
 Format names are used everywhere (CLI, config, reports): ``prompt-completion``,
 ``conversation`` (bedrock-conversation-2024), ``claude-messages``, ``pretraining``,
 ``distillation`` (conversation under distillation rules) and ``image-caption``.
+
+May import: fineprep.core.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from fineprep.core.registry import Registry
 from fineprep.formats.base import FormatSpec, View
-from fineprep.formats.claude_messages import analyze_claude_messages
-from fineprep.formats.conversation import analyze_conversation, analyze_distillation
-from fineprep.formats.simple import (
-    analyze_image_caption,
-    analyze_pretraining,
-    analyze_prompt_completion,
-)
-from fineprep.registry import Registry
 
 FORMATS: Registry[FormatSpec] = Registry("format")
 
@@ -27,7 +22,7 @@ FORMATS.add(
         "prompt-completion",
         "prompt-completion",
         "Text-to-text {prompt, completion} (Titan Text, Cohere, Llama 3.1, Llama 2).",
-        analyze_prompt_completion,
+        "fineprep.formats.simple:analyze_prompt_completion",
         '{"prompt": "Classify: late parcel", "completion": "negative"}',
     ),
 )
@@ -38,7 +33,7 @@ FORMATS.add(
         "conversation",
         "bedrock-conversation-2024: system blocks, user/assistant turns with text, image and "
         "video blocks (Nova, Nova 2 with reasoningContent, Llama 3.2/3.3).",
-        analyze_conversation,
+        "fineprep.formats.conversation:analyze_conversation",
         '{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": '
         '[{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}',
     ),
@@ -49,7 +44,7 @@ FORMATS.add(
         "claude-messages",
         "claude-messages",
         "Anthropic messages for Claude 3 Haiku: optional string system, string content.",
-        analyze_claude_messages,
+        "fineprep.formats.claude_messages:analyze_claude_messages",
         '{"system": "Be brief.", "messages": [{"role": "user", "content": "Hi"}, '
         '{"role": "assistant", "content": "Hello"}]}',
     ),
@@ -60,7 +55,7 @@ FORMATS.add(
         "pretraining",
         "pretraining",
         "Continued pre-training: {input} only (Titan Text Express and Lite).",
-        analyze_pretraining,
+        "fineprep.formats.simple:analyze_pretraining",
         '{"input": "Unlabelled domain text."}',
     ),
 )
@@ -71,7 +66,7 @@ FORMATS.add(
         "distillation",
         "Distillation prompts: the conversation envelope, one text block per message, user "
         "turn required, reference answer optional.",
-        analyze_distillation,
+        "fineprep.formats.conversation:analyze_distillation",
         '{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": '
         '[{"text": "How do I update my card?"}]}]}',
     ),
@@ -82,7 +77,7 @@ FORMATS.add(
         "image-caption",
         "image-caption",
         "Image generation and embedding models: {image-ref, caption} (Titan Image, Nova Canvas).",
-        analyze_image_caption,
+        "fineprep.formats.simple:analyze_image_caption",
         '{"image-ref": "s3://bucket/images/cat.png", "caption": "an orange cat"}',
     ),
 )

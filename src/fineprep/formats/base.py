@@ -12,19 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fineprep.profiles import ModelProfile
+from fineprep.core.model import RecordMeta
+from fineprep.core.profiles import ModelProfile
 
 Path = tuple[str | int, ...]
 #: report(code, path, message, data)
 Report = Callable[[str, Path, str, dict[str, Any]], None]
 
 SCHEMA_VERSION = "bedrock-conversation-2024"
-
-#: Bedrock's S3 URI pattern for data locations (CreateModelCustomizationJob).
-S3_URI_PATTERN = (
-    r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]"
-    r"(?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
-)
 
 
 class Segment:
@@ -72,15 +67,35 @@ class View:
         self.structural_ok = True
 
 
+Analyze = Callable[[dict[str, Any], "ModelProfile | None", Report], View]
+
+
 @dataclass(frozen=True)
 class FormatSpec:
-    """A record format: its name, schema file and structural walk."""
+    """A record format: its name, schema file and structural walk.
+
+    The walk is named by module and function (``"fineprep.formats.simple:analyze_pretraining"``)
+    and imported on first use, so checking a file of one format loads only that format's code.
+    """
 
     name: str
     schema: str
     description: str
-    analyze: Callable[[dict[str, Any], ModelProfile | None, Report], View]
+    walker: str
     example: str
+
+    @property
+    def analyze(self) -> Analyze:
+        found = _ANALYZERS.get(self.walker)
+        if found is None:
+            from importlib import import_module
+
+            module, _, function = self.walker.partition(":")
+            found = _ANALYZERS[self.walker] = getattr(import_module(module), function)
+        return found
+
+
+_ANALYZERS: dict[str, Analyze] = {}
 
 
 def type_name(value: Any) -> str:
@@ -142,3 +157,92 @@ def messages_of(obj: dict[str, Any], report: Report, view: View, where: str) -> 
         view.structural_ok = False
         return None
     return messages
+
+
+# Turn order, shared by the chat formats (S003).
+
+
+def check_turn_order(
+    roles: list[str | None], report: Report, *, allow_user_last: bool = False, minimum: int = 2
+) -> None:
+    """First turn user, strictly alternating, last assistant, at least ``minimum`` messages.
+
+    Roles that were already reported as invalid are ``None`` and are skipped, so one bad role
+    does not produce a cascade of order findings.
+    """
+    if len(roles) < minimum:
+        report(
+            "S003",
+            ("messages",),
+            f"a record needs at least {minimum} message{'s' if minimum > 1 else ''} "
+            f"(user, then assistant), found {len(roles)}",
+            {"messages": len(roles), "minimum": minimum},
+        )
+        return
+    if roles[0] is not None and roles[0] != "user":
+        report(
+            "S003",
+            ("messages", 0, "role"),
+            f"the first turn must be 'user', not {roles[0]!r}",
+            {"index": 0, "role": roles[0]},
+        )
+    for i in range(1, len(roles)):
+        prev, cur = roles[i - 1], roles[i]
+        if prev is not None and cur is not None and prev == cur:
+            report(
+                "S003",
+                ("messages", i, "role"),
+                f"turns must alternate user/assistant: message {i} repeats {cur!r}",
+                {"index": i, "role": cur},
+            )
+    last = roles[-1]
+    if last is not None and last != "assistant" and not (allow_user_last and len(roles) % 2 == 1):
+        report(
+            "S003",
+            ("messages", len(roles) - 1, "role"),
+            f"the last turn must be 'assistant', not {last!r}"
+            + (
+                ""
+                if allow_user_last
+                else " (for a distillation prompt file use --format distillation)"
+            ),
+            {"index": len(roles) - 1, "role": last},
+        )
+
+
+# Where a record's label and answer come from (C003, class balance, splits). A label lives in
+# the sidecar (``label``) when the data was converted by fineprep; for classification data
+# written by hand (no sidecar) it is the answer text itself.
+
+Label = str | tuple[str, ...] | None
+
+
+def answer_text(view: View) -> str | None:
+    """The final answer (completion, last assistant turn without reasoning), or None."""
+    parts = [s.text for s in view.segments[view.split :] if s.role != "reasoning"]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else "\n".join(parts)
+
+
+def normalise_label(value: Any) -> Label:
+    """Sidecar labels may be strings, numbers or lists (multi-label)."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    return str(value)
+
+
+def sidecar_decides(meta: RecordMeta | None, label_from: str) -> bool:
+    """Whether the label comes from the sidecar alone (then the record need not be walked)."""
+    return label_from == "meta" or (label_from == "auto" and meta is not None)
+
+
+def record_label(view: View, meta: RecordMeta | None, label_from: str = "auto") -> Label:
+    if sidecar_decides(meta, label_from):
+        # A sidecar is authoritative: a record it leaves unlabelled has no label, rather than
+        # one guessed from its answer (a converted document's answer is not a class).
+        return normalise_label(meta.label) if meta is not None else None
+    text = answer_text(view)
+    return text.strip() if text is not None else None

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import (
     Report,
     Segment,
     View,
+    check_turn_order,
     messages_of,
     missing_key,
     type_name,
     unexpected_keys,
     wrong_type,
 )
-from fineprep.formats.roles import check_turn_order
-from fineprep.profiles import ModelProfile
 
 _TOP = frozenset({"system", "messages"})
 _MESSAGE = frozenset({"role", "content"})

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import (
     SCHEMA_VERSION,
     Path,
     Report,
     Segment,
     View,
+    check_turn_order,
     messages_of,
     missing_key,
     type_name,
     unexpected_keys,
 )
 from fineprep.formats.media import media_block, record_media_limits
-from fineprep.formats.roles import check_turn_order
-from fineprep.profiles import ModelProfile
 
 _TOP = frozenset({"schemaVersion", "system", "messages", "toolConfig"})
 _DIST_TOP = frozenset({"schemaVersion", "system", "messages"})

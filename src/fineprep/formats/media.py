@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fineprep.formats.base import S3_URI_PATTERN, Media, Path, Report, View, type_name
-from fineprep.profiles import ModelProfile
+from fineprep.core.profiles import S3_URI_PATTERN, ModelProfile
+from fineprep.formats.base import Media, Path, Report, View, type_name
 
 _S3_URI = re.compile(S3_URI_PATTERN)
 _ACCOUNT = re.compile(r"\d{12}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import (
     Report,
     Segment,
@@ -16,7 +17,6 @@ from fineprep.formats.base import (
     unexpected_keys,
     wrong_type,
 )
-from fineprep.profiles import ModelProfile
 
 _PC_KEYS = frozenset({"prompt", "completion"})
 _PROMPT: tuple[str | int, ...] = ("prompt",)

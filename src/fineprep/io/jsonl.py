@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from fineprep.errors import InputError
+from fineprep.core.errors import InputError
 
 BOM = b"\xef\xbb\xbf"
 STDIN = "-"

@@ -1,1 +1,0 @@
-"""Converters: source readers (tables, Textract, IDP results) and Bedrock record builders."""

@@ -1,0 +1,93 @@
+"""SARIF 2.1.0: rules from the registry (with their explanations as help), one result per
+finding, the JSON path as a logical location."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from fineprep.core import __version__
+from fineprep.core.model import Severity
+from fineprep.core.rules import ordered_rules
+from fineprep.stages.check.rules import RULES, Rule
+from fineprep.stages.check.state import CheckResult
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+HELP_URI = "https://github.com/fineprep/fineprep/blob/main/README.md#finding-codes"
+
+
+def rule_help(rule: Rule) -> str:
+    e = rule.explanation
+    return (
+        f"What it checks: {e.what}\n\nWhy it matters: {e.why}\n\nExample: {e.example}\n\n"
+        f"How to fix: {e.fix}"
+    )
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    e = rule.explanation
+    text = rule_help(rule)
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": e.what},
+        "help": {"text": text, "markdown": text.replace("\n\n", "\n\n")},
+        "helpUri": f"{HELP_URI}",
+        "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+    }
+
+
+def render(result: CheckResult, color: bool = False) -> str:
+    # Only the rules this run refers to: reports stay small and stable as rules are added.
+    used = {f.code for f in result.findings}
+    codes = [r.code for r in ordered_rules() if r.code in used]
+    index = {code: i for i, code in enumerate(codes)}
+    results = []
+    for f in result.findings:
+        item: dict[str, Any] = {
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": _LEVEL[f.severity],
+            "message": {"text": f.message},
+        }
+        loc = f.location
+        if loc.path:
+            physical: dict[str, Any] = {"artifactLocation": {"uri": loc.path}}
+            if loc.line is not None:
+                physical["region"] = {"startLine": loc.line}
+            location: dict[str, Any] = {"physicalLocation": physical}
+            if loc.json_path:
+                location["logicalLocations"] = [
+                    {"fullyQualifiedName": loc.json_path, "kind": "member"}
+                ]
+            item["locations"] = [location]
+        props: dict[str, Any] = {}
+        if f.data:
+            props["data"] = f.data
+        if loc.source:
+            props["source"] = loc.source
+        if props:
+            item["properties"] = props
+        results.append(item)
+    doc = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "fineprep",
+                        "version": __version__,
+                        "informationUri": "https://github.com/fineprep/fineprep",
+                        "rules": [_rule(RULES.get(code)) for code in codes],
+                    }
+                },
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"

@@ -1,0 +1,54 @@
+"""Human-readable findings: ``path:line: CODE [severity] message  ($.json.path)``."""
+
+from __future__ import annotations
+
+from fineprep.core.model import Finding, Severity
+from fineprep.stages.check.state import CheckResult
+
+_COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
+
+
+def format_finding(f: Finding, color: bool = False) -> str:
+    loc = f.location
+    where = loc.path
+    if where and loc.line is not None:
+        where = f"{where}:{loc.line}"
+    prefix = f"{where}: " if where else ""
+    sev = f"[{f.severity.value}]"
+    code = f.code
+    if color:
+        code = f"{_BOLD}{code}{_RESET}"
+        sev = f"{_COLORS[f.severity]}{sev}{_RESET}"
+    line = f"{prefix}{code} {sev} {f.message}"
+    if loc.json_path:
+        line += f"  ({loc.json_path})"
+    if loc.source:
+        line += f"  [source: {loc.source}]"
+    return line
+
+
+def summary_line(result: CheckResult) -> str:
+    files = len(result.files)
+    records = result.records
+    scope = (
+        f"{files} file{'s' if files != 1 else ''}, {records:,} record{'s' if records != 1 else ''}"
+    )
+    errors = result.count(Severity.ERROR)
+    warnings = result.count(Severity.WARNING)
+    infos = result.count(Severity.INFO)
+    tokenized = result.stats.get("tokenized_records", 0)
+    tokens = f"; {tokenized:,} record{'s' if tokenized != 1 else ''} tokenized" if tokenized else ""
+    if not result.findings:
+        return f"All checks passed ({scope}{tokens})."
+    return (
+        f"Found {errors} error{'s' if errors != 1 else ''}, {warnings} warning"
+        f"{'s' if warnings != 1 else ''}, {infos} info{'s' if infos != 1 else ''} "
+        f"({scope}{tokens})."
+    )
+
+
+def render(result: CheckResult, color: bool = False) -> str:
+    lines = [format_finding(f, color) for f in result.findings]
+    lines.append(summary_line(result))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,129 @@
+"""``check --fix``: write a repaired copy and a file of rejected records; never touch the input.
+
+Only safe, listed fixes are applied: the BOM (P004), blank lines (P005), outer whitespace and
+Windows line endings inside text (L003), and -- when asked -- exact duplicates (D001). Any
+record with a remaining error goes to ``<name>.rejected.jsonl`` with its findings, so nothing
+is silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from fineprep.core.model import Finding, Severity
+from fineprep.formats import FORMATS
+from fineprep.io.jsonl import BOM, AtomicWriter, iter_lines, sidecar_path
+from fineprep.stages.check.state import CheckResult
+
+FIXABLE = frozenset({"P004", "P005", "L003"})
+
+
+@dataclass
+class FixSummary:
+    path: str
+    fixed_path: str
+    rejected_path: str
+    kept: int = 0
+    rejected: int = 0
+    dropped_blank: int = 0
+    dropped_duplicates: int = 0
+    whitespace_fixed: int = 0
+
+
+def fixed_paths(path: str) -> tuple[Path, Path]:
+    p = Path(path)
+    stem = p.name[: -len(".jsonl")] if p.name.endswith(".jsonl") else p.name
+    return p.with_name(f"{stem}.fixed.jsonl"), p.with_name(f"{stem}.rejected.jsonl")
+
+
+def _set_path(obj: Any, path: tuple[str | int, ...], value: str) -> None:
+    target = obj
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+
+
+def _clean(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
+
+
+def write_fixes(result: CheckResult, path: str, drop_duplicates: bool = False) -> FixSummary:
+    """Write ``<name>.fixed.jsonl`` (+ sidecar) and ``<name>.rejected.jsonl`` beside ``path``."""
+    file = next(f for f in result.files if f.path == path)
+    by_line: dict[int, list[Finding]] = {}
+    for f in result.findings:
+        if f.location.path == path and f.location.line is not None:
+            by_line.setdefault(f.location.line, []).append(f)
+    fixed, rejected = fixed_paths(path)
+    summary = FixSummary(path, str(fixed), str(rejected))
+    meta_in = sidecar_path(path)
+    metas = iter_lines(meta_in.open("rb")) if file.has_sidecar else None
+    analyze = FORMATS.get(file.format).analyze if file.format else None
+    with (
+        Path(path).open("rb") as src,
+        AtomicWriter(fixed) as out,
+        AtomicWriter(rejected) as rej,
+        AtomicWriter(sidecar_path(fixed)) as meta_out,
+    ):
+        for line_no, raw in iter_lines(src):
+            meta = next(metas, (0, b""))[1] if metas is not None else b""
+            if line_no == 1 and raw.startswith(BOM):
+                raw = raw[3:]
+            if not raw or raw.isspace():
+                summary.dropped_blank += 1
+                continue
+            findings = by_line.get(line_no, [])
+            codes = {f.code for f in findings}
+            if any(f.severity is Severity.ERROR and f.code not in FIXABLE for f in findings):
+                summary.rejected += 1
+                rej.write(_rejected_line(line_no, raw, findings, meta))
+                continue
+            if drop_duplicates and "D001" in codes:
+                summary.dropped_duplicates += 1
+                continue
+            if "L003" in codes and analyze is not None:
+                obj = orjson.loads(raw)
+                view = analyze(obj, result.profile, lambda *a: None)
+                for seg in view.segments:
+                    cleaned = _clean(seg.text)
+                    if cleaned != seg.text:
+                        _set_path(obj, seg.path, cleaned)
+                raw = orjson.dumps(obj)
+                summary.whitespace_fixed += 1
+            out.write(raw + b"\n")
+            if metas is not None:
+                meta_out.write(meta + b"\n")
+            summary.kept += 1
+    if metas is None:
+        sidecar_path(fixed).unlink(missing_ok=True)
+    return summary
+
+
+def _rejected_line(line_no: int, raw: bytes, findings: list[Finding], meta: bytes) -> bytes:
+    try:
+        record: Any = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        record = raw.decode("utf-8", "backslashreplace")
+    item: dict[str, Any] = {
+        "line": line_no,
+        "record": record,
+        "findings": [
+            {
+                "code": f.code,
+                "severity": f.severity.value,
+                "message": f.message,
+                "json_path": f.location.json_path,
+            }
+            for f in findings
+        ],
+    }
+    if meta:
+        try:
+            item["meta"] = orjson.loads(meta)
+        except orjson.JSONDecodeError:
+            pass
+    return orjson.dumps(item) + b"\n"

@@ -1,0 +1,25 @@
+"""Every check, registered explicitly in catalogue order.
+
+Adding a check: write one module here (rules + a Check subclass), import it below, and add its
+fixture cases under ``tests/cases/``; the registry test fails until both exist.
+"""
+
+from __future__ import annotations
+
+from fineprep.core.rules import RULES, Rule
+from fineprep.stages.check.rules import (  # noqa: F401  (imported to register)
+    balance,
+    content,
+    counts,
+    duplicates,
+    hygiene,
+    near_duplicates,
+    outside,
+    parse,
+    schema,
+    structured,
+    tokens,
+)
+from fineprep.stages.check.rules.base import CHECKS, Check
+
+__all__ = ["CHECKS", "RULES", "Check", "Rule"]

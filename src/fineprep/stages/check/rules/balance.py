@@ -1,0 +1,236 @@
+"""B001-B004: class balance of a labelled dataset, per split.
+
+A record's label comes from :func:`fineprep.formats.base.record_label` (the sidecar's
+``label``, or the answer text), so these checks see the classes ``fineprep split`` stratifies
+on. The state is one counter per (label, split role), mergeable by addition.
+
+Answers are treated as labels only when the data looks like classification: a sidecar label,
+``labels = [...]`` in config, or ``label-from = "completion"`` says so explicitly; otherwise at
+most 50 distinct answers of at most 100 characters, each class holding two records on average.
+Without that rule every generative dataset would be "imbalanced" with one class per record.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from fineprep.core.rules import option, rule
+from fineprep.formats.base import record_label
+from fineprep.stages.check.rules.base import Check, register
+
+if TYPE_CHECKING:
+    from fineprep.stages.check.state import FileState, RecordContext, RunState
+
+rule(
+    "B001",
+    "class-imbalance",
+    "warning",
+    "largest/smallest class ratio over threshold",
+    what="In the training set, the largest class has more than `ratio` times (default 10) the "
+    "records of the smallest (classes too rare for B002 are left out of the comparison). Counts "
+    "per class and split are in data.counts.",
+    why="A fine-tuned model learns the base rate: with 95% 'no' it answers 'no' to almost "
+    "everything, and the loss still looks good.",
+    example="train: negative 4,750, positive 250 (ratio 19.0)",
+    fix="Collect more of the small classes, or downsample the large ones deterministically with "
+    "`fineprep split --max-per-class N`. Tune with [tool.fineprep.checks.B001] ratio = 20.",
+    options={"ratio": "largest/smallest class size in train above which to warn (10)"},
+)
+rule(
+    "B002",
+    "rare-class",
+    "warning",
+    "class with too few examples to learn or stratify",
+    what="A class with fewer than `min-count` records (default 10) in the whole dataset "
+    "(train, validation and test together).",
+    why="A handful of examples is too few to learn a class, and too few to put some in "
+    "validation: `fineprep split` keeps such classes entirely in train rather than leave one "
+    "record to judge them by.",
+    example="class 'refund-fraud' has 3 records (minimum 10)",
+    fix="Add examples, merge the class into a related one, or drop it; if the label is a typo, "
+    "fix it (declare `labels = [...]` so C003 catches the next one).",
+    options={"min-count": "records a class needs in the dataset (10)"},
+)
+rule(
+    "B003",
+    "class-missing-in-split",
+    "warning",
+    "class in train but absent from validation (or the reverse)",
+    what="A class that has records in train but none in a validation or test file, or records "
+    "in validation or test but none in train. Classes too rare to split (B002) are only "
+    "reported in the second direction.",
+    why="Validation loss then says nothing about that class; a class the model never trained on "
+    "cannot be predicted at all.",
+    example="class 'cancel' has 40 records in train and 0 in validation",
+    fix="Split again with stratification (`fineprep split --stratify label`), or move records.",
+)
+rule(
+    "B004",
+    "single-class",
+    "warning",
+    "only one label in a labelled dataset",
+    what="Every labelled record has the same label (or the same short answer).",
+    why="A model trained on one class learns to answer that class whatever the input; usually "
+    "the export filtered on the label by mistake.",
+    example="all 1,200 records are labelled 'positive'",
+    fix="Check the export or query that produced the data; add the other classes.",
+)
+
+_ROLES = ("train", "validation", "test")
+#: Auto-detection of classification data from answers (see the module docstring).
+_MAX_AUTO_CLASSES = 50
+_MAX_LABEL_CHARS = 100
+#: Distinct labels tracked before a dataset without declared labels counts as free text.
+_MAX_TRACKED = 10_000
+
+
+@register
+class BalanceCheck(Check):
+    """Per-class counts per split role; findings about the whole dataset in ``finish``."""
+
+    codes: ClassVar[tuple[str, ...]] = ("B001", "B002", "B003", "B004")
+
+    def start(self, run: RunState) -> None:
+        s = run.settings
+        self.ratio = float(option(s.check_options("B001"), "ratio", 10.0, float))
+        self.min_count = option(s.check_options("B002"), "min-count", 10, int)
+        self.label_from = s.label_from
+        self.declared = s.labels is not None or s.label_from == "completion"
+        self.counts: dict[str, list[int]] = {}
+        self.from_meta = False
+        self.free_text = False
+        self.overflow = False
+        self.records = 0
+
+    def check(self, rec: RecordContext) -> None:
+        label = record_label(rec.view, rec.meta, self.label_from)
+        if label is None:
+            return
+        meta_label = rec.meta is not None and rec.meta.label is not None
+        self.from_meta = self.from_meta or (meta_label and self.label_from != "completion")
+        labels = label if isinstance(label, tuple) else (label,)
+        if not meta_label and any(len(one) > _MAX_LABEL_CHARS for one in labels):
+            self.free_text = True
+        self.records += 1
+        role = _ROLES.index(rec.file.role) if rec.file.role in _ROLES else 0
+        for one in dict.fromkeys(labels):
+            row = self.counts.get(one)
+            if row is None:
+                if len(self.counts) >= _MAX_TRACKED:
+                    self.overflow = True
+                    continue
+                row = self.counts[one] = [0, 0, 0]
+            row[role] += 1
+
+    def labelled(self) -> bool:
+        if self.overflow:
+            return False
+        if self.from_meta or self.declared:
+            return bool(self.counts)
+        n = len(self.counts)
+        return not self.free_text and 0 < n <= _MAX_AUTO_CLASSES and self.records >= 2 * n
+
+    def finish(self, run: RunState) -> None:
+        if not self.labelled():
+            return
+        present = {f.role for f in run.files}
+        data_counts = {
+            role: {label: row[k] for label, row in sorted(self.counts.items()) if row[k]}
+            for k, role in enumerate(_ROLES)
+            if role in present
+        }
+        where = _first(run, "train") or (run.files[0] if run.files else None)
+        totals = {label: sum(row) for label, row in self.counts.items()}
+        if len(totals) == 1:
+            (only,) = totals
+            run.emit(
+                "B004",
+                f"every labelled record has the label {only!r} ({totals[only]:,} records)",
+                where,
+                None,
+                None,
+                {"label": only, "counts": data_counts},
+            )
+            return
+        self._imbalance(run, where, data_counts)
+        for label, total in sorted(totals.items()):
+            if total < self.min_count:
+                run.emit(
+                    "B002",
+                    f"class {label!r} has {total:,} record{'s' if total != 1 else ''} "
+                    f"(minimum {self.min_count})",
+                    where,
+                    None,
+                    None,
+                    {
+                        "label": label,
+                        "records": total,
+                        "minimum": self.min_count,
+                        "counts": data_counts,
+                    },
+                )
+        self._missing(run, totals, data_counts)
+
+    def _imbalance(self, run: RunState, where: FileState | None, counts: dict[str, Any]) -> None:
+        # Classes below B002's minimum are B002's; comparing with them would repeat it.
+        train = {
+            label: row[0]
+            for label, row in self.counts.items()
+            if row[0] and sum(row) >= self.min_count
+        }
+        if len(train) < 2:
+            return
+        largest = max(sorted(train), key=lambda k: train[k])
+        smallest = min(sorted(train), key=lambda k: train[k])
+        ratio = train[largest] / train[smallest]
+        if ratio > self.ratio:
+            run.emit(
+                "B001",
+                f"train classes are imbalanced: {largest!r} has {train[largest]:,} records, "
+                f"{smallest!r} {train[smallest]:,} (ratio {ratio:.1f}, threshold {self.ratio:g})",
+                where,
+                None,
+                None,
+                {
+                    "ratio": round(ratio, 3),
+                    "threshold": self.ratio,
+                    "largest": {"label": largest, "records": train[largest]},
+                    "smallest": {"label": smallest, "records": train[smallest]},
+                    "counts": counts,
+                },
+            )
+
+    def _missing(self, run: RunState, totals: dict[str, int], counts: dict[str, Any]) -> None:
+        train_file = _first(run, "train")
+        for k, role in enumerate(_ROLES[1:], 1):
+            other = _first(run, role)
+            if other is None or train_file is None:
+                continue
+            for label, row in sorted(self.counts.items()):
+                if row[0] and not row[k] and totals[label] >= self.min_count:
+                    message = f"class {label!r} has {row[0]:,} records in train and none in {role}"
+                    run.emit(
+                        "B003",
+                        message,
+                        other,
+                        None,
+                        None,
+                        {"label": label, "missing_in": role, "counts": counts},
+                    )
+                elif row[k] and not row[0]:
+                    message = f"class {label!r} has {row[k]:,} records in {role} and none in train"
+                    run.emit(
+                        "B003",
+                        message,
+                        train_file,
+                        None,
+                        None,
+                        {"label": label, "missing_in": "train", "counts": counts},
+                    )
+
+
+def _first(run: RunState, role: str) -> FileState | None:
+    for file in run.files:
+        if file.role == role:
+            return file
+    return None

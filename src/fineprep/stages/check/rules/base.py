@@ -1,0 +1,63 @@
+"""The check framework: checks, the code that emits the rules of :mod:`fineprep.core.rules`.
+
+A *check* is what runs: it declares the codes it emits and gets the record stream. One check
+may emit several related codes (the format validator finds S001, S003 and S006 in one walk of
+the record), which keeps every record walked once.
+
+Lifecycle per run: ``start(run)``, then per file ``start_file(file)``, ``check(rec)`` for each
+record, ``finish_file(file)``; finally ``finish(run)`` for cross-file (dataset) findings.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from fineprep.core.registry import Registry
+from fineprep.core.rules import RULES
+
+if TYPE_CHECKING:
+    from fineprep.stages.check.state import FileState, RecordContext, RunState
+
+
+class Check:
+    """Base class of every check. Subclasses set ``codes`` and override what they need."""
+
+    codes: ClassVar[tuple[str, ...]] = ()
+    #: Formats the per-record hook applies to (None: all).
+    formats: ClassVar[frozenset[str] | None] = None
+    #: Whether ``check`` must see records whose structure is invalid.
+    needs_valid: ClassVar[bool] = True
+
+    def __init__(self, run: RunState) -> None:
+        self.run = run
+
+    def start(self, run: RunState) -> None:
+        """Called once before the first file."""
+
+    def start_file(self, file: FileState) -> None:
+        """Called before the first record of each file."""
+
+    def check(self, rec: RecordContext) -> None:
+        """Called for each parsed record."""
+
+    def finish_file(self, file: FileState) -> None:
+        """Called after the last record of each file."""
+
+    def finish(self, run: RunState) -> None:
+        """Called once after the last file: dataset-level findings."""
+
+    #: Whether ``check`` is a real per-record hook (lets the engine skip no-op calls).
+    @classmethod
+    def has_record_hook(cls) -> bool:
+        return cls.check is not Check.check
+
+
+CHECKS: Registry[type[Check]] = Registry("check")
+
+
+def register(cls: type[Check]) -> type[Check]:
+    """Class decorator: add a check to the registry (every code must have a rule)."""
+    for code in cls.codes:
+        RULES.get(code)
+    CHECKS.add(cls.__name__, cls)
+    return cls

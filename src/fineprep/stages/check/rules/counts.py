@@ -1,0 +1,244 @@
+"""N: record counts, file sizes, validation support, legacy models, file names.
+
+Counts are per file role (training, validation; test files are not sent to Bedrock). Where a
+model counts training and validation records together, the sum is checked after all files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, ClassVar
+
+from fineprep.core.rules import rule
+from fineprep.stages.check.rules.base import Check, register
+
+if TYPE_CHECKING:
+    from fineprep.core.profiles import ModelProfile
+    from fineprep.stages.check.state import FileState, RecordContext, RunState
+
+rule(
+    "N001",
+    "too-few-records",
+    "error",
+    "below the model's minimum",
+    what="A training file with fewer records than the model requires (e.g. 8 for Nova, 32 for "
+    "Claude 3 Haiku, 100 for Llama 3.x, 100 valid prompts for distillation).",
+    why="Bedrock refuses the job (distillation fails late, in its data-processing stage).",
+    example="20 records for Claude 3 Haiku (minimum 32)",
+    fix="Add examples, or choose a model with a lower minimum. For distillation keep a margin "
+    "well above 100 valid prompts.",
+)
+rule(
+    "N002",
+    "too-many-records",
+    "error",
+    "above the maximum (train+validation together where the model counts them so)",
+    what="More records than the model accepts, counting training and validation together for "
+    "models whose quota covers both (Nova, Claude 3 Haiku, Llama 3.x, Titan).",
+    why="Bedrock refuses the job; the quota is per account and can sometimes be raised.",
+    example="19,000 training + 2,000 validation records for Nova Lite (20,000 in total)",
+    fix="Downsample (`fineprep split --max-per-class`), move records out of validation, or ask "
+    "for a Service Quotas increase and set [limits] max_records in config.",
+)
+rule(
+    "N003",
+    "too-many-validation",
+    "error",
+    "validation set over its maximum",
+    what="A validation file with more records than the model allows (1,000 for Claude 3 Haiku "
+    "and Llama 3.x).",
+    why="Bedrock refuses the job.",
+    example="1,500 validation records for Claude 3 Haiku",
+    fix="Cap the validation set (`fineprep split` does it from the model profile).",
+)
+rule(
+    "N004",
+    "file-too-large",
+    "error",
+    "file over the model's size limit",
+    what="A training or validation file larger than the model's limit (e.g. 10 GB / 1 GB for "
+    "Claude 3 Haiku, 1 GB / 100 MB for Titan Text), compared in decimal units.",
+    why="Bedrock refuses the job.",
+    example="a 1.2 GB training file for Titan Text Express",
+    fix="Reduce the data or shorten records.",
+)
+rule(
+    "N005",
+    "validation-unsupported",
+    "error",
+    "the model accepts no validation set",
+    what="A validation file given for a model that takes none (Nova 2 Lite, Titan Image "
+    "Generator, Titan Multimodal Embeddings, Nova Canvas).",
+    why="The job request fails, or (Nova 2 Lite) the console accepts it and training ignores it, "
+    "so the metrics you expect never appear.",
+    example="validation.jsonl with --model nova-2-lite",
+    fix="Train without a validation file and evaluate separately.",
+)
+rule(
+    "N006",
+    "legacy-model",
+    "warning",
+    "the model is no longer offered for customization",
+    what="The chosen model is documented only in earlier revisions of the Bedrock pages (Titan "
+    "Text, Cohere Command, Llama 2, Titan Image Generator v1).",
+    why="It may be retired or unavailable in your account; limits are less certain.",
+    example="--model titan-text-express",
+    fix="Confirm with `aws bedrock list-foundation-models --by-customization-type FINE_TUNING` "
+    "or move to a current model.",
+)
+rule(
+    "N007",
+    "file-name",
+    "error",
+    "file name has characters the model's service rejects",
+    what="A dataset file name with characters outside letters, digits, '_', '-', '/' and '.', "
+    "for models that restrict names (Nova).",
+    why="Nova rejects such file names when the job starts.",
+    example="train data (v2).jsonl",
+    fix="Rename the file, e.g. train-data-v2.jsonl.",
+)
+
+
+def _limit_max(profile: ModelProfile, file: FileState) -> int | None:
+    if file.format == "distillation" and profile.distillation_max_records:
+        return profile.distillation_max_records
+    return profile.max_records
+
+
+@register
+class CountCheck(Check):
+    """Per-file and per-dataset record counts and sizes against the model profile."""
+
+    codes: ClassVar[tuple[str, ...]] = ("N001", "N002", "N003", "N004", "N005", "N006", "N007")
+    needs_valid = False
+
+    def start(self, run: RunState) -> None:
+        self.valid: dict[str, int] = {}
+        p = run.profile
+        if p is not None and p.legacy:
+            run.emit(
+                "N006",
+                f"{p.name} ({p.base_model_id}) is a legacy model: it is no longer "
+                "listed for customization and may be retired",
+                None,
+                None,
+                None,
+                {"model": p.key},
+            )
+
+    def start_file(self, file: FileState) -> None:
+        self.valid[file.path] = 0
+        p = self.run.profile
+        if p is not None and p.file_name_pattern and file.path != "<stdin>":
+            name = file.path.replace("\\", "/").rsplit("/", 1)[-1]
+            if not re.fullmatch(p.file_name_pattern, name):
+                self.run.emit(
+                    "N007",
+                    f"file name {name!r} has characters {p.name} rejects "
+                    "(use letters, digits, _ - / .)",
+                    file,
+                    None,
+                    None,
+                    {"name": name},
+                )
+
+    def check(self, rec: RecordContext) -> None:
+        if rec.view.structural_ok:
+            self.valid[rec.file.path] += 1
+
+    def finish_file(self, file: FileState) -> None:
+        p = self.run.profile
+        if p is None or file.role == "test":
+            return
+        emit = self.run.emit
+        n = file.records
+        if file.role == "validation":
+            if not p.validation_supported:
+                emit(
+                    "N005", f"{p.name} takes no validation set", file, None, None, {"model": p.key}
+                )
+            elif p.max_validation_records is not None and n > p.max_validation_records:
+                emit(
+                    "N003",
+                    f"{n:,} validation records; {p.name} takes at most "
+                    f"{p.max_validation_records:,}",
+                    file,
+                    None,
+                    None,
+                    {"records": n, "limit": p.max_validation_records},
+                )
+            self._size(file, p.max_validation_file_bytes)
+            return
+        self._minimum(file, p)
+        limit = _limit_max(p, file)
+        if limit is not None and n > limit:
+            emit(
+                "N002",
+                f"{n:,} training records; {p.name} takes at most {limit:,}",
+                file,
+                None,
+                None,
+                {"records": n, "limit": limit},
+            )
+        size_limit = p.max_train_file_bytes
+        if file.format == "pretraining" and p.pretraining_max_train_file_bytes:
+            size_limit = p.pretraining_max_train_file_bytes
+        self._size(file, size_limit)
+
+    def _minimum(self, file: FileState, p: ModelProfile) -> None:
+        minimum: int | None
+        if file.format == "distillation" and p.distillation_min_records:
+            n, minimum = self.valid[file.path], p.distillation_min_records
+            what = "valid distillation prompts"
+        else:
+            n, minimum, what = file.records, p.min_records, "training records"
+        if minimum is not None and n < minimum:
+            docs = ""
+            if p.hard_min_records is not None and n >= p.hard_min_records:
+                docs = f" (the docs say {p.hard_min_records}; the AWS validator requires {minimum})"
+            self.run.emit(
+                "N001",
+                f"{n:,} {what}; {p.name} needs at least {minimum:,}{docs}",
+                file,
+                None,
+                None,
+                {"records": n, "minimum": minimum},
+            )
+
+    def _size(self, file: FileState, limit: int | None) -> None:
+        if limit is not None and file.bytes > limit:
+            self.run.emit(
+                "N004",
+                f"file is {file.bytes:,} bytes; the limit is {limit:,}",
+                file,
+                None,
+                None,
+                {"bytes": file.bytes, "limit": limit},
+            )
+
+    def finish(self, run: RunState) -> None:
+        p = run.profile
+        if p is None or not p.count_train_and_validation or p.max_records is None:
+            return
+        val = sum(f.records for f in run.files if f.role == "validation")
+        if not val:
+            return
+        for file in run.files:
+            if file.role != "train":
+                continue
+            total = file.records + val
+            if file.records <= p.max_records < total:
+                run.emit(
+                    "N002",
+                    f"{file.records:,} training + {val:,} validation = {total:,} "
+                    f"records; {p.name} counts them together, at most {p.max_records:,}",
+                    file,
+                    None,
+                    None,
+                    {
+                        "records": total,
+                        "train": file.records,
+                        "validation": val,
+                        "limit": p.max_records,
+                    },
+                )

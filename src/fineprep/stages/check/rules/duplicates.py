@@ -1,0 +1,123 @@
+"""D001/D002: exact duplicates and conflicting answers, with 20 bytes of state per record.
+
+Each record contributes a 64-bit hash of its context (system, prompt, earlier turns), a 64-bit
+hash of its final answer, and its line number, in flat arrays. Grouping happens once per file
+in ``finish_file`` by sorting, so memory stays flat in the size of the records and the state is
+mergeable across partitions.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar
+
+from fineprep.core.rules import rule
+from fineprep.stages.check.rules.base import Check, register
+
+if TYPE_CHECKING:
+    from fineprep.stages.check.state import FileState, RecordContext
+
+rule(
+    "D001",
+    "duplicate",
+    "warning",
+    "identical record seen before (points at the first one)",
+    what="A record whose text (every prompt, system and answer text, with roles) is identical "
+    "to an earlier record in the same file.",
+    why="Duplicates over-weight some examples (the model memorises them) and, when they land in "
+    "both training and validation, make validation loss look better than it is.",
+    example="line 120 repeats line 17 exactly",
+    fix="Delete the later copies (the finding names the first), or run `fineprep check --fix "
+    "--fix-duplicates` to drop them in the .fixed.jsonl copy.",
+    fixable=True,
+)
+rule(
+    "D002",
+    "conflicting-label",
+    "warning",
+    "same prompt/input, different completion",
+    what="Two records with identical context (prompt, system and earlier turns) but different "
+    "final answers.",
+    why="Contradictory labels teach the model that either answer is right; for classification "
+    "they cap accuracy and usually mean a labelling mistake.",
+    example='line 40: "Great service" -> positive; line 97: "Great service" -> negative',
+    fix="Decide which answer is right and fix or delete the other record (the finding names the "
+    "first one with this context).",
+)
+
+
+def group_equal(keys: array[int]) -> Iterator[list[int]]:
+    """Indices of equal keys, groups of two or more, each in ascending index order."""
+    n = len(keys)
+    if n < 2:
+        return
+    if n >= 20000:
+        yield from _group_numpy(keys)
+        return
+    first: dict[int, list[int]] = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, []).append(i)
+    for group in first.values():
+        if len(group) > 1:
+            yield group
+
+
+def _group_numpy(keys: array[int]) -> Iterator[list[int]]:
+    import numpy as np
+
+    arr = np.frombuffer(keys, dtype=np.uint64)
+    order = np.argsort(arr, kind="stable")
+    sorted_keys = arr[order]
+    boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    starts = np.concatenate(([0], boundaries))
+    ends = np.concatenate((boundaries, [len(arr)]))
+    multi = ends - starts > 1
+    for s, e in zip(starts[multi].tolist(), ends[multi].tolist(), strict=True):
+        yield order[s:e].tolist()
+
+
+@register
+class DuplicateCheck(Check):
+    """Exact duplicates (D001) and same-context-different-answer conflicts (D002) per file."""
+
+    codes: ClassVar[tuple[str, ...]] = ("D001", "D002")
+
+    def start_file(self, file: FileState) -> None:
+        self.context: array[int] = array("Q")
+        self.answer: array[int] = array("Q")
+        self.lines: array[int] = array("I")
+
+    def check(self, rec: RecordContext) -> None:
+        context, answer = rec.hashes
+        self.context.append(context)
+        self.answer.append(answer)
+        self.lines.append(rec.line)
+
+    def finish_file(self, file: FileState) -> None:
+        lines, answer = self.lines, self.answer
+        run = self.run
+        for group in group_equal(self.context):
+            first = group[0]
+            by_answer: dict[int, int] = {}
+            for i in group:
+                seen = by_answer.setdefault(answer[i], i)
+                if seen != i:
+                    run.emit(
+                        "D001",
+                        f"duplicate of line {lines[seen]}",
+                        file,
+                        lines[i],
+                        None,
+                        {"first_line": lines[seen]},
+                    )
+                elif i != first:
+                    run.emit(
+                        "D002",
+                        f"same input as line {lines[first]} but a different answer",
+                        file,
+                        lines[i],
+                        None,
+                        {"first_line": lines[first], "answers": len(set(answer[j] for j in group))},
+                    )
+        del self.context, self.answer, self.lines

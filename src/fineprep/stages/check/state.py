@@ -1,0 +1,197 @@
+"""The state a check run shares with its checks: files, records, findings, policy.
+
+Kept apart from the engine so that check modules can name these types without importing the
+engine (which imports every check).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fineprep.core.config import Settings
+from fineprep.core.hashing import hash_texts
+from fineprep.core.model import Finding, Location, RecordMeta, Severity
+from fineprep.core.profiles import ModelProfile
+from fineprep.core.rules import RULES, Path, format_path
+from fineprep.formats.base import View
+from fineprep.stages.check.scan import LiteralScanner
+
+if TYPE_CHECKING:
+    from fineprep.tokens.counter import TokenCounter
+
+
+@dataclass
+class FileState:
+    """One input file as the checks see it."""
+
+    path: str
+    role: str = "train"
+    format: str | None = None
+    forced_format: bool = False
+    records: int = 0
+    lines: int = 0
+    bytes: int = 0
+    first_record_line: int | None = None
+    tokens: int = 0
+    has_sidecar: bool = False
+    sidecar_short: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "role": self.role,
+            "format": self.format,
+            "records": self.records,
+            "bytes": self.bytes,
+        }
+
+
+class RecordContext:
+    """What a per-record check sees: the parsed object, its raw line, view and location."""
+
+    __slots__ = ("_hashes", "_hits", "file", "line", "meta", "obj", "raw", "run", "view")
+
+    def __init__(
+        self,
+        run: RunState,
+        file: FileState,
+        line: int,
+        raw: bytes,
+        obj: dict[str, Any],
+        view: View,
+        meta: RecordMeta | None,
+    ) -> None:
+        self.run = run
+        self.file = file
+        self.line = line
+        self.raw = raw
+        self.obj = obj
+        self.view = view
+        self.meta = meta
+        self._hits: frozenset[str] | None = None
+        self._hashes: tuple[int, int] | None = None
+
+    @property
+    def hits(self) -> frozenset[str]:
+        """Tags of the literal families present in the raw line (one scan, shared by checks)."""
+        if self._hits is None:
+            self._hits = self.run.scanner.scan(self.raw)
+        return self._hits
+
+    @property
+    def hashes(self) -> tuple[int, int]:
+        """Hashes of the context (``segments[:split]``) and of the answer (the rest), computed
+        once for every duplicate check."""
+        if self._hashes is None:
+            segs, split = self.view.segments, self.view.split
+            self._hashes = (hash_texts(segs[:split]), hash_texts(segs[split:]))
+        return self._hashes
+
+    def emit(
+        self, code: str, message: str, path: Path | None = None, data: dict[str, Any] | None = None
+    ) -> None:
+        self.run.emit(
+            code, message, self.file, self.line, path, data, self.meta.source if self.meta else None
+        )
+
+
+@dataclass
+class RunState:
+    """Shared state of one check run: settings, model, enabled rules, findings."""
+
+    settings: Settings
+    profile: ModelProfile | None
+    enabled: frozenset[str]
+    severity: dict[str, Severity]
+    encoding: str
+    #: Roles of the files this run will check (cross-file checks skip work when alone).
+    planned_roles: frozenset[str] = frozenset({"train"})
+    findings: list[Finding] = field(default_factory=list)
+    files: list[FileState] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    #: Literal families checks register in ``start`` (see :mod:`.scan`), and their scanner.
+    literals: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
+    scanner: LiteralScanner = field(init=False)
+
+    _tokens: TokenCounter | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.scanner = LiteralScanner({})
+
+    @property
+    def tokens(self) -> TokenCounter:
+        """The run's token counter, made (and the tokenizer code imported) only when a record
+        needs counting: most runs decide every limit from the bounds and never count."""
+        if self._tokens is None:
+            from fineprep.tokens.counter import TokenCounter
+
+            self._tokens = TokenCounter(self.encoding)
+        return self._tokens
+
+    def close_tokens(self) -> int:
+        """Stop any token workers; returns how many records were tokenized."""
+        if self._tokens is None:
+            return 0
+        self._tokens.close()
+        return self._tokens.records_tokenized
+
+    def is_enabled(self, code: str) -> bool:
+        return code in self.enabled
+
+    def emit(
+        self,
+        code: str,
+        message: str,
+        file: FileState | None,
+        line: int | None,
+        path: Path | str | None = None,
+        data: dict[str, Any] | None = None,
+        source: str | None = None,
+    ) -> None:
+        if code not in self.enabled:
+            return
+        json_path = path if isinstance(path, str) or path is None else format_path(path)
+        self.findings.append(
+            Finding(
+                code=code,
+                name=RULES.get(code).name,
+                severity=self.severity[code],
+                message=message,
+                location=Location(file.path if file else "", line, json_path, source),
+                data=data or {},
+            )
+        )
+
+
+@dataclass
+class CheckResult:
+    """Findings plus what was checked; ``exit_code`` applies the fail-on policy."""
+
+    findings: list[Finding]
+    files: list[FileState]
+    profile: ModelProfile | None
+    settings: Settings
+    stats: dict[str, Any]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def valid(self) -> bool:
+        return self.count(Severity.ERROR) == 0
+
+    def by_code(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.findings:
+            out[f.code] = out.get(f.code, 0) + 1
+        return dict(sorted(out.items()))
+
+    @property
+    def exit_code(self) -> int:
+        threshold = self.settings.fail_on.rank
+        return 1 if any(f.severity.rank >= threshold for f in self.findings) else 0

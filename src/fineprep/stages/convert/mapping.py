@@ -1,0 +1,164 @@
+"""From options to a compiled mapping: which templates each target needs and what it refuses.
+
+Combinations that cannot produce a valid record for the target (a system prompt in
+prompt/completion, images in Claude messages, images for a text-only model) are configuration
+errors here, before any row is read, rather than thousands of identical rejects.
+
+Defaults: ``prompt`` and ``completion`` read the fields of those names, ``input`` (the
+pre-training text) reads ``text`` (``document.text`` for Textract and IDP rows). The
+pre-training chunk budget defaults to 85% of the model's per-record token limit: below
+check's 90% near-limit warning (T004), with headroom because counts are estimates for
+non-OpenAI tokenizers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fineprep.core.config import Settings
+from fineprep.core.errors import ConfigError
+from fineprep.core.profiles import ModelProfile
+from fineprep.stages.convert.chunking import ChunkPolicy
+from fineprep.stages.convert.media import IMAGE_FORMATS, VIDEO_FORMATS, check_owner
+from fineprep.stages.convert.options import ConvertOptions
+from fineprep.stages.convert.targets import TARGETS, Mapping
+from fineprep.stages.convert.templates import Template, compile_template, field_getter, lookup
+
+CHUNK_SHARE = 0.85
+
+#: Options each target cannot use, with what to do instead.
+_REFUSED = {
+    "prompt-completion": {
+        "system": "prompt/completion records have no system text: put it in --prompt",
+        "images": "prompt/completion records cannot hold images: use --to conversation",
+        "input": "--input is the pre-training text: use --prompt",
+    },
+    "claude-messages": {
+        "images": "Claude 3 Haiku messages cannot hold images: use --to conversation",
+        "input": "--input is the pre-training text: use --prompt",
+    },
+    "conversation": {"input": "--input is the pre-training text: use --prompt"},
+    "pretraining": {
+        "prompt": "pre-training records have only 'input': use --input TEMPLATE",
+        "completion": "pre-training records have no completion",
+        "completion_json": "pre-training records have no completion",
+        "system": "pre-training records have no system text",
+        "images": "pre-training records cannot hold images",
+    },
+}
+_CHUNK_OPTIONS = ("chunk_tokens", "overlap", "min_chunk_tokens")
+
+
+def _default_text(fields: dict[str, Any]) -> Any:
+    """``text``, or ``document.text`` for Textract and IDP rows."""
+    if "text" not in fields and isinstance(fields.get("document"), dict):
+        return lookup(fields, "document.text")
+    return lookup(fields, "text")
+
+
+_DEFAULT_INPUT = Template("input", "text", "field", _default_text)
+
+
+def default_target(profile: ModelProfile | None) -> str:
+    """The target when none is given: the model's first record format we can write."""
+    if profile is not None:
+        for fmt in profile.formats:
+            if fmt in TARGETS:
+                return fmt
+        raise ConfigError(f"fineprep convert cannot write a format {profile.name} accepts")
+    raise ConfigError(
+        "which record format? give --to (" + ", ".join(TARGETS) + ") or --model",
+    )
+
+
+def build_mapping(opts: ConvertOptions, target: str, profile: ModelProfile | None) -> Mapping:
+    """Compile the templates the target needs, refusing options it cannot use."""
+    if target not in TARGETS:
+        raise ConfigError(f"unknown target format {target!r}", hint=f"use one of {TARGETS}")
+    if profile is not None and not profile.accepts(target):
+        raise ConfigError(
+            f"{profile.name} does not take {target} records",
+            hint=f"it takes {', '.join(profile.formats)}",
+        )
+    for option, why in _REFUSED[target].items():
+        if getattr(opts, option) is not None:
+            raise ConfigError(f"--to {target}: {why}")
+    if target != "pretraining":
+        for option in _CHUNK_OPTIONS:
+            if getattr(opts, option):
+                flag = option.replace("_", "-")
+                raise ConfigError(f"--{flag} applies to --to pretraining only")
+    if opts.completion is not None and opts.completion_json is not None:
+        raise ConfigError("give --completion or --completion-json, not both")
+    formats: tuple[str, ...] = ()
+    if profile is not None and (opts.images or target == "conversation"):
+        formats = (*profile.image_formats, *profile.video_formats)
+        if opts.images and not formats:
+            raise ConfigError(f"{profile.name} takes no images or videos: drop --images")
+    elif target == "conversation":
+        formats = (*dict.fromkeys(IMAGE_FORMATS.values()), *VIDEO_FORMATS)
+    label, group, rid = (
+        field_getter(name, value) if value else None
+        for name, value in (("label", opts.label), ("group", opts.group), ("id", opts.id))
+    )
+    if target == "pretraining":
+        return Mapping(
+            target,
+            input=compile_template("input", opts.input) if opts.input else _DEFAULT_INPUT,
+            label=label,
+            group=group,
+            id=rid,
+        )
+    return Mapping(
+        target,
+        prompt=compile_template("prompt", opts.template("prompt", "prompt")),
+        completion=None
+        if opts.completion_json
+        else compile_template("completion", opts.template("completion", "completion")),
+        system=compile_template("system", opts.system) if opts.system is not None else None,
+        completion_json=field_getter("completion-json", opts.completion_json)
+        if opts.completion_json
+        else None,
+        images=field_getter("images", opts.images) if opts.images else None,
+        image_separator=opts.image_separator,
+        bucket_owner=check_owner(opts.bucket_owner),
+        media_formats=formats,
+        max_images=profile.max_images_per_record if profile else None,
+        max_videos=profile.max_videos_per_record if profile else None,
+        label=label,
+        group=group,
+        id=rid,
+    )
+
+
+def chunk_policy(
+    opts: ConvertOptions, profile: ModelProfile | None, settings: Settings
+) -> ChunkPolicy:
+    """The per-record budget for pre-training chunks (tokens, characters, overlap)."""
+    limit = profile.record_token_limit(settings.batch_size()) if profile else None
+    if opts.chunk_tokens:
+        if limit is not None and opts.chunk_tokens > limit:
+            raise ConfigError(
+                f"--chunk-tokens {opts.chunk_tokens} is over {profile.name if profile else ''}'s "
+                f"per-record limit of {limit} tokens"
+            )
+        budget = opts.chunk_tokens
+    elif limit is not None:
+        budget = math.floor(limit * CHUNK_SHARE)
+    else:
+        raise ConfigError(
+            "pre-training chunks need a token budget: give --model (its per-record limit) "
+            "or --chunk-tokens N"
+        )
+    for name, value in (("overlap", opts.overlap), ("min-chunk-tokens", opts.min_chunk_tokens)):
+        if value > budget // 2:
+            raise ConfigError(f"--{name} {value} must be at most half the chunk budget ({budget})")
+    encoding = settings.encoding or (profile.encoding if profile else "cl100k_base")
+    return ChunkPolicy(
+        max_tokens=budget,
+        max_chars=profile.max_record_chars if profile else None,
+        overlap=opts.overlap,
+        min_tokens=opts.min_chunk_tokens,
+        encoding=encoding,
+    )

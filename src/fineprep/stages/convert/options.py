@@ -1,0 +1,144 @@
+"""Convert options: ``[tool.fineprep.convert]`` in config, overridden by the command line.
+
+Every key is checked for type here, so a typo in config fails before any row is read, with
+the key named. Paths in the config file (``inputs``, ``output``, ``rejects``,
+``expectations``) are relative to the file's folder, so a run works from any directory.
+Defaults are chosen so the common case needs no mapping at all: a table with ``prompt`` and
+``completion`` columns (or ``text`` for pre-training) converts as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fineprep.core.errors import ConfigError
+
+SECTION = "[tool.fineprep.convert]"
+
+
+@dataclass
+class ConvertOptions:
+    """What to read, how to map it, and where to write (see ``fineprep convert --help``)."""
+
+    inputs: list[str] = field(default_factory=list)
+    output: str | None = None
+    to: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+    completion: str | None = None
+    system: str | None = None
+    input: str | None = None
+    completion_json: str | None = None
+    images: str | None = None
+    image_separator: str | None = None
+    bucket_owner: str | None = None
+    label: str | None = None
+    group: str | None = None
+    id: str | None = None
+    source: str | None = None
+    source_options: dict[str, Any] = field(default_factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
+    chunk_tokens: int | None = None
+    overlap: int = 0
+    min_chunk_tokens: int = 0
+    rejects: str | None = None
+    expectations: str | None = None
+    expectations_chunk_rows: int = 100_000
+
+    def template(self, name: str, default: str) -> str:
+        value: str | None = getattr(self, name)
+        return default if value is None else value
+
+
+_PATH_KEYS = ("inputs", "output", "rejects", "expectations")
+_INT_KEYS = {"chunk_tokens", "overlap", "min_chunk_tokens", "expectations_chunk_rows"}
+_FIELDS = {f.name: f for f in dataclasses.fields(ConvertOptions)}
+
+
+def options_from_table(table: dict[str, Any], where: str = SECTION) -> dict[str, Any]:
+    """A config table's convert keys (kebab-case) as validated option values."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        attr = key.replace("-", "_")
+        if attr == "source" and isinstance(value, dict):
+            # [convert.source]: the reader's own options, plus an optional `kind`.
+            options = {k.replace("-", "_"): v for k, v in value.items()}
+            kind = options.pop("kind", None)
+            if kind is not None:
+                out["source"] = _checked("source", kind, f"{where} source.kind")
+            out["source_options"] = options
+            continue
+        if attr not in _FIELDS:
+            known = ", ".join(sorted(k.replace("_", "-") for k in _FIELDS))
+            raise ConfigError(f"{where}: unknown key {key!r}", hint=f"known keys: {known}")
+        out[attr] = _checked(attr, value, f"{where} {key}")
+    return out
+
+
+def _checked(attr: str, value: Any, where: str) -> Any:
+    if attr in _PATH_KEYS and isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if attr == "inputs":
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+        raise ConfigError(f"{where}: expected a list of paths, got {value!r}")
+    if attr == "source_options":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table of reader options, got {value!r}")
+        return {str(k).replace("-", "_"): v for k, v in value.items()}
+    if attr in _INT_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{where}: expected a whole number >= 0, got {value!r}")
+        return value
+    if attr == "bucket_owner" and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:012d}"
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a string, got {value!r}")
+    return value
+
+
+def resolve_options(
+    config_table: dict[str, Any] | None,
+    overrides: dict[str, Any],
+    *,
+    top_model: str | None,
+    base: Path | None = None,
+) -> ConvertOptions:
+    """Config section, then command-line/API values (``None`` means not given); ``base`` is
+    the config file's folder."""
+    values = options_from_table(config_table or {})
+    if base is not None:
+        for key in _PATH_KEYS:
+            if key in values:
+                values[key] = _rebase(values[key], base)
+    for key, value in overrides.items():
+        if key not in _FIELDS:
+            raise ConfigError(f"unknown convert option {key!r}")
+        if value is None or (key in ("inputs", "source_options") and not value):
+            continue
+        checked = _checked(key, value, f"option {key.replace('_', '-')}")
+        if key == "source_options":  # command-line reader options add to the config's
+            checked = {**values.get("source_options", {}), **checked}
+        values[key] = checked
+    opts = ConvertOptions(**values)
+    if opts.model is None:
+        opts.model = top_model
+    return opts
+
+
+def _rebase(value: Any, base: Path) -> Any:
+    if isinstance(value, list):
+        return [_rebase(v, base) for v in value]
+    path = Path(value)
+    if path.is_absolute():
+        return value
+    return os.path.relpath(base / path)

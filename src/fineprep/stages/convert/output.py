@@ -1,0 +1,109 @@
+"""The three files a conversion writes: records, their sidecar, and rejects.
+
+All three are written through :class:`fineprep.io.jsonl.AtomicWriter`, so each appears
+complete or not at all. Commit order matters: rejects and the sidecar first, the records last,
+so a records file on disk always has its sidecar beside it. The default rejects file is
+created only when a row is rejected; a rejects file named explicitly is always written (empty
+when nothing was rejected), so it never describes an earlier run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from fineprep.core.model import RecordMeta
+from fineprep.io.jsonl import AtomicWriter, sidecar_path
+
+#: One JSON line, newline appended by orjson (no copy of the record to add it).
+_LINE = orjson.OPT_APPEND_NEWLINE
+
+
+def rejects_path(output: str | Path) -> Path:
+    """``out/train.jsonl`` -> ``out/train.rejects.jsonl`` (the default rejects file)."""
+    p = Path(output)
+    name = p.name[: -len(".jsonl")] if p.name.endswith(".jsonl") else p.name
+    return p.with_name(f"{name}.rejects.jsonl")
+
+
+def _default(value: Any) -> Any:
+    return str(value)
+
+
+class _Abort(Exception):
+    """Passed to a writer's ``__exit__`` to discard its temporary file."""
+
+
+class Outputs:
+    """Open writers for one conversion; ``commit`` or ``discard`` exactly once."""
+
+    def __init__(self, output: Path, rejects: Path, *, always_rejects: bool = False) -> None:
+        self.output = output
+        self.sidecar = sidecar_path(output)
+        self.rejects = rejects
+        self.records = 0
+        self.rejected = 0
+        self.last_reason = ""
+        self._open: list[AtomicWriter] = []
+        self._out_fh = self._enter(AtomicWriter(output))
+        try:
+            self._meta_fh = self._enter(AtomicWriter(self.sidecar))
+        except BaseException:
+            self.discard()
+            raise
+        self._rej_fh: IO[bytes] | None = None
+        if always_rejects:
+            try:
+                self._rej_fh = self._enter(AtomicWriter(rejects))
+            except BaseException:
+                self.discard()
+                raise
+
+    def _enter(self, writer: AtomicWriter) -> IO[bytes]:
+        fh = writer.__enter__()
+        self._open.append(writer)
+        return fh
+
+    def _close(self, writer: AtomicWriter, keep: bool) -> None:
+        self._open.remove(writer)
+        if keep:
+            writer.__exit__(None, None, None)
+        else:
+            writer.__exit__(_Abort, _Abort(), None)
+
+    def write(self, record: dict[str, Any], meta: RecordMeta) -> None:
+        self._out_fh.write(orjson.dumps(record, option=_LINE))
+        self._meta_fh.write(orjson.dumps(meta.to_dict(), default=_default, option=_LINE))
+        self.records += 1
+
+    def reject(self, source: str, reason: str, raw: str | None) -> None:
+        if self._rej_fh is None:
+            self._rej_fh = self._enter(AtomicWriter(self.rejects))
+        line = {"source": source, "reason": reason, "raw": raw}
+        self._rej_fh.write(orjson.dumps(line, default=_default, option=_LINE))
+        self.rejected += 1
+        self.last_reason = reason
+
+    def commit(self, *, keep_records: bool = True) -> None:
+        """Make the files appear: rejects, then sidecar, then records (if ``keep_records``)."""
+        try:
+            for writer in list(self._open):
+                if writer.path == self.rejects:
+                    self._close(writer, True)
+            for path in (self.sidecar, self.output):
+                for writer in list(self._open):
+                    if writer.path == path:
+                        self._close(writer, keep_records)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Remove every temporary file; nothing appears."""
+        for writer in list(self._open):
+            try:
+                self._close(writer, False)
+            except OSError:
+                pass

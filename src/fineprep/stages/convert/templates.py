@@ -1,0 +1,257 @@
+"""Mapping templates: Jinja2 in a sandbox, strict about missing fields.
+
+A template is written by the person preparing data, but it runs over rows written by anyone,
+so it runs in ``ImmutableSandboxedEnvironment`` (no attribute tricks, no mutation). Undefined
+fields are errors, never empty strings: a silently empty prompt would train the model on
+nothing. A missing field rejects that row with a reason naming the field and the fields the
+row has; a syntax error is a configuration error before any row is read.
+
+Three shapes of template, decided once when compiled:
+
+* a bare field path (``text``, ``meta.author.name``: letters, digits, ``_`` and dots, no
+  spaces) is sugar for ``{{ text }}``; it is looked up directly (an exact key first, so a
+  column literally named ``a.b`` works) and keeps the field's type;
+* a single expression ``{{ ... }}`` is evaluated natively, so ``{{ answer }}`` holding an
+  object stays an object (and is then written as canonical JSON);
+* anything else renders as text, so text without markup that is not a field path is
+  literal (``--system "You classify news."``; a literal single word needs
+  ``{{ "word" }}``). Columns whose names are not identifiers are reached through ``row``:
+  ``{{ row["Unnamed: 0"] }}`` (a source field named ``row`` takes precedence).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, TemplateSyntaxError
+from jinja2.exceptions import UndefinedError
+from jinja2.runtime import Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing
+
+from fineprep.core.errors import ConfigError
+
+_FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
+_SINGLE_EXPR = re.compile(r"\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}", re.S)
+_MARKUP = ("{{", "{%", "{#")
+_MAX_LISTED = 20
+
+
+class RowError(Exception):
+    """A row that cannot become a record; the message is the reject reason."""
+
+
+class MissingField(RowError, UndefinedError):
+    """A template used a field the row does not have."""
+
+
+class _FieldUndefined(StrictUndefined):
+    """StrictUndefined whose error says which field, and of what, was missing."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        hint: str | None = None,
+        obj: Any = missing,
+        name: str | None = None,
+        exc: type[TemplateRuntimeError] = MissingField,
+    ) -> None:
+        # A hint is the sandbox refusing an attribute: that is a template failure, not a
+        # missing field.
+        super().__init__(hint, obj, name, UndefinedError if hint else MissingField)
+
+    @property
+    def _undefined_message(self) -> str:
+        name = self._undefined_name
+        obj = self._undefined_obj
+        if self._undefined_hint:
+            return self._undefined_hint
+        if obj is missing:
+            return f"field {name!r}"
+        if isinstance(obj, dict):
+            return f"field {name!r} (that object has: {_listed(obj)})"
+        return f"{name!r} of a {type(obj).__name__} value"
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces: the same object always gives the same text."""
+    try:
+        text = orjson.dumps(
+            value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str
+        )
+        orjson.loads(text)  # what is written must parse back
+    except (orjson.JSONEncodeError, orjson.JSONDecodeError) as exc:
+        raise RowError(f"value cannot be written as JSON ({exc})") from None
+    return text.decode()
+
+
+#: Largest string or list a template may build with ``*``, ``**`` or padding filters.
+MAX_TEMPLATE_VALUE = 10_000_000
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox stops attribute tricks but not ``{{ 'a' * 10**12 }}``: sizes are bounded
+    here, so a hostile template rejects its row instead of exhausting memory."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise RowError(f"exponent {right} is too large for a template")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                sized = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
+                if sized and len(seq) * times > MAX_TEMPLATE_VALUE:
+                    raise RowError("template builds a value over 10 MB")
+        return super().call_binop(context, operator, left, right)
+
+
+def _bounded_width(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def bounded(value: Any, width: int = 80, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(width, int) and width > MAX_TEMPLATE_VALUE:
+            raise RowError("template pads a value over 10 MB")
+        return fn(value, width, *args, **kwargs)
+
+    return bounded
+
+
+def _env() -> ImmutableSandboxedEnvironment:
+    env = _BoundedSandbox(undefined=_FieldUndefined, autoescape=False, keep_trailing_newline=True)
+    for name in ("center", "indent", "truncate", "wordwrap"):
+        env.filters[name] = _bounded_width(env.filters[name])
+    env.filters["json"] = canonical_json
+    return env
+
+
+_ENV = _env()
+
+
+@dataclass(frozen=True)
+class Template:
+    """A compiled mapping template; ``render`` returns the value (not always a string)."""
+
+    name: str
+    source: str
+    kind: str  # "field" | "expression" | "text"
+    _fn: Callable[[dict[str, Any]], Any]
+
+    def render(self, fields: dict[str, Any]) -> Any:
+        try:
+            return self._fn(fields)
+        except MissingField as exc:
+            raise RowError(
+                f"template {self.name!r} uses undefined {exc} (fields: {_listed(fields)})"
+            ) from None
+        except RowError:
+            raise
+        except TemplateError as exc:
+            raise RowError(f"template {self.name!r} failed: {exc}") from None
+        except (TypeError, ValueError, ArithmeticError, LookupError, MemoryError) as exc:
+            raise RowError(f"template {self.name!r} failed: {type(exc).__name__}: {exc}") from None
+
+    def text(self, fields: dict[str, Any], *, allow_empty: bool = False) -> str:
+        """Render to the text that goes into a record (objects become canonical JSON)."""
+        # A plain column that holds a string (most rows of most tables): no rendering needed.
+        value = fields.get(self.source) if self.kind == "field" else None
+        if type(value) is not str:
+            value = self.render(fields)
+        if value is None:
+            raise RowError(f"template {self.name!r} gave null (the field is empty)")
+        out = to_text(value, self.name)
+        if not allow_empty and (not out or out.isspace()):
+            raise RowError(f"template {self.name!r} rendered empty text")
+        return out
+
+
+def compile_template(name: str, source: str) -> Template:
+    """Compile one mapping template; a syntax error is a :class:`ConfigError`."""
+    if not isinstance(source, str):
+        raise ConfigError(f"template {name!r} must be a string, got {source!r}")
+    if not any(m in source for m in _MARKUP) and _FIELD_PATH.fullmatch(source):
+        return Template(name, source, "field", lambda fields: lookup(fields, source))
+    single = _SINGLE_EXPR.fullmatch(source)
+    try:
+        if single and "{%" not in source:
+            expr = _ENV.compile_expression(single.group("expr"), undefined_to_none=False)
+            return Template(name, source, "expression", lambda f: _native(expr(**_context(f))))
+        template = _ENV.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise ConfigError(
+            f"template {name!r}: syntax error on line {exc.lineno}: {exc.message}",
+            hint="fix the template (Jinja2 syntax: {{ field }})",
+        ) from None
+    return Template(name, source, "text", lambda f: template.render(_context(f)))
+
+
+def field_getter(name: str, path: str) -> Template:
+    """A plain field reference (``--label``, ``--group``, ``--id``, ``--images``)."""
+    if not isinstance(path, str) or not path:
+        raise ConfigError(f"{name} must name a field, got {path!r}")
+    return Template(name, path, "field", lambda fields: lookup(fields, path))
+
+
+def lookup(fields: dict[str, Any], path: str) -> Any:
+    """``a.b.c`` in nested objects (an exact key ``a.b.c`` wins); list parts may be indices."""
+    if path in fields:
+        return fields[path]
+    value: Any = fields
+    walked: list[str] = []
+    for part in path.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            where = ".".join(walked)
+            if not walked:
+                raise MissingField(f"field {part!r}")
+            keys = _listed(value) if isinstance(value, dict) else type(value).__name__
+            raise MissingField(f"field {path!r} ({where!r} has: {keys})")
+        walked.append(part)
+    return value
+
+
+def to_text(value: Any, name: str) -> str:
+    """The record text for a value: strings as they are, objects as canonical JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RowError(f"template {name!r} gave {value} (not a usable value)")
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RowError(f"template {name!r} gave binary data that is not UTF-8") from None
+    if isinstance(value, (dict, list, tuple)):
+        return canonical_json(value)
+    return str(value)
+
+
+def _context(fields: dict[str, Any]) -> dict[str, Any]:
+    return fields if "row" in fields else {**fields, "row": fields}
+
+
+def _native(value: Any) -> Any:
+    if isinstance(value, Undefined):
+        str(value)  # raises MissingField through _FieldUndefined
+    return value
+
+
+def _listed(obj: dict[str, Any]) -> str:
+    keys = [str(k) for k in obj]
+    shown = ", ".join(keys[:_MAX_LISTED])
+    return shown + (f", ... ({len(keys)} in all)" if len(keys) > _MAX_LISTED else "")

@@ -1,0 +1,1 @@
+"""The ``textract`` source: Amazon Textract responses (sync and async) as documents or pages."""

@@ -1,0 +1,206 @@
+"""The ``textract`` source: Amazon Textract responses as documents or pages for templates.
+
+Accepted: DetectDocumentText, AnalyzeDocument (FORMS, TABLES, QUERIES, LAYOUT, SIGNATURES),
+AnalyzeExpense and AnalyzeID responses, and the asynchronous Get* outputs saved as several
+files (see :mod:`fineprep.stages.convert.textract.files`). Inputs are files or folders.
+
+Options (``[convert.source]`` or the Python API):
+
+- ``unit``: ``"document"`` (default; one row per document) or ``"page"`` (one row per page;
+  ``source`` like ``doc-42.json:page 3``).
+- ``allow_partial`` (default false): a PARTIAL_SUCCESS job is refused, because the pages
+  Textract could not process would be missing from the dataset without anyone noticing; set it
+  to convert the pages that were processed.
+- ``skip_furniture`` (default false): leave running headers, footers and page numbers (LAYOUT
+  blocks) out of the text.
+
+Template fields: ``document`` (every row) and ``page`` (page rows), described in
+:mod:`fineprep.stages.convert.document`. ``document.text`` is the reading-order text: LAYOUT
+blocks in Textract's reading order when the response has them (titles as ``# ``, section
+headers as ``## ``, list items as ``- ``), else LINE blocks sorted top to bottom and left to
+right. Checkboxes render as ``[X]`` / ``[ ]``.
+
+Refused with an :class:`~fineprep.core.errors.InputError` before any row is produced: FAILED,
+IN_PROGRESS and (by default) PARTIAL_SUCCESS jobs, truncated outputs (a ``NextToken`` whose next
+part is missing, relationships to blocks that are not there, fewer PAGE blocks than
+``DocumentMetadata.Pages``), files that are not JSON or not a Textract response. A document or
+page with no text at all becomes a :class:`~fineprep.stages.convert.sources.base.SourceReject`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.stages.convert.document import Document, Page, document_fields, page_fields
+from fineprep.stages.convert.sources.base import SOURCES, SourceItem, SourceReject, SourceRow
+from fineprep.stages.convert.textract.blocks import Blocks
+from fineprep.stages.convert.textract.fields import (
+    entry_pages,
+    expense_of,
+    expense_pages,
+    identity_of,
+    identity_pages,
+    merge_entries,
+)
+from fineprep.stages.convert.textract.files import (
+    Group,
+    as_dict,
+    as_int,
+    as_list,
+    kind,
+    load_json,
+    scan,
+    sniff_textract,
+)
+
+__all__ = ["TextractOptions", "load_group", "read_textract", "sniff_textract"]
+
+_TEXT_ONLY = frozenset({"PAGE", "LINE", "WORD"})
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+@dataclass(frozen=True)
+class TextractOptions:
+    unit: str = "document"
+    allow_partial: bool = False
+    skip_furniture: bool = False
+
+
+def as_bool(name: str, value: Any, where: str) -> bool:
+    """A boolean option given as a TOML boolean or as text from the command line."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(f"{where} source: option {name!r} must be true or false, not {value!r}")
+
+
+def textract_options(options: dict[str, Any], where: str = "textract") -> TextractOptions:
+    unknown = sorted(set(options) - {"unit", "allow_partial", "skip_furniture"})
+    if unknown:
+        raise ConfigError(
+            f"{where} source: unknown option {unknown[0]!r} "
+            "(known: unit, allow_partial, skip_furniture)"
+        )
+    unit = options.get("unit", "document")
+    if unit not in ("document", "page"):
+        raise ConfigError(f"{where} source: unit must be 'document' or 'page', not {unit!r}")
+    return TextractOptions(
+        unit=unit,
+        allow_partial=as_bool("allow_partial", options.get("allow_partial", False), where),
+        skip_furniture=as_bool("skip_furniture", options.get("skip_furniture", False), where),
+    )
+
+
+def load_group(group: Group, opts: TextractOptions) -> list[Document]:
+    """The documents of one output (several for AnalyzeExpense/AnalyzeID with several entries)."""
+    objs = [(p.shown, as_dict(load_json(p.path, p.shown))) for p in group.parts]
+    expense = [(s, as_list(o.get("ExpenseDocuments"))) for s, o in objs]
+    identity = [(s, as_list(o.get("IdentityDocuments"))) for s, o in objs]
+    if any(entries for _, entries in expense):
+        return _entry_documents(group, merge_entries(expense, "ExpenseIndex"), "expense", opts)
+    if any(entries for _, entries in identity):
+        return _entry_documents(group, merge_entries(identity, "DocumentIndex"), "identity", opts)
+    for shown, obj in objs:
+        if obj.get("Blocks") is not None and not isinstance(obj.get("Blocks"), list):
+            raise InputError(f"{shown}: Blocks is not a list", hint="pass Textract's JSON as is")
+    blocks = Blocks([(s, as_list(o.get("Blocks"))) for s, o in objs])
+    blocks.check_references(group.source)
+    if not group.partial:
+        declared = max(
+            (as_int(as_dict(o.get("DocumentMetadata")).get("Pages")) or 0) for _, o in objs
+        )
+        _check_page_count(blocks, declared, group.source)
+    if any(key == "AnalyzeDocumentModelVersion" for _, o in objs for key in o):
+        doc_kind = "document-analysis"
+    elif any(key == "DetectDocumentTextModelVersion" for _, o in objs for key in o):
+        doc_kind = "text-detection"
+    else:
+        only_text = all(kind(b) in _TEXT_ONLY for b in blocks.blocks)
+        doc_kind = "text-detection" if only_text else "document-analysis"
+    pages = blocks.pages(opts.skip_furniture)
+    return [Document(group.doc_id, group.source, doc_kind, pages)]
+
+
+def _check_page_count(blocks: Blocks, declared: int, source: str) -> None:
+    present = blocks.page_numbers()
+    if not present or declared <= len(present):
+        return
+    missing = [n for n in range(1, min(declared, 100_000) + 1) if n not in present][:5]
+    raise InputError(
+        f"{source}: DocumentMetadata declares {declared} pages but pages {missing} have no "
+        "PAGE block; the output is truncated",
+        hint="fetch every part of the job's output and convert all the part files together",
+    )
+
+
+def _entry_documents(
+    group: Group, entries: list[dict[str, Any]], doc_kind: str, opts: TextractOptions
+) -> list[Document]:
+    docs = []
+    for n, entry in enumerate(entries, 1):
+        many = len(entries) > 1
+        doc_id = f"{group.doc_id}-{n}" if many else group.doc_id
+        source = f"{group.source}:{doc_kind} {n}" if many else group.source
+        pages = entry_pages(entry, str(entry["_origin"]), opts.skip_furniture)
+        if doc_kind == "expense":
+            whole, by_page = expense_of(entry)
+            docs.append(
+                Document(doc_id, source, doc_kind, pages or expense_pages(by_page, source), whole)
+            )
+        else:
+            fields = identity_of(entry)
+            pages = pages or identity_pages(fields, source)
+            docs.append(
+                Document(doc_id, source, doc_kind, pages, identity=[(k, v) for k, v, _ in fields])
+            )
+    return docs
+
+
+def document_rows(
+    doc: Document, unit: str, extra: dict[str, Any] | None = None
+) -> Iterator[SourceItem]:
+    """The rows of one document: itself, or each of its pages; empty ones as rejects."""
+    fields = document_fields(doc)
+    meta = {"document_id": doc.id, **(extra or {})}
+    if unit == "document" or not doc.pages:
+        if doc.is_empty():
+            yield SourceReject(doc.source, "no text or fields detected in the document (blank?)")
+        else:
+            yield SourceRow({"document": fields}, doc.source, extra=meta)
+        return
+    for page in doc.pages:
+        yield _page_row(fields, page, doc.source, meta)
+
+
+def _page_row(
+    fields: dict[str, Any], page: Page, doc_source: str, meta: dict[str, Any]
+) -> SourceItem:
+    where = f"{page.source or doc_source}:page {page.number}"
+    if page.is_empty():
+        return SourceReject(where, "no text detected on this page (blank page?)")
+    return SourceRow({"document": fields, "page": page_fields(page)}, where, extra=meta)
+
+
+def read_textract(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem]:
+    """Rows of Textract outputs (files or folders); see the module docstring.
+
+    Options and every file's status are checked here, before the first row is produced, so a
+    failed job stops the run before anything is written.
+    """
+    opts = textract_options(options)
+    groups = scan(paths, opts.allow_partial)
+    return _rows(groups, opts)
+
+
+def _rows(groups: list[Group], opts: TextractOptions) -> Iterator[SourceItem]:
+    for group in groups:
+        for doc in load_group(group, opts):
+            yield from document_rows(doc, opts.unit)
+
+
+SOURCES.add("textract", read_textract)

@@ -1,0 +1,201 @@
+"""The CreateModelCustomizationJob request: built from a dataset and options, and checked.
+
+``fineprep upload`` writes the request (``job-request.json``) next to the manifest, so the
+exact request can be reviewed, versioned and submitted later (by ``fineprep launch`` or
+``aws bedrock create-model-customization-job --cli-input-json``). Everything Bedrock would
+refuse after minutes of queueing is refused here first: names against the API patterns,
+hyperparameters against the model's ranges, customization type against the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.profiles import ModelProfile, get_profile
+from fineprep.core.schemas import first_schema_error
+
+CUSTOMIZATION = {"pretraining": "CONTINUED_PRE_TRAINING", "distillation": "DISTILLATION"}
+JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*")
+MODEL_NAME = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
+_INT = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+@dataclass
+class JobOptions:
+    """What the user chooses about the job; unset values get model-derived defaults."""
+
+    job_name: str | None = None
+    custom_model_name: str | None = None
+    role_arn: str | None = None
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    output_uri: str | None = None
+    model_kms_key_id: str | None = None
+    subnet_ids: list[str] = field(default_factory=list)
+    security_group_ids: list[str] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    teacher: str | None = None
+    max_response_length: int | None = None
+    customization_type: str | None = None
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def hyperparameter_value(profile: ModelProfile, name: str, value: Any) -> str:
+    """The API string for one hyperparameter, checked against the model's range."""
+    hp = profile.hyperparameter(name)
+    if hp is None:
+        known = ", ".join(h.name for h in profile.hyperparameters) or "none"
+        raise ConfigError(f"hyperparameter {name!r} is not one {profile.name} takes ({known})")
+    if isinstance(value, str) and value in hp.allow:
+        return value
+    text = str(value).strip() if not isinstance(value, float) else repr(value)
+    bad = isinstance(value, bool) or not isinstance(value, (int, float, str))
+    try:
+        number = None if bad else Decimal(text)
+    except InvalidOperation:
+        number = None
+    if isinstance(value, str) and not (_INT if hp.type == "int" else _DECIMAL).fullmatch(text):
+        number = None  # plain decimals only: exponent notation is not known to be accepted
+    if number is None or (hp.type == "int" and number != number.to_integral_value()):
+        kind = "a whole number" if hp.type == "int" else "a plain decimal number"
+        allow = f" or {' / '.join(hp.allow)}" if hp.allow else ""
+        raise ConfigError(f"hyperparameter {name}={value!r}: must be {kind}{allow}")
+    lo, hi = Decimal(repr(hp.min)), Decimal(repr(hp.max))
+    if not lo <= number <= hi:
+        raise ConfigError(
+            f"hyperparameter {name}={_plain(number)} is outside {profile.name}'s range "
+            f"{_plain(lo)}-{_plain(hi)}"
+        )
+    return str(int(number)) if hp.type == "int" else _plain(number)
+
+
+def resolve_hyperparameters(profile: ModelProfile, chosen: dict[str, Any]) -> dict[str, str]:
+    """Every hyperparameter of the model: its default unless chosen (explicit values work with
+    old and new API versions alike)."""
+    for name, value in chosen.items():
+        hyperparameter_value(profile, name, value)
+    out = {}
+    for hp in profile.hyperparameters:
+        out[hp.name] = hyperparameter_value(profile, hp.name, chosen.get(hp.name, hp.default))
+    return out
+
+
+def build_request(
+    profile: ModelProfile,
+    fmt: str,
+    *,
+    train_uri: str,
+    validation_uri: str | None,
+    output_uri: str,
+    options: JobOptions,
+    data_digest: str,
+) -> dict[str, Any]:
+    """The request for this dataset and model; raises ConfigError on anything Bedrock refuses."""
+    ctype = options.customization_type or (
+        "DISTILLATION" if options.teacher else CUSTOMIZATION.get(fmt, "FINE_TUNING")
+    )
+    req: dict[str, Any] = {
+        "jobName": "",
+        "customModelName": "",
+        "clientRequestToken": "",
+        "baseModelIdentifier": profile.base_model_id,
+        "customizationType": ctype,
+        "trainingDataConfig": {"s3Uri": train_uri},
+    }
+    if options.role_arn:
+        req["roleArn"] = options.role_arn
+    if validation_uri:
+        req["validationDataConfig"] = {"validators": [{"s3Uri": validation_uri}]}
+    req["outputDataConfig"] = {"s3Uri": options.output_uri or output_uri}
+    if ctype == "DISTILLATION":
+        if not options.teacher:
+            raise ConfigError("distillation needs a teacher model", hint="pass --teacher MODEL_ID")
+        teacher: dict[str, Any] = {"teacherModelIdentifier": options.teacher}
+        if options.max_response_length:
+            teacher["maxResponseLengthForInference"] = int(options.max_response_length)
+        req["customizationConfig"] = {"distillationConfig": {"teacherModelConfig": teacher}}
+    elif profile.hyperparameters:
+        req["hyperParameters"] = resolve_hyperparameters(profile, options.hyperparameters)
+    if options.model_kms_key_id:
+        req["customModelKmsKeyId"] = options.model_kms_key_id
+    if options.tags:
+        tags = [{"key": str(k), "value": str(v)} for k, v in sorted(options.tags.items())]
+        req["jobTags"] = tags
+        req["customModelTags"] = tags
+    if options.subnet_ids or options.security_group_ids:
+        req["vpcConfig"] = {
+            "subnetIds": list(options.subnet_ids),
+            "securityGroupIds": list(options.security_group_ids),
+        }
+    seed = json.dumps({"data": data_digest, "request": req}, sort_keys=True)
+    token = hashlib.sha256(seed.encode()).hexdigest()
+    req["clientRequestToken"] = token[:32]
+    req["jobName"] = options.job_name or f"fineprep-{profile.key}-{token[:12]}"[:63]
+    req["customModelName"] = options.custom_model_name or f"{profile.key}-{token[:12]}"[:63]
+    validate_request(req, "job request")
+    return req
+
+
+def validate_request(req: dict[str, Any], where: str) -> ModelProfile:
+    """Check a request against the API's constraints and the model; return the model."""
+    error = first_schema_error("job-request", req)
+    if error is not None:
+        raise ConfigError(f"{where}: {error}")
+    for key, pattern in (("jobName", JOB_NAME), ("customModelName", MODEL_NAME)):
+        if not pattern.fullmatch(req[key]):
+            raise ConfigError(f"{where}: {key} {req[key]!r} does not match {pattern.pattern}")
+    profile = get_profile(req["baseModelIdentifier"])
+    ctype = req["customizationType"]
+    if ctype not in profile.customization_types:
+        raise ConfigError(
+            f"{where}: {profile.name} does not support {ctype}",
+            hint=f"it supports {', '.join(profile.customization_types)}",
+        )
+    uris = [req["trainingDataConfig"]["s3Uri"]]
+    uris += [v["s3Uri"] for v in req.get("validationDataConfig", {}).get("validators", [])]
+    for uri in uris:
+        if uri.endswith("/"):
+            raise ConfigError(f"{where}: {uri} is a prefix; Bedrock needs the URI of a file")
+    if req.get("validationDataConfig") and not profile.validation_supported:
+        raise ConfigError(f"{where}: {profile.name} takes no validation set")
+    hps = req.get("hyperParameters", {})
+    config = req.get("customizationConfig")
+    if ctype == "DISTILLATION":
+        if config is None:
+            raise ConfigError(f"{where}: DISTILLATION needs customizationConfig with a teacher")
+        if hps:
+            raise ConfigError(f"{where}: distillation takes no hyperParameters")
+        teacher = config["distillationConfig"]["teacherModelConfig"]["teacherModelIdentifier"]
+        allowed = profile.distillation_teachers
+        if allowed and teacher not in allowed:
+            raise ConfigError(
+                f"{where}: {teacher} cannot teach {profile.name}", hint=f"use {', '.join(allowed)}"
+            )
+    elif config is not None:
+        raise ConfigError(f"{where}: customizationConfig is only for DISTILLATION")
+    for name, value in hps.items():
+        hyperparameter_value(profile, name, value)
+    return profile
+
+
+def load_request(path: str | Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_bytes())
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", hint="run `fineprep upload` first") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable JSON job request ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a job request is a JSON object")
+    return data

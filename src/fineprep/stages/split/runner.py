@@ -1,0 +1,242 @@
+"""``fineprep split``: a deterministic, stratified, group-aware train/validation/test split.
+
+Two passes over the dataset: the first keeps a key, group and label per record (see
+:mod:`fineprep.stages.split.scan`), the pure assignment decides each unit's split
+(:mod:`fineprep.stages.split.assign`), the second copies every line byte for byte into its split.
+The model profile caps or refuses the validation set, and the check engine then runs on the
+outputs (record counts N, leakage D004, class balance B), so what a split writes is judged by
+the same rules as ``fineprep check``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from fineprep.core.config import Settings, load_settings
+from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.rules import option
+from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
+from fineprep.stages.split.assign import (
+    DROPPED,
+    SPLITS,
+    VALIDATION,
+    Assignment,
+    Plan,
+    Unit,
+    assign,
+)
+from fineprep.stages.split.options import SplitOptions, resolve_options
+from fineprep.stages.split.scan import Scan, scan
+from fineprep.stages.split.strata import label_counts, rare_labels, unit_strata
+from fineprep.stages.split.summary import class_counts, split_summary
+from fineprep.stages.split.write import remove_stale, write_splits
+
+if TYPE_CHECKING:
+    from fineprep.core.profiles import ModelProfile
+    from fineprep.stages.check.state import CheckResult
+
+#: Codes checked on the outputs unless a selection is given: counts, near duplicates, leakage,
+#: balance.
+DEFAULT_SELECT = ("N", "D003", "D004", "B")
+
+
+@dataclass
+class SplitResult:
+    """What a split wrote, why, and what the checks found in it."""
+
+    out_dir: Path
+    files: dict[str, Path]
+    counts: dict[str, int]
+    classes: dict[str, dict[str, int]]
+    notes: list[str]
+    summary: dict[str, Any]
+    check: CheckResult | None = None
+    rare: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return self.check.exit_code if self.check is not None else 0
+
+
+def split(
+    dataset: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    validation: float | None = None,
+    test: float | None = None,
+    stratify: str | None = None,
+    group: str | None = None,
+    seed: int | None = None,
+    model: str | None = None,
+    max_per_class: int | None = None,
+    format: str | None = None,
+    config: str | Path | None = None,
+    settings: Settings | None = None,
+    select: list[str] | None = None,
+    run_checks: bool = True,
+) -> SplitResult:
+    """Split a JSONL dataset into ``train``/``validation``(/``test``) files in ``out_dir``.
+
+    Arguments left as None come from the ``[split]`` config section, then the defaults
+    (validation 0.1, test 0, seed 0). Returns what was written and the check of the outputs.
+
+    >>> result = split("data.jsonl", "out", stratify="label", model="nova-lite")  # doctest: +SKIP
+    >>> result.counts, result.exit_code                                           # doctest: +SKIP
+    """
+    if settings is None:
+        settings = load_settings(config)
+    if model:
+        settings = dataclasses.replace(settings, model=model)
+    if format:
+        settings = dataclasses.replace(settings, format=format)
+    opts = resolve_options(
+        settings.sections.get("split", {}),
+        out_dir=out_dir,
+        validation=validation,
+        test=test,
+        stratify=stratify,
+        group=group,
+        seed=seed,
+        max_per_class=max_per_class,
+    )
+    path = str(dataset)
+    profile = settings.model_profile()
+    notes: list[str] = []
+    target = _validation_share(opts, profile, notes)
+    _refuse_overwrite(path, opts.out_dir)
+    sc = scan(
+        path,
+        stratify=opts.stratify,
+        group=opts.group,
+        fmt=settings.format,
+        label_from=settings.label_from,
+        profile=profile,
+    )
+    if not sc.records:
+        raise InputError(f"{path}: no records to split", hint="check that it is the right file")
+    if sc.bom:
+        notes.append(f"{path} starts with a byte-order mark; it is not copied")
+    min_count = option(settings.check_options("B002"), "min-count", 10, int)
+    units, rare = _units(sc, opts, min_count)
+    plan = Plan(
+        validation=target,
+        test=Fraction(repr(opts.test)),
+        seed=opts.seed,
+        validation_cap=profile.max_validation_records if profile else None,
+        keep_in_train=frozenset(rare),
+        max_per_class=opts.max_per_class,
+    )
+    done = assign(units, plan)
+    per_record = [done.split[u] for u in sc.unit_of]
+    _explain(done, plan, profile, rare, min_count, opts, notes)
+    outputs = write_splits(sc, per_record, opts.out_dir)
+    notes += remove_stale(opts.out_dir, outputs)
+    if opts.validation > 0 and target > 0 and VALIDATION not in outputs:
+        notes.append("no record went to validation (the dataset is too small for the ratio)")
+    counts = {name: per_record.count(name) for name in (*SPLITS, DROPPED)}
+    classes = class_counts(sc.labels, per_record) if opts.stratify else {}
+    summary = split_summary(sc, opts, settings, outputs, counts, classes, rare, done, notes)
+    atomic_write_bytes(
+        opts.out_dir / "split.json", orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
+    )
+    files = {n: o.path for n, o in outputs.items()}
+    result = SplitResult(opts.out_dir, files, counts, classes, notes, summary, rare=rare)
+    if run_checks:
+        result.check = check_outputs(result, settings, select)
+    return result
+
+
+def _units(sc: Scan, opts: SplitOptions, min_count: int) -> tuple[list[Unit], dict[str, int]]:
+    """The units to assign and the classes too rare to split (empty without --stratify)."""
+    pairs = zip(sc.unit_keys, sc.unit_sizes, strict=True)
+    if not opts.stratify:
+        return [Unit(key, size) for key, size in pairs], {}
+    freq = label_counts(sc.labels)
+    rare = rare_labels(freq, min_count)
+    if freq and sum(rare.values()) * 2 > sc.records:
+        raise ConfigError(
+            f"--stratify {opts.stratify}: {len(freq):,} distinct values among {sc.records:,} "
+            "records, most of them too rare to split; this is not classification data",
+            hint="split without --stratify, or give class labels in the sidecar",
+        )
+    strata, per_label = unit_strata(sc.unit_of, sc.labels, sc.unit_sizes, freq)
+    units = [Unit(key, size, strata[i], per_label[i]) for i, (key, size) in enumerate(pairs)]
+    return units, rare
+
+
+def check_outputs(result: SplitResult, settings: Settings, select: list[str] | None) -> CheckResult:
+    """Run the check engine on the written files, with their roles (train/validation/test)."""
+    from fineprep.stages.check.engine import check_files
+
+    checked = dataclasses.replace(settings, select=list(select or DEFAULT_SELECT))
+    files = result.files
+    return check_files(
+        [str(files["train"])] if "train" in files else [],
+        checked,
+        validation=[str(files[VALIDATION])] if VALIDATION in files else [],
+        test=[str(files["test"])] if "test" in files else [],
+    )
+
+
+def _validation_share(
+    opts: SplitOptions, profile: ModelProfile | None, notes: list[str]
+) -> Fraction:
+    if opts.validation > 0 and profile is not None and not profile.validation_supported:
+        notes.append(
+            f"{profile.name} takes no validation set: no validation.jsonl is written and its "
+            f"{opts.validation:.0%} stays in train"
+        )
+        return Fraction(0)
+    return Fraction(repr(opts.validation))
+
+
+def _refuse_overwrite(path: str, out_dir: Path) -> None:
+    if path == "-":
+        raise ConfigError(
+            "split reads its input twice and cannot take standard input",
+            hint="save it to a .jsonl file first",
+        )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"-o {out_dir}: exists and is not a directory")
+    inputs = {Path(path).resolve(), sidecar_path(path).resolve()}
+    for name in (*SPLITS, "split"):
+        for suffix in (".jsonl", ".meta.jsonl", ".json"):
+            if (out_dir / f"{name}{suffix}").resolve() in inputs:
+                raise ConfigError(
+                    f"-o {out_dir}: the split would overwrite its input {path}",
+                    hint="write the split to another directory",
+                )
+
+
+def _explain(
+    done: Assignment,
+    plan: Plan,
+    profile: ModelProfile | None,
+    rare: dict[str, int],
+    min_count: int,
+    opts: SplitOptions,
+    notes: list[str],
+) -> None:
+    if done.uncapped_validation is not None and profile is not None:
+        extra = done.uncapped_validation - (plan.validation_cap or 0)
+        notes.append(
+            f"validation capped at {plan.validation_cap:,} records, {profile.name}'s maximum "
+            f"({done.uncapped_validation:,} requested): {extra:,} more stay in train"
+        )
+    if rare:
+        listed = ", ".join(f"{label!r} ({n})" for label, n in list(rare.items())[:10])
+        more = f" and {len(rare) - 10} more" if len(rare) > 10 else ""
+        notes.append(
+            f"kept in train, too rare to split (fewer than {min_count} records, B002): "
+            f"{listed}{more}"
+        )
+    for stratum, n in sorted(done.dropped.items(), key=lambda kv: str(kv[0])):
+        notes.append(
+            f"--max-per-class {opts.max_per_class}: dropped {n:,} records of class {stratum!r}"
+        )

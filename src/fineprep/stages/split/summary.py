@@ -1,0 +1,66 @@
+"""The ``split.json`` record of a split: parameters, input hash, counts per split and class.
+
+It is written last and is byte-identical across reruns (no timestamps), so a changed
+split.json in version control means the data or the parameters changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fineprep.core import __version__
+from fineprep.core.config import Settings
+from fineprep.stages.split.assign import DROPPED, SPLITS, VALIDATION, Assignment
+from fineprep.stages.split.options import SplitOptions
+from fineprep.stages.split.scan import Scan
+from fineprep.stages.split.strata import elements
+from fineprep.stages.split.write import Output
+
+
+def class_counts(labels: list[Any], per_record: list[str]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for label, where in zip(labels, per_record, strict=True):
+        row = out.setdefault(where, {})
+        for one in set(elements(label)) or {"(none)"}:
+            row[one] = row.get(one, 0) + 1
+    return {name: dict(sorted(out[name].items())) for name in (*SPLITS, DROPPED) if name in out}
+
+
+def split_summary(
+    sc: Scan,
+    opts: SplitOptions,
+    settings: Settings,
+    outputs: dict[str, Output],
+    counts: dict[str, int],
+    classes: dict[str, dict[str, int]],
+    rare: dict[str, int],
+    done: Assignment,
+    notes: list[str],
+) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "tool": {"name": "fineprep", "version": __version__},
+        "input": {
+            "path": sc.path,
+            "sha256": sc.sha256,
+            "records": sc.records,
+            "sidecar": sc.sidecar.name if sc.sidecar else None,
+        },
+        "parameters": {
+            **opts.as_dict(),
+            "model": settings.model,
+            "label_from": settings.label_from,
+        },
+        "files": {name: out.summary() for name, out in sorted(outputs.items())},
+        "counts": counts,
+        "classes": classes,
+        "rare_classes": rare,
+        "validation_cap": None
+        if done.uncapped_validation is None
+        else {"requested": done.uncapped_validation, "cap": done.requested[VALIDATION]},
+        "downsampled": {
+            str(k): v for k, v in sorted(done.dropped.items(), key=lambda kv: str(kv[0]))
+        },
+        "groups": {"field": opts.group or "group", "grouped_records": sc.grouped_records},
+        "notes": notes,
+    }
