@@ -99,10 +99,12 @@ def test_several_files_and_validation_role(tmp_path: Path, good: Path) -> None:
     val.write_text(good_lines(2))
     other = tmp_path / "more.jsonl"
     other.write_text('{"prompt": "a", "completion": "b"}\n')
-    run = fineprep("check", "-m", "nova-2-lite", str(good), str(val), str(other))
+    run = fineprep("check", "-m", "nova-2-lite", str(good), str(other), "--validation", str(val))
     assert run.code == 1
-    assert f"{val}: N005" in run.out  # detected as validation by name; Nova 2 Lite takes none
+    assert f"{val}: N005" in run.out  # validation because the user said so; Nova 2 Lite takes none
     assert f"{other}:1: S002" in run.out  # prompt-completion is not a Nova format
+    by_name = fineprep("check", "-m", "nova-2-lite", str(val))
+    assert "N005" not in by_name.out and f"{val}: N001" in by_name.out  # the name never decides
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fineprep.core.rules import ordered_rules
 from fineprep.core.toml import loads
-from fineprep.stages.check.rules import CHECKS, RULES
+from fineprep.stages.check.rules import CHECKS, RULES, ordered_rules
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 #: Codes emitted by commands other than ``check`` (convert: G, upload: U); those commands' own

@@ -26,9 +26,8 @@ def explain(code: str | None, list_all: bool, output_format: str) -> None:
 def _explain(code: str | None, list_all: bool, output_format: str) -> None:
     import orjson
 
-    from fineprep.core.rules import ordered_rules
     from fineprep.stages.check.catalogue import code_table
-    from fineprep.stages.check.rules import RULES
+    from fineprep.stages.check.rules import RULES, ordered_rules
 
     if list_all or code is None:
         if output_format == "json":

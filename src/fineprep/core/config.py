@@ -67,6 +67,19 @@ class Settings:
             return None
         return get_profile(name, self.profile_overrides(get_profile(name).key))
 
+    def declared_role(self, path: str) -> str | None:
+        """``validation`` or ``test`` when ``[dataset]`` names this file so (its paths are
+        relative to the config file), else None."""
+        if path == "-" or not self.dataset:
+            return None
+        base = self.config_path.parent if self.config_path else Path.cwd()
+        here = Path(path).resolve()
+        for role in ("validation", "test"):
+            declared = self.dataset.get(role)
+            if isinstance(declared, str) and (base / declared).resolve() == here:
+                return role
+        return None
+
     def batch_size(self) -> int | None:
         value = self.hyperparameters.get("batchSize")
         if value is None:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 _SEP_FIELD = "\x1f"
 _SEP_ROLE = "\x1e"
+_SEP_OTHER = b"\x1d"
 
 
 def hash_bytes(data: bytes) -> int:
@@ -28,10 +29,14 @@ class Text(Protocol):
     def text(self) -> str: ...
 
 
-def hash_texts(parts: Sequence[Text]) -> int:
-    """Hash of a sequence of texts with their roles; order and roles matter, nothing else."""
+def hash_texts(parts: Sequence[Text], others: Sequence[bytes] = ()) -> int:
+    """Hash of a sequence of texts with their roles, and of the record's other content
+    (canonical JSON of media and tool blocks); order and roles matter, nothing else."""
     if len(parts) == 1:
         joined = parts[0].role + _SEP_ROLE + parts[0].text
     else:
         joined = _SEP_FIELD.join([p.role + _SEP_ROLE + p.text for p in parts])
-    return hash_bytes(joined.encode("utf-8", "surrogatepass"))
+    data = joined.encode("utf-8", "surrogatepass")
+    if others:
+        data = _SEP_OTHER.join([data, *others])
+    return hash_bytes(data)

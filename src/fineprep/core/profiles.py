@@ -57,6 +57,8 @@ class ModelProfile:
     customization_types: tuple[str, ...]
     formats: tuple[str, ...]
     legacy: bool = False
+    #: ISO date from which the model can no longer be customized (None: none announced).
+    end_of_life: str | None = None
     aliases: tuple[str, ...] = ()
     min_records: int | None = None
     hard_min_records: int | None = None
@@ -78,6 +80,11 @@ class ModelProfile:
     reserved_case_insensitive: bool = False
     reserved_scope: str = "all"
     file_name_pattern: str | None = None
+    #: File name endings the model's service accepts for dataset files (empty: not restricted).
+    file_extensions: tuple[str, ...] = ()
+    #: Whether conversation records may carry any string as ``schemaVersion`` (Nova), rather
+    #: than exactly ``bedrock-conversation-2024``; distillation always needs the exact value.
+    any_schema_version: bool = False
     image_formats: tuple[str, ...] = ()
     video_formats: tuple[str, ...] = ()
     max_images_per_record: int | None = None

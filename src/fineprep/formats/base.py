@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
+from fineprep.core.hashing import hash_bytes, hash_texts
 from fineprep.core.model import RecordMeta
 from fineprep.core.profiles import ModelProfile
 
@@ -54,17 +57,63 @@ class View:
 
     ``split`` divides the segments into the context (``segments[:split]``) and the final answer
     (``segments[split:]``): duplicates and conflicting labels compare on those two halves.
+
+    ``others`` is the record's non-text content (image, video and document blocks, tool blocks,
+    tool definitions), each as ``(message index, canonical JSON)``, the index ``-1`` for
+    record-level content; ``answer_from`` is the index of the message the final answer starts
+    in. They make two records that share their text but not their images different records.
     """
 
-    __slots__ = ("format", "media", "n_messages", "segments", "split", "structural_ok")
+    __slots__ = (
+        "answer_from",
+        "format",
+        "media",
+        "n_messages",
+        "others",
+        "segments",
+        "split",
+        "structural_ok",
+    )
 
     def __init__(self, fmt: str) -> None:
         self.format = fmt
         self.segments: list[Segment] = []
         self.media: list[Media] = []
+        self.others: list[tuple[int, bytes]] = []
+        self.answer_from = 0
         self.n_messages = 0
         self.split = 0
         self.structural_ok = True
+
+    def add_other(self, message: int, value: Any) -> None:
+        """Record non-text content (any JSON value) as part of the record's identity."""
+        self.others.append((message, canonical_json(value)))
+
+    def identity_hashes(self) -> tuple[int, int]:
+        """Hashes of the context (everything before the final answer) and of the answer: text
+        with roles, and every non-text part on its side. Duplicates, conflicting labels and
+        leakage compare records by these."""
+        segs, split = self.segments, self.split
+        if not self.others:
+            return hash_texts(segs[:split]), hash_texts(segs[split:])
+        first = self.answer_from
+        before = [c for m, c in self.others if m < first]
+        after = [c for m, c in self.others if m >= first]
+        return hash_texts(segs[:split], before), hash_texts(segs[split:], after)
+
+    def others_hash(self) -> int:
+        """One hash of all non-text content (0 when there is none)."""
+        if not self.others:
+            return 0
+        return hash_bytes(b"\x1d".join(c for _, c in self.others))
+
+
+def canonical_json(value: Any) -> bytes:
+    """JSON with sorted keys and no whitespace: equal values give equal bytes."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers beyond 64 bits, which orjson refuses to write
+        return repr(value).encode("utf-8", "surrogatepass")
 
 
 Analyze = Callable[[dict[str, Any], "ModelProfile | None", Report], View]

@@ -85,6 +85,7 @@ def analyze_claude_messages(
                 Segment((*path, "content"), role or "?", content, role == "assistant")
             )
         else:
+            view.add_other(i, content)
             wrong_type(
                 report,
                 (*path, "content"),
@@ -94,6 +95,8 @@ def analyze_claude_messages(
             )
             view.structural_ok = False
     view.n_messages = len(messages)
-    view.split = last_start if roles and roles[-1] == "assistant" else len(view.segments)
+    answered = bool(roles) and roles[-1] == "assistant"
+    view.split = last_start if answered else len(view.segments)
+    view.answer_from = len(messages) - 1 if answered else len(messages)
     check_turn_order(roles, report)
     return view

@@ -86,6 +86,7 @@ def _plain_conversation(obj: dict[str, Any]) -> View | None:
             segments.append(Segment(("messages", i, "content", j, "text"), role, text, output))
     view.n_messages = len(messages)
     view.split = last_start
+    view.answer_from = len(messages) - 1
     return view
 
 
@@ -115,6 +116,7 @@ class _Walk:
             view.structural_ok = False
         self.schema_version(obj)
         if "toolConfig" in obj and not self.distillation:
+            view.add_other(-1, obj["toolConfig"])
             if not isinstance(obj["toolConfig"], dict):
                 self.bad(("toolConfig",), "toolConfig must be an object")
             report(
@@ -134,7 +136,9 @@ class _Walk:
             last_start = len(view.segments)
             roles.append(self.message(msg, ("messages", i)))
         view.n_messages = len(messages)
-        view.split = last_start if roles and roles[-1] == "assistant" else len(view.segments)
+        answered = bool(roles) and roles[-1] == "assistant"
+        view.split = last_start if answered else len(view.segments)
+        view.answer_from = len(messages) - 1 if answered else len(messages)
         check_turn_order(
             roles, report, allow_user_last=self.distillation, minimum=1 if self.distillation else 2
         )
@@ -161,6 +165,10 @@ class _Walk:
             self.view.structural_ok = False
             return
         value = obj["schemaVersion"]
+        p = self.profile
+        nova_like = p is not None and p.any_schema_version and not self.distillation
+        if isinstance(value, str) and nova_like:
+            return  # Nova takes any string here; distillation needs the exact value
         if value != SCHEMA_VERSION:
             shown = value if isinstance(value, str) else type_name(value)
             self.report(
@@ -247,6 +255,8 @@ class _Walk:
             return
         key = keys[0]
         value = block[key]
+        if key not in ("text", "reasoningContent"):
+            self.view.add_other(int(path[1]), block)
         if key == "text":
             if isinstance(value, str):
                 self.view.segments.append(

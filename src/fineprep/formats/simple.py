@@ -101,5 +101,8 @@ def analyze_image_caption(
         view.structural_ok = False
     else:
         check_image_ref(obj["image-ref"], view, profile, report)
+    if "image-ref" in obj:
+        # The image is part of the pair: one caption over two images is two records.
+        view.add_other(-1, obj["image-ref"])
     view.split = len(view.segments)
     return view

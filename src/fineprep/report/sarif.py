@@ -9,8 +9,7 @@ import orjson
 
 from fineprep.core import __version__
 from fineprep.core.model import Severity
-from fineprep.core.rules import ordered_rules
-from fineprep.stages.check.rules import RULES, Rule
+from fineprep.stages.check.rules import RULES, Rule, ordered_rules
 from fineprep.stages.check.state import CheckResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def code_table() -> str:
-    from fineprep.core.rules import ordered_rules
+    from fineprep.stages.check.rules import ordered_rules
 
     rows = ["| code | name | default | meaning |", "|---|---|---|---|"]
     for r in ordered_rules():

@@ -8,7 +8,6 @@ Dataset-level checks keep compact state (hashes, counters) and report in ``finis
 from __future__ import annotations
 
 import fnmatch
-import re
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
@@ -25,23 +24,21 @@ from fineprep.stages.check.scan import ESCAPES, LiteralScanner
 from fineprep.stages.check.selection import resolve_selection
 from fineprep.stages.check.state import CheckResult, FileState, RecordContext, RunState
 
-_VALIDATION_NAME = re.compile(r"(^|[-_.])(val|valid|validation|dev|eval)([-_.]|$)", re.I)
-_TEST_NAME = re.compile(r"(^|[-_.])(test|holdout)([-_.]|$)", re.I)
-
 
 def file_role(path: str, settings: Settings, validation: set[str], test: set[str]) -> str:
+    """A file's role, only from what the user said: ``--validation``/``--test``, the files
+    ``[dataset]`` declares, and the ``validation-files`` globs of the config. A file's name never
+    decides: a training file called ``claude_dev.jsonl`` is still held to the training minimums."""
     if path in validation:
         return "validation"
     if path in test:
         return "test"
+    declared = settings.declared_role(path)
+    if declared is not None:
+        return declared
     for pattern in settings.validation_files:
         if fnmatch.fnmatch(path, pattern):
             return "validation"
-    stem = PurePath(path).name.split(".")[0]
-    if _VALIDATION_NAME.search(stem):
-        return "validation"
-    if _TEST_NAME.search(stem):
-        return "test"
     return "train"
 
 
@@ -90,7 +87,7 @@ def check_files(
             file = FileState(path=display, role=role)
             run.files.append(file)
             _check_file(path, file, run, checks)
-        for check in checks:
+        for check in sorted(checks, key=lambda c: c.finish_order):
             check.finish(run)
     finally:
         tokenized = run.close_tokens()

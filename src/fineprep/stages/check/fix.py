@@ -1,7 +1,8 @@
 """``check --fix``: write a repaired copy and a file of rejected records; never touch the input.
 
 Only safe, listed fixes are applied: the BOM (P004), blank lines (P005), outer whitespace and
-Windows line endings inside text (L003), and -- when asked -- exact duplicates (D001). Any
+Windows line endings inside text (L003), and -- when asked -- exact duplicates (D001) whose
+JSON equals their first copy's in every field. Any
 record with a remaining error goes to ``<name>.rejected.jsonl`` with its findings, so nothing
 is silently dropped.
 """
@@ -16,6 +17,7 @@ import orjson
 
 from fineprep.core.model import Finding, Severity
 from fineprep.formats import FORMATS
+from fineprep.formats.base import canonical_json
 from fineprep.io.jsonl import BOM, AtomicWriter, iter_lines, sidecar_path
 from fineprep.stages.check.state import CheckResult
 
@@ -63,6 +65,13 @@ def write_fixes(result: CheckResult, path: str, drop_duplicates: bool = False) -
     meta_in = sidecar_path(path)
     metas = iter_lines(meta_in.open("rb")) if file.has_sidecar else None
     analyze = FORMATS.get(file.format).analyze if file.format else None
+    # A duplicate is dropped only when its JSON equals its first copy's in every field; the
+    # first copies' canonical JSON is kept as they stream past.
+    firsts = {
+        f.data["first_line"]: b""
+        for f in result.findings
+        if drop_duplicates and f.code == "D001" and f.location.path == path
+    }
     with (
         Path(path).open("rb") as src,
         AtomicWriter(fixed) as out,
@@ -82,7 +91,9 @@ def write_fixes(result: CheckResult, path: str, drop_duplicates: bool = False) -
                 summary.rejected += 1
                 rej.write(_rejected_line(line_no, raw, findings, meta))
                 continue
-            if drop_duplicates and "D001" in codes:
+            if line_no in firsts:
+                firsts[line_no] = _canonical(raw)
+            if drop_duplicates and "D001" in codes and _is_copy(raw, findings, firsts):
                 summary.dropped_duplicates += 1
                 continue
             if "L003" in codes and analyze is not None:
@@ -101,6 +112,19 @@ def write_fixes(result: CheckResult, path: str, drop_duplicates: bool = False) -
     if metas is None:
         sidecar_path(fixed).unlink(missing_ok=True)
     return summary
+
+
+def _canonical(raw: bytes) -> bytes:
+    try:
+        return canonical_json(orjson.loads(raw))
+    except orjson.JSONDecodeError:
+        return raw
+
+
+def _is_copy(raw: bytes, findings: list[Finding], firsts: dict[int, bytes]) -> bool:
+    """Whether this D001 record is, field for field, the record its finding names."""
+    first = next(f.data["first_line"] for f in findings if f.code == "D001")
+    return bool(firsts.get(first)) and _canonical(raw) == firsts[first]
 
 
 def _rejected_line(line_no: int, raw: bytes, findings: list[Finding], meta: bytes) -> bytes:

@@ -117,12 +117,15 @@ def similar_pairs(
     *,
     boundary: int | None = None,
     skip: Mask | None = None,
+    salt: U64 | None = None,
     params: tuple[int, int] | None = None,
 ) -> tuple[I64, I64, F64]:
     """Every verified pair ``(later, earlier, similarity)`` with similarity >= threshold.
 
     Rows flagged in ``skip`` (texts without words) take part in no pair: their signatures are
-    all equal and would otherwise match each other.
+    all equal and would otherwise match each other. Rows pair only with rows of the same
+    ``salt`` (the hash of a record's images, videos and tool blocks): the same question about
+    two different images is two records, however alike their words.
     """
     rows = np.arange(sig.shape[0])
     if skip is not None and skip.any():
@@ -131,9 +134,16 @@ def similar_pairs(
             boundary = int(np.searchsorted(rows, boundary))
         sig = sig[rows]
     bands, per = params or lsh_params(threshold, sig.shape[1])
-    i, j = candidate_pairs(band_keys(sig, bands, per), boundary)
+    keys = band_keys(sig, bands, per)
+    row_salt = None
+    if salt is not None and salt.any():
+        row_salt = salt[rows]
+        keys = mix(keys ^ row_salt[None, :])
+    i, j = candidate_pairs(keys, boundary)
     sim = similarity(sig, i, j)
     keep = sim >= threshold - 1e-9
+    if row_salt is not None:
+        keep &= row_salt[i] == row_salt[j]
     return rows[i[keep]], rows[j[keep]], sim[keep]
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fineprep.core.config import Settings
-from fineprep.core.hashing import hash_texts
 from fineprep.core.model import Finding, Location, RecordMeta, Severity
 from fineprep.core.profiles import ModelProfile
 from fineprep.core.rules import RULES, Path, format_path
@@ -19,6 +18,13 @@ from fineprep.stages.check.scan import LiteralScanner
 
 if TYPE_CHECKING:
     from fineprep.tokens.counter import TokenCounter
+
+
+#: Per-prompt rules whose errors make Bedrock drop a distillation prompt rather than fail the job
+#: (structure, text and token limits; the distillation input report lists them as rejected).
+DROPPED_PROMPT_CODES = frozenset(
+    {"S001", "S003", "S004", "S005", "S006", "S007", "S008", "L001", "L004", "T001", "T002", "T003"}
+)
 
 
 @dataclass
@@ -36,6 +42,8 @@ class FileState:
     tokens: int = 0
     has_sidecar: bool = False
     sidecar_short: bool = False
+    #: Lines of a distillation file whose prompt Bedrock drops (an error in a per-prompt rule).
+    dropped: set[int] = field(default_factory=set)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -84,8 +92,7 @@ class RecordContext:
         """Hashes of the context (``segments[:split]``) and of the answer (the rest), computed
         once for every duplicate check."""
         if self._hashes is None:
-            segs, split = self.view.segments, self.view.split
-            self._hashes = (hash_texts(segs[:split]), hash_texts(segs[split:]))
+            self._hashes = self.view.identity_hashes()
         return self._hashes
 
     def emit(
@@ -151,12 +158,26 @@ class RunState:
     ) -> None:
         if code not in self.enabled:
             return
+        severity = self.severity[code]
+        if (
+            severity is Severity.ERROR
+            and line is not None
+            and file is not None
+            and file.format == "distillation"
+            and code in DROPPED_PROMPT_CODES
+        ):
+            # Bedrock drops an invalid distillation prompt and trains on the rest; the file
+            # fails only when too few valid prompts remain (N001 counts them).
+            file.dropped.add(line)
+            severity = Severity.WARNING
+            message += " (Bedrock drops this prompt)"
+            data = {**(data or {}), "dropped": True}
         json_path = path if isinstance(path, str) or path is None else format_path(path)
         self.findings.append(
             Finding(
                 code=code,
                 name=RULES.get(code).name,
-                severity=self.severity[code],
+                severity=severity,
                 message=message,
                 location=Location(file.path if file else "", line, json_path, source),
                 data=data or {},

@@ -27,6 +27,9 @@ class Check:
     formats: ClassVar[frozenset[str] | None] = None
     #: Whether ``check`` must see records whose structure is invalid.
     needs_valid: ClassVar[bool] = True
+    #: ``finish`` runs after every check with a lower value: a check that counts what the
+    #: others found (valid distillation prompts) goes last.
+    finish_order: ClassVar[int] = 0
 
     def __init__(self, run: RunState) -> None:
         self.run = run

@@ -14,7 +14,7 @@ from fineprep.stages.check.rules.base import Check, register
 
 if TYPE_CHECKING:
     from fineprep.core.profiles import ModelProfile
-    from fineprep.stages.check.state import FileState, RecordContext, RunState
+    from fineprep.stages.check.state import FileState, RunState
 
 rule(
     "N001",
@@ -78,9 +78,11 @@ rule(
     "N006",
     "legacy-model",
     "warning",
-    "the model is no longer offered for customization",
+    "the model is no longer offered for customization, or its customization ends",
     what="The chosen model is documented only in earlier revisions of the Bedrock pages (Titan "
-    "Text, Cohere Command, Llama 2, Titan Image Generator v1).",
+    "Text, Cohere Command, Llama 2, Titan Image Generator v1), or its provider has announced "
+    "the date its customization ends (the profile's `end_of_life`, with its source; Cohere "
+    "ended fine-tuning on 2025-09-15). The message says which, and whether the date is past.",
     why="It may be retired or unavailable in your account; limits are less certain.",
     example="--model titan-text-express",
     fix="Confirm with `aws bedrock list-foundation-models --by-customization-type FINE_TUNING` "
@@ -90,13 +92,37 @@ rule(
     "N007",
     "file-name",
     "error",
-    "file name has characters the model's service rejects",
+    "file name has characters or an ending the model's service rejects",
     what="A dataset file name with characters outside letters, digits, '_', '-', '/' and '.', "
-    "for models that restrict names (Nova).",
+    "or an ending other than the one the model requires, for models that restrict names (Nova "
+    "takes `.jsonl` files only).",
     why="Nova rejects such file names when the job starts.",
-    example="train data (v2).jsonl",
+    example="train data (v2).jsonl; train.json for Nova Lite",
     fix="Rename the file, e.g. train-data-v2.jsonl.",
 )
+
+
+def lifecycle_message(p: ModelProfile, today: str | None = None) -> str:
+    """Why a model is flagged: legacy, and when its customization ends or ended."""
+    import datetime
+
+    now = today or datetime.date.today().isoformat()
+    parts = []
+    if p.legacy:
+        parts.append("is a legacy model: it is no longer listed for customization")
+    if p.end_of_life:
+        verb = "ended" if p.end_of_life <= now else "ends"
+        where = p.source_url("end_of_life")
+        parts.append(
+            f"its customization {verb} on {p.end_of_life}" + (f" ({where})" if where else "")
+        )
+    elif p.legacy:
+        parts[-1] += " and may be retired"
+    return f"{p.name} ({p.base_model_id}) " + "; ".join(parts)
+
+
+def lifecycle_data(p: ModelProfile) -> dict[str, object]:
+    return {"model": p.key, "legacy": p.legacy, "end_of_life": p.end_of_life}
 
 
 def _limit_max(profile: ModelProfile, file: FileState) -> int | None:
@@ -111,24 +137,18 @@ class CountCheck(Check):
 
     codes: ClassVar[tuple[str, ...]] = ("N001", "N002", "N003", "N004", "N005", "N006", "N007")
     needs_valid = False
+    finish_order = 1  # valid distillation prompts are known only once token verdicts are in
 
     def start(self, run: RunState) -> None:
-        self.valid: dict[str, int] = {}
+        self.distillation: list[FileState] = []
         p = run.profile
-        if p is not None and p.legacy:
-            run.emit(
-                "N006",
-                f"{p.name} ({p.base_model_id}) is a legacy model: it is no longer "
-                "listed for customization and may be retired",
-                None,
-                None,
-                None,
-                {"model": p.key},
-            )
+        if p is not None and (p.legacy or p.end_of_life):
+            run.emit("N006", lifecycle_message(p), None, None, None, lifecycle_data(p))
 
     def start_file(self, file: FileState) -> None:
-        self.valid[file.path] = 0
         p = self.run.profile
+        if p is not None and p.file_extensions and file.path != "<stdin>":
+            self._extension(file, p)
         if p is not None and p.file_name_pattern and file.path != "<stdin>":
             name = file.path.replace("\\", "/").rsplit("/", 1)[-1]
             if not re.fullmatch(p.file_name_pattern, name):
@@ -142,9 +162,19 @@ class CountCheck(Check):
                     {"name": name},
                 )
 
-    def check(self, rec: RecordContext) -> None:
-        if rec.view.structural_ok:
-            self.valid[rec.file.path] += 1
+    def _extension(self, file: FileState, p: ModelProfile) -> None:
+        name = file.path.replace("\\", "/").rsplit("/", 1)[-1]
+        if name.lower().endswith(p.file_extensions):
+            return
+        allowed = " or ".join(p.file_extensions)
+        self.run.emit(
+            "N007",
+            f"file name {name!r}: {p.name} takes dataset files ending in {allowed}",
+            file,
+            None,
+            None,
+            {"name": name, "allowed": list(p.file_extensions)},
+        )
 
     def finish_file(self, file: FileState) -> None:
         p = self.run.profile
@@ -188,8 +218,8 @@ class CountCheck(Check):
     def _minimum(self, file: FileState, p: ModelProfile) -> None:
         minimum: int | None
         if file.format == "distillation" and p.distillation_min_records:
-            n, minimum = self.valid[file.path], p.distillation_min_records
-            what = "valid distillation prompts"
+            self.distillation.append(file)  # decided in finish, once every prompt is judged
+            return
         else:
             n, minimum, what = file.records, p.min_records, "training records"
         if minimum is not None and n < minimum:
@@ -218,6 +248,20 @@ class CountCheck(Check):
 
     def finish(self, run: RunState) -> None:
         p = run.profile
+        for file in self.distillation:
+            assert p is not None and p.distillation_min_records
+            valid, minimum = file.records - len(file.dropped), p.distillation_min_records
+            if valid < minimum:
+                dropped = f" ({len(file.dropped):,} dropped)" if file.dropped else ""
+                run.emit(
+                    "N001",
+                    f"{valid:,} valid distillation prompts{dropped}; {p.name} needs at least "
+                    f"{minimum:,}",
+                    file,
+                    None,
+                    None,
+                    {"records": valid, "minimum": minimum, "dropped": len(file.dropped)},
+                )
         if p is None or not p.count_train_and_validation or p.max_records is None:
             return
         val = sum(f.records for f in run.files if f.role == "validation")

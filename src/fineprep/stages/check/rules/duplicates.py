@@ -1,9 +1,9 @@
 """D001/D002: exact duplicates and conflicting answers, with 20 bytes of state per record.
 
-Each record contributes a 64-bit hash of its context (system, prompt, earlier turns), a 64-bit
-hash of its final answer, and its line number, in flat arrays. Grouping happens once per file
-in ``finish_file`` by sorting, so memory stays flat in the size of the records and the state is
-mergeable across partitions.
+Each record contributes a 64-bit hash of its context (system, prompt, earlier turns, with their
+media and tool content), a 64-bit hash of its final answer, and its line number, in flat
+arrays. Grouping happens once per file in ``finish_file`` by sorting, so memory stays flat in
+the size of the records and the state is mergeable across partitions.
 """
 
 from __future__ import annotations
@@ -23,13 +23,16 @@ rule(
     "duplicate",
     "warning",
     "identical record seen before (points at the first one)",
-    what="A record whose text (every prompt, system and answer text, with roles) is identical "
-    "to an earlier record in the same file.",
+    what="A record whose content is identical to an earlier record in the same file: every "
+    "prompt, system, answer and reasoning text with its role, and every image, video and "
+    "document reference (URI or bytes, format), tool block and tool definition. Two records "
+    "that ask the same question about different images are different records.",
     why="Duplicates over-weight some examples (the model memorises them) and, when they land in "
     "both training and validation, make validation loss look better than it is.",
     example="line 120 repeats line 17 exactly",
     fix="Delete the later copies (the finding names the first), or run `fineprep check --fix "
-    "--fix-duplicates` to drop them in the .fixed.jsonl copy.",
+    "--fix-duplicates` to drop them in the .fixed.jsonl copy (it drops a copy only when its JSON "
+    "equals the first record's in every field).",
     fixable=True,
 )
 rule(
@@ -37,8 +40,8 @@ rule(
     "conflicting-label",
     "warning",
     "same prompt/input, different completion",
-    what="Two records with identical context (prompt, system and earlier turns) but different "
-    "final answers.",
+    what="Two records with identical context (prompt, system and earlier turns, including their "
+    "images, videos, documents and tool definitions) but different final answers.",
     why="Contradictory labels teach the model that either answer is right; for classification "
     "they cap accuracy and usually mean a labelling mistake.",
     example='line 40: "Great service" -> positive; line 97: "Great service" -> negative',

@@ -1,7 +1,8 @@
 """D003/D004: near-duplicates within a file, and records of validation/test sets found in train.
 
-Per record the check keeps two 64-bit hashes (the whole text with roles, and the context
-before the final answer) and, per batch of records, a MinHash signature of its word shingles
+Per record the check keeps three 64-bit hashes (the whole record with roles, the context
+before the final answer, and the record's images, videos and tool blocks, so that records pair
+only when those are the same) and, per batch of records, a MinHash signature of its word shingles
 (``num-perm`` × 4 bytes). Signatures are computed a batch at a time, vectorised, and the texts
 are dropped straight after, so memory grows with the signature width, not the text. The state
 is mergeable: concatenating the arrays of two partitions is the state of their union.
@@ -83,6 +84,8 @@ class FileSignatures:
     lines: array[int] = field(default_factory=lambda: array("I"))
     full: array[int] = field(default_factory=lambda: array("Q"))
     context: array[int] = field(default_factory=lambda: array("Q"))
+    #: Hash of each record's non-text content (0: none): records pair only within one value.
+    salt: array[int] = field(default_factory=lambda: array("Q"))
     sigs: list[npt.NDArray[np.uint32]] = field(default_factory=list)
     empty: list[npt.NDArray[np.bool_]] = field(default_factory=list)
 
@@ -150,6 +153,7 @@ class NearDuplicateCheck(Check):
         cur.full.append(hash_bytes(_PAIR.pack(context, answer)))
         # Same input is only meaningful where a record has an input and an answer.
         cur.context.append(context if context and answer else 0)
+        cur.salt.append(view.others_hash())
         text = near_text(rec)
         self.pending.append(text)
         self.pending_bytes += len(text)
@@ -182,7 +186,8 @@ class NearDuplicateCheck(Check):
         # Later copies of an identical record are D001's; they take no part here.
         _, first, inverse = np.unique(full, return_index=True, return_inverse=True)
         repeat = first[inverse] != np.arange(len(full))
-        i, j, sim = similar_pairs(sig, self.threshold, skip=empty | repeat)
+        salt = np.frombuffer(state.salt, dtype=np.uint64)
+        i, j, sim = similar_pairs(sig, self.threshold, skip=empty | repeat, salt=salt)
         lines = state.lines
         for a, b, s in zip(*(x.tolist() for x in best_match(i, j, sim)), strict=True):
             self.run.emit(
@@ -228,6 +233,7 @@ class _Leaks:
         )
         self.sig = np.concatenate([s for f in train for s in f.sigs])
         self.empty = np.concatenate([e for f in train for e in f.empty])
+        self.salt = np.concatenate([np.frombuffer(f.salt, np.uint64) for f in train])
 
     def _where(self, index: int) -> dict[str, Any]:
         which = bisect_right(self.starts, index) - 1
@@ -250,7 +256,8 @@ class _Leaks:
         n_train = self.sig.shape[0]
         sig = np.concatenate([self.sig, *other.sigs])
         skip = np.concatenate([self.empty, *other.empty])
-        i, j, sim = similar_pairs(sig, threshold, boundary=n_train, skip=skip)
+        salt = np.concatenate([self.salt, np.frombuffer(other.salt, np.uint64)])
+        i, j, sim = similar_pairs(sig, threshold, boundary=n_train, skip=skip, salt=salt)
         for a, b, s in zip(*(x.tolist() for x in best_match(i, j, sim)), strict=True):
             k = a - n_train
             if k not in out:
