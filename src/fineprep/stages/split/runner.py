@@ -31,6 +31,8 @@ from fineprep.stages.split.assign import (
     Unit,
     assign,
 )
+from fineprep.stages.split.grouping import UnionFind, merge_leaky_units, merge_summary, regrouped
+from fineprep.stages.split.identity import Identities
 from fineprep.stages.split.options import SplitOptions, resolve_options
 from fineprep.stages.split.scan import Scan, scan
 from fineprep.stages.split.strata import label_counts, rare_labels, unit_strata
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
 #: Codes checked on the outputs unless a selection is given: counts, near duplicates, leakage,
 #: balance.
 DEFAULT_SELECT = ("N", "D003", "D004", "B")
+#: Rounds of "split, check for leaks, merge what leaked" before giving up (one is the norm).
+_MAX_REGROUPS = 5
 
 
 @dataclass
@@ -58,6 +62,8 @@ class SplitResult:
     summary: dict[str, Any]
     check: CheckResult | None = None
     rare: dict[str, int] = field(default_factory=dict)
+    #: The split each input record went to (for mapping findings back to input lines).
+    per_record: list[str] = field(default_factory=list, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -110,6 +116,7 @@ def split(
     notes: list[str] = []
     target = _validation_share(opts, profile, notes)
     _refuse_overwrite(path, opts.out_dir)
+    identities = Identities(settings.check_options("D003"), settings.format, profile)
     sc = scan(
         path,
         stratify=opts.stratify,
@@ -117,12 +124,43 @@ def split(
         fmt=settings.format,
         label_from=settings.label_from,
         profile=profile,
+        identities=identities,
     )
     if not sc.records:
         raise InputError(f"{path}: no records to split", hint="check that it is the right file")
     if sc.bom:
         notes.append(f"{path} starts with a byte-order mark; it is not copied")
+    merges = UnionFind(len(sc.unit_keys))
+    merge_leaky_units(identities, sc.unit_of, merges, settings)
+    sc.identities = None  # the signatures are not needed again
     min_count = option(settings.check_options("B002"), "min-count", 10, int)
+    for _ in range(_MAX_REGROUPS):
+        result = _split_once(sc, merges, opts, settings, profile, target, min_count, list(notes))
+        if not run_checks:
+            return result
+        result.check = check_outputs(result, settings, select)
+        leaks = _leaked_records(result)
+        if not leaks:
+            return result
+        # LSH missed these pairs when grouping: merge them and split again.
+        for a, b in leaks:
+            merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
+    result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
+    return result
+
+
+def _split_once(
+    scanned: Scan,
+    merges: UnionFind,
+    opts: SplitOptions,
+    settings: Settings,
+    profile: ModelProfile | None,
+    target: Fraction,
+    min_count: int,
+    notes: list[str],
+) -> SplitResult:
+    """Assign the merged units and write the split files and ``split.json``."""
+    sc = regrouped(scanned, merges)
     units, rare = _units(sc, opts, min_count)
     plan = Plan(
         validation=target,
@@ -142,14 +180,40 @@ def split(
     counts = {name: per_record.count(name) for name in (*SPLITS, DROPPED)}
     classes = class_counts(sc.labels, per_record) if opts.stratify else {}
     summary = split_summary(sc, opts, settings, outputs, counts, classes, rare, done, notes)
+    grouping = merge_summary(scanned, merges)
+    summary["groups"].update(grouping)
+    if grouping["merged_records"]:
+        why = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in grouping["merges"].items() if v)
+        summary["notes"].append(
+            f"{grouping['merged_records']:,} records kept together with their identical, "
+            f"same-input or near-duplicate records so that no leak crosses splits ({why})"
+        )
     atomic_write_bytes(
         opts.out_dir / "split.json", orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
     )
     files = {n: o.path for n, o in outputs.items()}
     result = SplitResult(opts.out_dir, files, counts, classes, notes, summary, rare=rare)
-    if run_checks:
-        result.check = check_outputs(result, settings, select)
+    result.per_record = per_record
     return result
+
+
+def _leaked_records(result: SplitResult) -> list[tuple[int, int]]:
+    """Input record indices of every D004 pair the check found in what was written."""
+    if result.check is None:
+        return []
+    rows: dict[str, list[int]] = {}
+    for index, name in enumerate(result.per_record):
+        rows.setdefault(name, []).append(index)
+    by_path = {str(path): name for name, path in result.files.items()}
+    pairs = []
+    for f in result.check.findings:
+        side = by_path.get(f.location.path)
+        train_line = f.data.get("train_line")
+        if f.code != "D004" or side is None or f.location.line is None or train_line is None:
+            continue
+        train_side = by_path.get(str(f.data.get("train_path")), "train")
+        pairs.append((rows[side][f.location.line - 1], rows[train_side][int(train_line) - 1]))
+    return pairs
 
 
 def _units(sc: Scan, opts: SplitOptions, min_count: int) -> tuple[list[Unit], dict[str, int]]:
@@ -174,14 +238,19 @@ def check_outputs(result: SplitResult, settings: Settings, select: list[str] | N
     """Run the check engine on the written files, with their roles (train/validation/test)."""
     from fineprep.stages.check.engine import check_files
 
-    checked = dataclasses.replace(settings, select=list(select or DEFAULT_SELECT))
+    chosen = list(select or DEFAULT_SELECT)
+    # D004 always runs: split verifies that it wrote no leak (see _leaked_records).
+    checked = dataclasses.replace(settings, select=[*chosen, "D004"])
     files = result.files
-    return check_files(
+    found = check_files(
         [str(files["train"])] if "train" in files else [],
         checked,
         validation=[str(files[VALIDATION])] if VALIDATION in files else [],
         test=[str(files["test"])] if "test" in files else [],
     )
+    if not any(code == "D004" or "D004".startswith(code) for code in chosen):
+        found.findings = [f for f in found.findings if f.code != "D004"]
+    return found
 
 
 def _validation_share(

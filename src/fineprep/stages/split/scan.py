@@ -22,6 +22,7 @@ from fineprep.core.model import RecordMeta
 from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import Label, View, normalise_label, record_label, sidecar_decides
 from fineprep.io.jsonl import BOM, open_input, sidecar_path
+from fineprep.stages.split.identity import Identities
 
 _META_ATTRS = ("id", "label", "group", "source")
 
@@ -41,6 +42,7 @@ class Scan:
     unit_sizes: list[int] = field(default_factory=list)
     grouped_records: int = 0
     format: str | None = None
+    identities: Identities | None = None
 
 
 def open_sidecar(path: str) -> Path | None:
@@ -107,7 +109,7 @@ class _Labeller:
         self.label_from = label_from
         self.profile = profile
 
-    def __call__(self, obj: dict[str, Any], meta: RecordMeta | None) -> Label:
+    def __call__(self, obj: dict[str, Any], meta: RecordMeta | None, walked: View | None) -> Label:
         if self.stratify is None:
             return None
         if self.stratify != "label":
@@ -123,7 +125,9 @@ class _Labeller:
         if fmt is None:
             return None
         self.format = self.format or fmt
-        view = FORMATS.get(fmt).analyze(obj, self.profile, _ignore)
+        view = walked if walked is not None and walked.format == fmt else None
+        if view is None:
+            view = FORMATS.get(fmt).analyze(obj, self.profile, _ignore)
         return record_label(view, meta, self.label_from)
 
 
@@ -142,8 +146,10 @@ def scan(
     fmt: str | None,
     label_from: str,
     profile: ModelProfile | None,
+    identities: Identities | None = None,
 ) -> Scan:
-    """Read the dataset (and its sidecar) once; keep only keys, groups and labels."""
+    """Read the dataset (and its sidecar) once; keep only keys, groups and labels, and (with
+    ``identities``) what D004 compares each record by."""
     sidecar = open_sidecar(path)
     needs_meta = group is not None or (stratify is not None and stratify != "label")
     if needs_meta and sidecar is None:
@@ -152,7 +158,7 @@ def scan(
             f"{path}: no sidecar {sidecar_path(path).name} to read {field_name!r} from",
             hint="convert with `fineprep convert` (it writes the sidecar) or drop the option",
         )
-    result = Scan(path, sidecar)
+    result = Scan(path, sidecar, identities=identities)
     labeller = _Labeller(stratify, fmt, label_from, profile)
     index: dict[bytes, int] = {}
     digest = hashlib.sha256()
@@ -180,7 +186,8 @@ def scan(
                 result.unit_sizes.append(0)
             result.unit_sizes[unit] += 1
             result.unit_of.append(unit)
-            result.labels.append(labeller(obj, meta))
+            view = identities.add(obj) if identities is not None else None
+            result.labels.append(labeller(obj, meta, view))
             result.records += 1
         if meta_stream is not None and meta_stream.readline():
             raise InputError(

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from fineprep.formats.base import View
     from fineprep.stages.check.minhash import I64, U64, MinHasher
     from fineprep.stages.check.state import FileState, RecordContext, RunState
 
@@ -65,7 +66,8 @@ rule(
     "memory instead of generalisation and look better than the model is.",
     example="validation.jsonl:14 is identical to train.jsonl:2031",
     fix="Remove the record from one side, or split again with `fineprep split`, which keeps "
-    "identical records (and groups given with --group) on one side.",
+    "identical records, records with the same input, near-duplicates and groups given with "
+    "--group on one side (split.json counts the records it kept together).",
     options={"threshold": "similarity (0-1) from which a pair counts as leaked (0.9)"},
 )
 
@@ -96,9 +98,34 @@ class FileSignatures:
 NEAR_TEXT_LIMIT = 1_000_000
 
 
-def near_text(rec: RecordContext) -> str:
+def near_text(view: View) -> str:
     """The text compared for near-duplicates: every segment but the system prompt."""
-    return "\n".join(s.text for s in rec.view.segments if s.role != "system")[:NEAR_TEXT_LIMIT]
+    return "\n".join(s.text for s in view.segments if s.role != "system")[:NEAR_TEXT_LIMIT]
+
+
+def leak_keys(view: View, hashes: tuple[int, int]) -> tuple[int, int, int]:
+    """What D004 compares a record by: the whole record, its input (0 for a record without an
+    input or an answer) and its non-text content (0 for none). ``split`` merges records by the
+    same keys, so that what it writes passes this check."""
+    context, answer = hashes
+    if not view.split:
+        context = 0
+    if view.split >= len(view.segments):
+        answer = 0
+    full = hash_bytes(_PAIR.pack(context, answer))
+    # Same input is only meaningful where a record has an input and an answer.
+    return full, context if context and answer else 0, view.others_hash()
+
+
+def near_duplicate_shape(options: dict[str, Any]) -> tuple[int, int]:
+    """``(num-perm, shingle)`` from the D003 options, checked."""
+    shingle = option(options, "shingle", 3, int)
+    num_perm = option(options, "num-perm", 128, int)
+    if shingle < 1 or not 8 <= num_perm <= 1024:
+        from fineprep.core.errors import ConfigError
+
+        raise ConfigError("checks.D003: shingle must be >= 1 and num-perm 8..1024")
+    return num_perm, shingle
 
 
 @register
@@ -109,15 +136,9 @@ class NearDuplicateCheck(Check):
 
     def start(self, run: RunState) -> None:
         opts = run.settings.check_options("D003")
-        self.threshold = _threshold(opts, "D003")
-        self.leak_threshold = _threshold(run.settings.check_options("D004"), "D004")
-        shingle = option(opts, "shingle", 3, int)
-        num_perm = option(opts, "num-perm", 128, int)
-        if shingle < 1 or not 8 <= num_perm <= 1024:
-            from fineprep.core.errors import ConfigError
-
-            raise ConfigError("checks.D003: shingle must be >= 1 and num-perm 8..1024")
-        self.shape = (num_perm, shingle)
+        self.threshold = similarity_threshold(opts, "D003")
+        self.leak_threshold = similarity_threshold(run.settings.check_options("D004"), "D004")
+        self.shape = near_duplicate_shape(opts)
         self._hasher: MinHasher | None = None
         self.files: list[FileSignatures] = []
         # Signatures cost ~512 bytes a record: keep them only when a verdict needs them.
@@ -143,18 +164,12 @@ class NearDuplicateCheck(Check):
         if not self.active:
             return
         cur = self.current
-        view = rec.view
-        context, answer = rec.hashes
-        if not view.split:
-            context = 0
-        if view.split >= len(view.segments):
-            answer = 0
+        full, same_input, salt = leak_keys(rec.view, rec.hashes)
         cur.lines.append(rec.line)
-        cur.full.append(hash_bytes(_PAIR.pack(context, answer)))
-        # Same input is only meaningful where a record has an input and an answer.
-        cur.context.append(context if context and answer else 0)
-        cur.salt.append(view.others_hash())
-        text = near_text(rec)
+        cur.full.append(full)
+        cur.context.append(same_input)
+        cur.salt.append(salt)
+        text = near_text(rec.view)
         self.pending.append(text)
         self.pending_bytes += len(text)
         if len(self.pending) >= _BATCH or self.pending_bytes >= _BATCH_BYTES:
@@ -287,7 +302,7 @@ def _lookup(index: tuple[U64, I64], hashes: U64) -> I64:
     return np.where(hit, first[pos], -1)
 
 
-def _threshold(opts: dict[str, Any], code: str) -> float:
+def similarity_threshold(opts: dict[str, Any], code: str) -> float:
     value = float(option(opts, "threshold", 0.9, float))
     if not 0.0 < value <= 1.0:
         from fineprep.core.errors import ConfigError

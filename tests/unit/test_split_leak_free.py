@@ -1,0 +1,109 @@
+"""``fineprep split`` writes no split that fails its own leak check (D004), by construction.
+
+Records with the same input (the D002 key), identical records and near-duplicates are merged
+into one unit before assignment; whatever LSH misses, the split's own D004 run catches and the
+split is redone. The property: for any dataset, a check of what split wrote finds no D004.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fineprep.api import check, split
+
+WORDS = ["win", "free", "cash", "now", "call", "meet", "lunch", "today", "prize", "claim", "txt"]
+
+
+def message(words: list[str]) -> str:
+    return " ".join(words)
+
+
+def write(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return path
+
+
+def leaks(out: Path) -> list[Any]:
+    files = {p.stem: p for p in out.glob("*.jsonl") if not p.name.endswith(".meta.jsonl")}
+    if "validation" not in files:
+        return []
+    result = check(files["train"], validation=[files["validation"]], isolated=True, select=["D004"])
+    return [f for f in result.findings if f.code == "D004"]
+
+
+def test_spam_like_data_splits_without_leaks(tmp_path: Path) -> None:
+    offer = " ".join(f"w{k}" for k in range(60)) + " "
+    records = []
+    for i in range(100):  # near-duplicates: one long offer, the last word varies
+        records.append({"prompt": offer + f"reply {i % 10}", "completion": "spam"})
+    for i in range(100):  # the same input with different answers (conflicting labels)
+        text = f"call me when you are free on day {i % 25}"
+        records.append({"prompt": text, "completion": "ham" if i % 2 else "spam"})
+    for i in range(200):
+        records.append({"prompt": f"are we meeting for lunch on day {i}", "completion": "ham"})
+    path = write(tmp_path / "spam.jsonl", records)
+    result = split(path, tmp_path / "out", validation=0.2)
+    assert not [f for f in result.check.findings if f.code == "D004"]
+    assert leaks(tmp_path / "out") == []
+    groups = result.summary["groups"]
+    assert groups["merges"]["near_duplicate"] >= 9  # ten offer variants become one unit
+    assert groups["merges"]["same_input"] >= 25  # each day's two answers become one unit
+    assert groups["merged_records"] >= 200
+    assert result.counts["validation"] > 0
+
+
+def _record(words: list[str], answer: int, image: int | None) -> dict[str, Any]:
+    if image is None:
+        return {"prompt": message(words), "completion": f"label {answer}"}
+    return {
+        "schemaVersion": "bedrock-conversation-2024",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "image": {
+                            "format": "png",
+                            "source": {"s3Location": {"uri": f"s3://b/{image}.png"}},
+                        }
+                    },
+                    {"text": message(words)},
+                ],
+            },
+            {"role": "assistant", "content": [{"text": f"label {answer}"}]},
+        ],
+    }
+
+
+records_strategy = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from(WORDS), min_size=3, max_size=9),
+        st.integers(0, 2),
+    ),
+    min_size=4,
+    max_size=60,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records_strategy, st.booleans(), st.integers(0, 3))
+def test_no_split_fails_its_own_leak_check(
+    tmp_path_factory: Any, drawn: list[tuple[list[str], int]], images: bool, seed: int
+) -> None:
+    tmp = tmp_path_factory.mktemp("s")
+    records = [
+        _record(words, answer, (i % 3) if images else None)
+        for i, (words, answer) in enumerate(drawn)
+    ]
+    path = write(tmp / "data.jsonl", records)
+    result = split(path, tmp / "out", validation=0.3, seed=seed)
+    assert not [f for f in result.check.findings if f.code == "D004"]
+    assert leaks(tmp / "out") == []
+    # nothing lost, nothing invented
+    written = sum(result.counts[name] for name in ("train", "validation", "test", "dropped"))
+    assert written == len(records)
