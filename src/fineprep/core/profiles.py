@@ -92,6 +92,12 @@ class ModelProfile:
     max_image_bytes: int | None = None
     max_video_bytes: int | None = None
     max_video_seconds: int | None = None
+    image_min_side: int | None = None
+    image_max_side: int | None = None
+    image_max_pixels: int | None = None
+    #: Allowed width/height ratio of an image (1:4 is 0.25).
+    image_min_aspect: float | None = None
+    image_max_aspect: float | None = None
     image_tokens: int = 0
     media_mixing: bool = True
     media_same_bucket: bool = False

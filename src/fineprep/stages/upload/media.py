@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core.media_limits import MediaProblem, media_problems
 from fineprep.core.model import Location
 from fineprep.core.profiles import ModelProfile
 from fineprep.core.rules import format_path
@@ -23,6 +24,7 @@ from fineprep.core.s3uri import parse_s3_uri
 from fineprep.formats import FORMATS
 from fineprep.io.aws import aws_error, error_code, is_not_found
 from fineprep.io.jsonl import iter_lines, sidecar_path
+from fineprep.io.media_probe import block_reader, image_info, video_seconds
 
 #: emit(code, message, location, data)
 Emit = Callable[[str, str, Location, dict[str, Any]], None]
@@ -34,6 +36,7 @@ class MediaRef:
     uri: str
     owner: str | None
     location: Location
+    kind: str = "image"
 
 
 def _noop(code: str, path: Any, message: str, data: dict[str, Any]) -> None:
@@ -84,28 +87,76 @@ def collect(files: list[tuple[str, str | None]], profile: ModelProfile | None) -
                         if where and where[-1] in ("image", "video"):
                             where = (*where, "source", "s3Location", "uri")
                         loc = Location(name, line_no, format_path(where), source)
-                        refs.append(MediaRef(media.uri, media.bucket_owner, loc))
+                        refs.append(MediaRef(media.uri, media.bucket_owner, loc, media.kind))
     return refs
 
 
-def _probe(client: Any, uri: str, owner: str | None) -> int | None:
-    """None if the object is readable; else the HTTP status that says why not."""
+@dataclass(frozen=True)
+class Probe:
+    """What a HEAD (and, where the model limits them, a ranged read) says of one object."""
+
+    status: int | None = None
+    size: int | None = None
+    problems: tuple[MediaProblem, ...] = ()
+
+
+def _probe(
+    client: Any, uri: str, owner: str | None, kind: str, profile: ModelProfile | None
+) -> Probe:
+    """Status None if the object is readable (with the limits it breaks); else the HTTP status
+    that says why not."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     target = parse_s3_uri(uri, "media URI")
     extra = {"ExpectedBucketOwner": owner} if owner else {}
     try:
-        client.head_object(Bucket=target.bucket, Key=target.key, **extra)
+        head = client.head_object(Bucket=target.bucket, Key=target.key, **extra)
+        size = int(head.get("ContentLength", 0))
+        problems = _limits(client, target.bucket, target.key, extra, kind, size, profile)
     except ClientError as exc:
         if is_not_found(exc) or error_code(exc) == "NoSuchBucket":
-            return 404
+            return Probe(404)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 403:
-            return 403
+            return Probe(403)
         raise aws_error(exc, f"{uri}: checking the media object") from None
     except BotoCoreError as exc:
         raise aws_error(exc, f"{uri}: checking the media object") from None
-    return None
+    return Probe(None, size, tuple(problems))
+
+
+def _limits(
+    client: Any,
+    bucket: str,
+    key: str,
+    extra: dict[str, str],
+    kind: str,
+    size: int,
+    profile: ModelProfile | None,
+) -> list[MediaProblem]:
+    """The model's limits this object breaks: size from the HEAD, pixels or length from the
+    fewest bytes of its header a ranged read can give."""
+    if profile is None:
+        return []
+
+    def fetch(offset: int, length: int) -> bytes:
+        if offset >= size:
+            return b""
+        end = min(size, offset + length) - 1
+        resp = client.get_object(Bucket=bucket, Key=key, Range=f"bytes={offset}-{end}", **extra)
+        return bytes(resp["Body"].read())
+
+    width = height = None
+    seconds = None
+    pixel_limits = (profile.image_min_side, profile.image_max_side, profile.image_max_pixels)
+    aspect = (profile.image_min_aspect, profile.image_max_aspect)
+    if kind == "image" and any(v is not None for v in (*pixel_limits, *aspect)):
+        info = image_info(block_reader(fetch))
+        if info is not None:
+            width, height = info.width, info.height
+    if kind == "video" and profile.max_video_seconds is not None:
+        seconds = video_seconds(block_reader(fetch), size)
+    return media_problems(profile, kind, size=size, width=width, height=height, seconds=seconds)
 
 
 def verify_media(
@@ -116,7 +167,7 @@ def verify_media(
     emit: Emit,
     workers: int = 16,
 ) -> int:
-    """Emit U002/U003 findings; returns the number of distinct objects checked."""
+    """Emit U002/U003/U005 findings; returns the number of distinct objects checked."""
     if profile is not None and profile.media_same_bucket:
         for ref in refs:
             bucket = parse_s3_uri(ref.uri, "media URI").bucket
@@ -128,11 +179,25 @@ def verify_media(
                     ref.location,
                     {"uri": ref.uri, "bucket": bucket, "dataset_bucket": dataset_bucket},
                 )
-    unique = sorted({(ref.uri, ref.owner) for ref in refs}, key=lambda t: (t[0], t[1] or ""))
+    unique = sorted(
+        {(ref.uri, ref.owner, ref.kind) for ref in refs}, key=lambda t: (t[0], t[1] or "", t[2])
+    )
+
+    def probe(item: tuple[str, str | None, str]) -> Probe:
+        return _probe(client, *item, profile)
+
     with ThreadPoolExecutor(max(1, min(workers, len(unique) or 1))) as pool:
-        statuses = dict(zip(unique, pool.map(lambda t: _probe(client, *t), unique), strict=True))
+        probes = dict(zip(unique, pool.map(probe, unique), strict=True))
     for ref in refs:
-        status = statuses[(ref.uri, ref.owner)]
+        found = probes[(ref.uri, ref.owner, ref.kind)]
+        status = found.status
+        for problem in found.problems:
+            emit(
+                "U005",
+                f"media {ref.uri}: {problem.message}",
+                ref.location,
+                {"uri": ref.uri, **problem.data()},
+            )
         if status is None:
             continue
         reason = (

@@ -101,3 +101,22 @@ rule(
     example="uploading Nova Lite data to a bucket in eu-west-1",
     fix="Upload to a bucket in the model's region (create one there if needed).",
 )
+rule(
+    "U005",
+    "media-limit",
+    "error",
+    "an image or video over the model's size, pixel, aspect-ratio or duration limit",
+    what="A referenced image or video breaks one of the model's media limits: its size (Nova: "
+    "10 MB per image, 50 MB per video; Nova Canvas and Titan Image: 50 MB), its pixels (Nova "
+    "Canvas and Titan Image Generator: 512-4,096 px a side, at most 12,582,912 pixels, aspect "
+    "ratio 1:4 to 4:1; Llama 3.2 vision: 10-8,192 px a side) or its length (Nova: 90 s). "
+    "Checked from the object itself with `fineprep upload --verify-media` (its size from a "
+    "HEAD request, pixels and length from a ranged read of its header), and from local files "
+    "at convert time. The finding gives the value and the limit.",
+    why="Bedrock reads the media only when the job runs, and fails the job (or the record) "
+    "then, after the data was uploaded and the job queued.",
+    example="media s3://data/img/7.png: image is 300x2000 px; Amazon Nova Canvas needs at "
+    "least 512 px on each side",
+    fix="Resize, re-encode or trim the media (keeping the record's meaning), or drop the "
+    "record; the limits and their sources are in `fineprep models --show MODEL`.",
+)
