@@ -36,6 +36,8 @@ class FileState:
     tokens: int = 0
     has_sidecar: bool = False
     sidecar_short: bool = False
+    #: A forced format the records are not in (reported once, the records not walked).
+    format_mismatch: bool = False
 
     def summary(self) -> dict[str, Any]:
         return {

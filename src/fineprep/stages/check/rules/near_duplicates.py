@@ -93,9 +93,16 @@ class FileSignatures:
 NEAR_TEXT_LIMIT = 1_000_000
 
 
+#: Not compared: the system prompt (shared by design) and an RFT reference answer (RFT prompts
+#: are judged on the prompt, whatever the grader expects back).
+_NOT_COMPARED = frozenset({"system", "reference"})
+
+
 def near_text(rec: RecordContext) -> str:
     """The text compared for near-duplicates: every segment but the system prompt."""
-    return "\n".join(s.text for s in rec.view.segments if s.role != "system")[:NEAR_TEXT_LIMIT]
+    return "\n".join(s.text for s in rec.view.segments if s.role not in _NOT_COMPARED)[
+        :NEAR_TEXT_LIMIT
+    ]
 
 
 @register
