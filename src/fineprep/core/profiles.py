@@ -357,3 +357,18 @@ def get_profile(name: str, overrides: dict[str, Any] | None = None) -> ModelProf
         )
     profile = all_profiles()[key]
     return profile.with_overrides(overrides or {})
+
+
+def check_lambda_arn(arn: Any, where: str = "grader") -> str:
+    """The ARN if Bedrock's LambdaGraderConfig pattern accepts it, else a ConfigError."""
+    limits = grader_limits()
+    if (
+        not isinstance(arn, str)
+        or len(arn) > int(limits["lambda_arn_max_length"])
+        or not re.fullmatch(str(limits["lambda_arn_pattern"]), arn)
+    ):
+        raise ConfigError(
+            f"{where}: {arn!r} is not a Lambda function ARN",
+            hint="use arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]",
+        )
+    return arn

@@ -13,25 +13,10 @@ import re
 from typing import Any
 
 from fineprep.core.errors import ConfigError
-from fineprep.core.profiles import HyperParameter, ModelProfile, grader_limits
+from fineprep.core.profiles import HyperParameter, ModelProfile, check_lambda_arn
 
 _INT = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-
-
-def check_lambda_arn(arn: Any, where: str = "grader") -> str:
-    """The ARN if Bedrock's LambdaGraderConfig pattern accepts it, else a ConfigError."""
-    limits = grader_limits()
-    if (
-        not isinstance(arn, str)
-        or len(arn) > int(limits["lambda_arn_max_length"])
-        or not re.fullmatch(str(limits["lambda_arn_pattern"]), arn)
-    ):
-        raise ConfigError(
-            f"{where}: {arn!r} is not a Lambda function ARN",
-            hint="use arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]",
-        )
-    return arn
 
 
 def rft_value(hp: HyperParameter, value: Any, model: str) -> int | float | str:

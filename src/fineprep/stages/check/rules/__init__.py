@@ -12,6 +12,7 @@ from fineprep.stages.check.rules import (  # noqa: F401  (imported to register)
     content,
     counts,
     duplicates,
+    grader,
     hygiene,
     near_duplicates,
     outside,
