@@ -22,7 +22,8 @@ def test_table_rows_to_rft_prompts(tmp_path: Path) -> None:
     out = tmp_path / "rft.jsonl"
     result = convert(
         src, output=out, to="rft", model="gpt-oss-20b", prompt="Q: {{ question }}",
-        system="Answer with a number.", reference_answer="answer", grader_fields=["difficulty=level"],
+        system="Answer with a number.", reference_answer="answer",
+        grader_fields=["difficulty=level"],
     )  # fmt: skip
     assert result.records == 2 and result.rejected == 0
     assert _lines(out)[1] == {
@@ -47,7 +48,8 @@ def test_supervised_records_to_rft_prompts(tmp_path: Path) -> None:
                           {"reasoningContent": {"reasoningText": {"text": "3+3=6"}}},
                           {"text": "6"}]}]},
         {"prompt": "Classify: late parcel", "completion": "negative"},
-        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]},
+        {"messages": [{"role": "user", "content": "hi"},
+                      {"role": "assistant", "content": "hello"}]},
         {"schemaVersion": "bedrock-conversation-2024",
          "messages": [{"role": "user", "content": [{"text": "no answer yet"}]}]},
     ]  # fmt: skip
