@@ -160,3 +160,31 @@ def test_limits_are_checked() -> None:
         grade(DATA, Settings(), GradeOptions(grader=good, score_range=(1, 0)))
     with pytest.raises(ConfigError, match="not a Lambda function ARN"):
         grade(DATA, Settings(), GradeOptions(grader="arn:aws:lambda:us-west-2:1:function:x"))
+
+
+def test_rft_config_section_drives_grade_and_the_job(tmp_path: Path) -> None:
+    from fineprep.core.config import load_settings
+    from fineprep.stages.grade.runner import options_from
+    from fineprep.stages.launch.request import JobOptions
+    from fineprep.stages.upload.runner import rft_job
+
+    cfg = tmp_path / "fineprep.toml"
+    cfg.write_text(
+        "[rft]\n"
+        f'grader = "{GRADERS / "low_reference.py"}:lambda_handler"\n'
+        'grader-arn = "arn:aws:lambda:us-west-2:111122223333:function:g"\n'
+        "score-range = [0, 1]\nlambda-timeout = 5\n"
+        "[rft.hyperparameters]\nepochCount = 3\nmaxPromptLength = 2048\n"
+    )
+    settings = load_settings(cfg)
+    opts = options_from(settings)
+    assert (opts.score_range, opts.timeout) == ((0.0, 1.0), 5)
+    codes = sorted((f.location.line or 0, f.code) for f in grade(DATA, settings, opts).findings)
+    assert codes == [(0, "R007"), (3, "R005"), (6, "R005")]
+    job = rft_job(JobOptions(), settings, JobOptions(hyperparameters={"batchSize": "64"}))
+    assert job.grader_arn == "arn:aws:lambda:us-west-2:111122223333:function:g"
+    assert job.rft_hyperparameters == {"epochCount": 3, "maxPromptLength": 2048, "batchSize": "64"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[rft]\nscore-range = "0-1"\n')
+    with pytest.raises(ConfigError, match="score-range"):
+        load_settings(bad)
