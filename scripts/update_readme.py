@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import fineprep.stages.check.rules  # noqa: F401  (registers every rule the table lists)
 from fineprep.stages.check.catalogue import code_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"

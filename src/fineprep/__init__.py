@@ -16,12 +16,13 @@ __all__ = [
     "__version__",
     "check",
     "convert",
+    "grade",
     "launch",
     "run",
     "split",
     "upload",
 ]
-_API = {"check", "convert", "launch", "run", "split", "upload"}
+_API = {"check", "convert", "grade", "launch", "run", "split", "upload"}
 
 
 def __getattr__(name: str) -> object:

@@ -72,6 +72,31 @@ def upload(*args: Any, **kwargs: Any) -> Any:
     return _upload(*args, **kwargs)
 
 
+def grade(
+    dataset: str | Path,
+    grader: str | None = None,
+    *,
+    model: str | None = None,
+    config: str | Path | None = None,
+    settings: Settings | None = None,
+    **options: Any,
+) -> CheckResult:
+    """Dry-run an RFT reward function over a dataset; ``options`` are
+    :class:`~fineprep.stages.grade.runner.GradeOptions` fields (``score_range=(0, 1)``,
+    ``timeout=3``, ``responses=...``). Findings are R codes, scores in ``stats["grade"]``.
+
+    >>> result = grade("train.jsonl", "grader.py:lambda_handler")  # doctest: +SKIP
+    """
+    from fineprep.stages.grade.runner import grade as _grade
+    from fineprep.stages.grade.runner import options_from
+
+    if settings is None:
+        settings = load_settings(config, isolated=config is None)
+    if model:
+        settings.model = model
+    return _grade(str(dataset), settings, options_from(settings, grader=grader, **options))
+
+
 def launch(*args: Any, **kwargs: Any) -> Any:
     """Submit a job request (``dry_run=True`` only validates): see
     :func:`fineprep.stages.launch.submit.launch`."""

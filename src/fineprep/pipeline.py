@@ -44,6 +44,8 @@ class RunResult:
     report: Path | None = None
     split_classes: dict[str, dict[str, int]] = field(default_factory=dict)
     tool_error: str | None = None
+    #: The reward function's dry run (``[rft] grader`` set), shown in the report.
+    grade: CheckResult | None = None
 
     @property
     def failed(self) -> Stage | None:
@@ -92,6 +94,8 @@ def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: S
     result.check = checked
     if not _gate(result, "check", checked, f"{dataset.name}: {checked.records:,} records"):
         return
+    if not _grade(settings, dataset, result, say):
+        return
     if settings.sections.get("run", {}).get("split", True) is False:
         result.stages.append(Stage("split", "skipped", "[run] split = false"))
         return
@@ -110,6 +114,22 @@ def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: S
     if not _gate(result, "check splits", checked, f"{checked.records:,} records"):
         return
     _upload(settings, split_dir, result, say)
+
+
+def _grade(settings: Settings, dataset: Path, result: RunResult, say: Say) -> bool:
+    """With ``[rft] grader``, the reward function is tried on every record before anything is
+    uploaded: a grader that crashes or cannot read its input stops the run here."""
+    rft = settings.sections.get("rft", {})
+    if not rft.get("grader"):
+        return True
+    from fineprep.stages.grade.runner import grade, options_from
+
+    say(f"grading {dataset.name} with {rft['grader']}")
+    graded = grade(str(dataset), settings, options_from(settings))
+    result.grade = graded
+    stats = graded.stats.get("grade", {}).get(str(dataset), {})
+    detail = f"{stats.get('graded', 0):,} records graded, mean score {stats.get('mean', '-')}"
+    return _gate(result, "grade", graded, detail)
 
 
 def _gate(result: RunResult, name: str, checked: CheckResult, ok_detail: str) -> bool:
@@ -221,7 +241,16 @@ def _report(settings: Settings, result: RunResult, say: Say) -> None:
     if result.split_classes:
         sections["Classes per split"] = result.split_classes
     path = result.out_dir / "report.html"
-    html = render_html(result.check, title="fineprep run", sections=sections)
+    shown = result.check
+    if result.grade is not None:  # the grader's findings and score chart beside the check's
+        from dataclasses import replace
+
+        shown = replace(
+            shown,
+            findings=[*shown.findings, *result.grade.findings],
+            stats={**shown.stats, "grade": result.grade.stats.get("grade", {})},
+        )
+    html = render_html(shown, title="fineprep run", sections=sections)
     atomic_write_bytes(path, html.encode("utf-8"))
     result.report = path
     say(f"report: {path}")

@@ -23,7 +23,7 @@ LAYERS: list[list[str]] = [
     ["core"],
     ["formats", "io"],
     ["tokens"],
-    ["stages.convert", "stages.check", "stages.split"],
+    ["stages.convert", "stages.check", "stages.split", "stages.grade"],
     ["stages.upload", "stages.launch", "report"],
     ["pipeline"],
     ["api", "cli"],
@@ -34,6 +34,7 @@ SIDEWAYS: dict[tuple[str, str], str] = {
     ("stages.split", "stages.check"): "a split is judged by check's dataset rules (N, D004, B)",
     ("stages.convert", "stages.check.rules.outside"): "convert emits G001, declared there",
     ("stages.upload", "stages.launch"): "upload writes the job request beside the manifest",
+    ("stages.grade", "stages.check"): "grade reports R findings as a CheckResult, for reporters",
 }
 ROOMS = [room for layer in LAYERS for room in layer]
 LAYER_OF = {room: i for i, layer in enumerate(LAYERS) for room in layer}

@@ -11,9 +11,9 @@ from fineprep.core.toml import loads
 from fineprep.stages.check.rules import CHECKS, RULES, ordered_rules
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
-#: Codes emitted by commands other than ``check`` (convert: G, upload: U); those commands' own
-#: tests exercise them against real sources and a real S3 endpoint.
-OUTSIDE_CHECK = ("G", "U")
+#: Codes emitted by commands other than ``check`` (convert: G, upload: U, grade: R); those
+#: commands' own tests exercise them against real sources, a real S3 endpoint and sample graders.
+OUTSIDE_CHECK = ("G", "U", "R")
 
 
 def test_codes_are_well_formed_and_unique_names() -> None:

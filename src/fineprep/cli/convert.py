@@ -11,7 +11,7 @@ import click
 from fineprep.cli.main import run_guarded
 from fineprep.cli.options import config_options, model_option
 
-TARGET_CHOICES = ("prompt-completion", "conversation", "claude-messages", "pretraining")
+TARGET_CHOICES = ("prompt-completion", "conversation", "claude-messages", "pretraining", "rft")
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +42,14 @@ def _field(name: str, what: str) -> Callable[[F], F]:
 @_field("images", "Field with S3 image/video URIs (one, a list, or separated).")
 @click.option("--image-separator", metavar="SEP", help="Separator of URIs in --images text.")
 @click.option("--bucket-owner", metavar="ACCOUNT", help="12-digit owner of the media bucket.")
+@_field("reference-answer", "rft: field with the reference answer (default: reference_answer).")
+@click.option(
+    "--grader-field",
+    "grader_fields",
+    multiple=True,
+    metavar="NAME[=FIELD]",
+    help="rft: a field copied into each record for the grader (repeatable).",
+)
 @_field("label", "Field written to the sidecar as the record's label.")
 @_field("group", "Field written to the sidecar as the record's group (kept together by split).")
 @_field("id", "Field written to the sidecar as the record's id.")

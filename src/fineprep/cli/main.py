@@ -26,6 +26,11 @@ COMMANDS = {
     "check": ("fineprep.cli.check", "check", "Validate Bedrock fine-tuning JSONL files."),
     "split": ("fineprep.cli.split", "split", "Split a dataset into train/validation(/test)."),
     "upload": ("fineprep.cli.upload", "upload", "Upload a checked dataset to S3 with a manifest."),
+    "grade": (
+        "fineprep.cli.grade",
+        "grade",
+        "Dry-run an RFT reward function (grader) over the dataset.",
+    ),
     "launch": ("fineprep.cli.launch", "launch", "Submit a model customization job request."),
     "run": ("fineprep.cli.run", "run", "Run the whole pipeline from one config file."),
     "explain": ("fineprep.cli.explain", "explain", "Explain a finding code."),

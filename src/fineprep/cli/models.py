@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import click
 
 from fineprep.cli.main import run_guarded
+
+if TYPE_CHECKING:
+    from fineprep.core.profiles import ModelProfile
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,12 +56,20 @@ def _models(show: str | None, legacy: bool, output_format: str) -> None:
             flag = " (UNCONFIRMED)" if field.name in p.unconfirmed else ""
             line = f"  {field.name:<32} {_fmt(value)}{flag}"
             click.echo(line + (f"\n  {'':<32} source: {source}" if source else ""))
-        if p.hyperparameters:
-            click.echo("  hyperparameters (min-max, default):")
-            for hp in p.hyperparameters:
-                click.echo(
-                    f"    {hp.name:<28} {hp.type} {hp.min:g}-{hp.max:g}, default {hp.default:g}"
-                )
+        _hyperparameters(p)
+        for ctype in p.customization_types:
+            if ctype == p.active_customization:
+                continue
+            q = p.for_customization(ctype)
+            click.echo(f"  {ctype} jobs differ in:")
+            for name in p.customizations.get(ctype, {}):
+                if name in {"sources", "hyperparameters"}:
+                    continue
+                source = q.sources.get(name)
+                click.echo(f"    {name:<30} {_fmt(getattr(q, name))}")
+                if source:
+                    click.echo(f"    {'':<30} source: {source}")
+            _hyperparameters(q)
         return
     profiles = [p for p in all_profiles().values() if legacy or not p.legacy]
     if output_format == "json":
@@ -67,11 +79,31 @@ def _models(show: str | None, legacy: bool, output_format: str) -> None:
             ).decode()
         )
         return
-    click.echo(f"{'MODEL':<26}{'BASE MODEL ID':<46}{'REGION':<11}{'RECORDS':<14}FORMATS")
+    click.echo(
+        f"{'MODEL':<26}{'BASE MODEL ID':<46}{'REGION':<11}{'RECORDS':<14}{'FORMATS':<32}"
+        "CUSTOMIZATION TYPES"
+    )
     for p in profiles:
         records = f"{_fmt(p.min_records)}-{_fmt(p.max_records)}"
         tag = " (legacy)" if p.legacy else ""
         click.echo(
             f"{p.key:<26}{p.base_model_id:<46}{p.region:<11}{records:<14}"
-            f"{', '.join(p.formats)}{tag}"
+            f"{', '.join(p.formats):<32}{', '.join(p.customization_types)}{tag}"
         )
+
+
+def _bound(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _hyperparameters(p: ModelProfile) -> None:
+    if not p.hyperparameters:
+        return
+    click.echo(f"  hyperparameters of {p.active_customization} (min-max, default):")
+    for hp in p.hyperparameters:
+        if hp.allow and hp.type == "enum":
+            span = " | ".join(hp.allow)
+        else:
+            span = f"{_bound(hp.min)}-{_bound(hp.max)}"
+        default = "none (sent only when chosen)" if hp.default is None else f"{hp.default:g}"
+        click.echo(f"    {hp.name:<28} {hp.type} {span}, default {default}")

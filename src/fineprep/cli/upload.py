@@ -49,6 +49,7 @@ def job_options(fn: Any) -> Any:
             ("--output-uri", "Where Bedrock writes job output (default: PREFIX/output/)."),
             ("--model-kms-key-id", "KMS key that encrypts the custom model."),
             ("--teacher", "Distillation teacher model ID (makes it a DISTILLATION job)."),
+            ("--grader-arn", "Reward-function Lambda ARN of an RFT job (rftConfig)."),
         ]
     ):
         fn = click.option(name, help=help_text)(fn)

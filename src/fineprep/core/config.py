@@ -80,6 +80,13 @@ class Settings:
                 return role
         return None
 
+    def rft_hyperparameters(self) -> dict[str, Any]:
+        """The RFT job's hyperparameters (``[rft.hyperparameters]``), kept apart from the
+        top-level string-valued ``hyperparameters`` of supervised jobs."""
+        section = self.sections.get("rft", {})
+        chosen = section.get("hyperparameters", {}) if isinstance(section, dict) else {}
+        return dict(chosen)
+
     def batch_size(self) -> int | None:
         value = self.hyperparameters.get("batchSize")
         if value is None:
@@ -117,7 +124,7 @@ _SETTING_KEYS = {
     "labels",
     "label-from",
 }
-_SECTIONS = {"convert", "split", "upload", "job", "run", "report", "expectations"}
+_SECTIONS = {"convert", "split", "upload", "job", "run", "report", "expectations", "rft"}
 
 
 def find_config(start: Path | None = None) -> Path | None:

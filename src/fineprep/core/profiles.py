@@ -30,18 +30,33 @@ FORMATS = (
     "pretraining",
     "distillation",
     "image-caption",
+    "rft",
 )
+
+#: The customization type a record format is trained with, where it is not FINE_TUNING.
+RFT = "REINFORCEMENT_FINE_TUNING"
+CUSTOMIZATION_BY_FORMAT = {
+    "pretraining": "CONTINUED_PRE_TRAINING",
+    "distillation": "DISTILLATION",
+    "rft": RFT,
+}
 
 
 @dataclass(frozen=True)
 class HyperParameter:
-    """One tunable value of a customization job; Bedrock takes every value as a string."""
+    """One tunable value of a customization job.
+
+    Bedrock takes ``hyperParameters`` values as strings; the RFT hyperparameters
+    (``rftConfig.hyperParameters``) are typed numbers, and ``enum`` values (``reasoningEffort``)
+    are one of ``allow``. ``min``/``max`` are None where the API states no bound, ``default``
+    is None where AWS documents none (the value is then sent only when chosen).
+    """
 
     name: str
     type: str
-    min: float
-    max: float
-    default: float
+    min: float | None
+    max: float | None
+    default: float | None
     allow: tuple[str, ...] = ()
 
 
@@ -105,6 +120,13 @@ class ModelProfile:
     caption_min_chars: int | None = None
     caption_max_chars: int | None = None
     hyperparameters: tuple[HyperParameter, ...] = ()
+    #: The customization type these limits are for ("" = the first of customization_types).
+    customization: str = ""
+    #: Limits that differ for the model's other customization types, keyed by type; applied by
+    #: :meth:`for_customization` (already converted, with their own sources).
+    customizations: dict[str, dict[str, Any]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
     distillation_min_records: int | None = None
     distillation_max_records: int | None = None
     distillation_multi_turn: bool = True
@@ -116,6 +138,30 @@ class ModelProfile:
     @property
     def region(self) -> str:
         return self.regions[0]
+
+    @property
+    def active_customization(self) -> str:
+        return self.customization or self.customization_types[0]
+
+    def for_customization(self, ctype: str) -> ModelProfile:
+        """This model's profile for one customization type: the type's own limits (from
+        ``[models.<key>.customizations.<TYPE>]``) over the model's, except values the user
+        set in config, which always win."""
+        if ctype == self.active_customization:
+            return self
+        if ctype not in self.customization_types:
+            raise ConfigError(
+                f"{self.name} does not support {ctype}",
+                hint=f"it supports {', '.join(self.customization_types)}",
+            )
+        overrides = self.customizations.get(ctype, {})
+        own_sources: dict[str, str] = overrides.get("sources", {})
+        changes = {
+            k: v for k, v in overrides.items() if k != "sources" and self.sources.get(k) != "config"
+        }
+        sources = dict(self.sources)
+        sources.update({k: v for k, v in own_sources.items() if k in changes})
+        return dataclasses.replace(self, **changes, customization=ctype, sources=sources)
 
     @property
     def id_without_context(self) -> str:
@@ -154,7 +200,13 @@ class ModelProfile:
         changes: dict[str, Any] = {}
         for key, value in overrides.items():
             attr = key.replace("-", "_")
-            if attr not in known or attr in {"key", "sources", "hyperparameters"}:
+            if attr not in known or attr in {
+                "key",
+                "sources",
+                "hyperparameters",
+                "customization",
+                "customizations",
+            }:
                 raise ConfigError(
                     f"unknown model limit {key!r} in config",
                     hint="see `fineprep models --show MODEL` for the names",
@@ -211,48 +263,73 @@ def _resolve(key: str, raw_models: dict[str, Any], seen: tuple[str, ...] = ()) -
     return merged
 
 
-def _build(key: str, entry: dict[str, Any], raw: dict[str, Any]) -> ModelProfile:
-    url_by_tag: dict[str, str] = raw["sources"]
-    hp_set = entry.pop("hyperparameters", None)
-    hps: tuple[HyperParameter, ...] = ()
-    if hp_set is not None:
-        hps = tuple(
-            HyperParameter(
-                name=name,
-                type=spec["type"],
-                min=spec["min"],
-                max=spec["max"],
-                default=spec["default"],
-                allow=tuple(spec.get("allow", ())),
-            )
-            for name, spec in raw["hyperparameters"][hp_set].items()
+def _hyperparameter_set(raw: dict[str, Any], name: str) -> tuple[HyperParameter, ...]:
+    return tuple(
+        HyperParameter(
+            name=hp_name,
+            type=spec["type"],
+            min=spec.get("min"),
+            max=spec.get("max"),
+            default=spec.get("default"),
+            allow=tuple(spec.get("allow", ())),
         )
-    sources = {name: url_by_tag.get(tag, tag) for name, tag in entry.pop("sources", {}).items()}
+        for hp_name, spec in raw["hyperparameters"][name].items()
+    )
+
+
+_ZERO_IS_NONE = {
+    "max_input_tokens",
+    "max_output_tokens",
+    "max_record_tokens",
+    "max_record_chars",
+    "max_validation_records",
+    "hard_min_records",
+    "distillation_min_records",
+    "distillation_max_records",
+}
+
+
+def _values(entry: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """TOML values -> ModelProfile values (lists to tuples, a hyperparameter set by name,
+    0 for "no limit" where the parent has one, sources as URLs)."""
+    url_by_tag: dict[str, str] = raw["sources"]
     values: dict[str, Any] = {}
     for name, value in entry.items():
-        if name == "batch_token_limits":
+        if name == "sources":
+            values[name] = {k: url_by_tag.get(tag, tag) for k, tag in value.items()}
+        elif name == "hyperparameters":
+            values[name] = _hyperparameter_set(raw, value)
+        elif name == "batch_token_limits":
             values[name] = tuple((int(b), int(t)) for b, t in value)
         elif isinstance(value, list):
             values[name] = tuple(value)
-        elif (
-            name
-            in {
-                "max_input_tokens",
-                "max_output_tokens",
-                "max_validation_records",
-                "distillation_min_records",
-                "distillation_max_records",
-            }
-            and value == 0
-        ):
+        elif name in _ZERO_IS_NONE and value == 0:
             values[name] = None
         else:
             values[name] = value
+    return values
+
+
+def _build(key: str, entry: dict[str, Any], raw: dict[str, Any]) -> ModelProfile:
+    per_type = entry.pop("customizations", {})
+    values = _values(entry, raw)
+    values.setdefault("sources", {})
+    customizations = {ctype: _values(dict(sub), raw) for ctype, sub in per_type.items()}
     aliases = {key, entry["base_model_id"]}
-    profile = ModelProfile(key=key, hyperparameters=hps, sources=sources, **values)
+    profile = ModelProfile(key=key, customizations=customizations, **values)
     aliases.add(profile.id_without_context)
     aliases.update(values.get("aliases", ()))
     return dataclasses.replace(profile, aliases=tuple(sorted(aliases)))
+
+
+@lru_cache(maxsize=1)
+def grader_limits() -> dict[str, Any]:
+    """What AWS states about reward-function Lambdas (timeouts), with sources."""
+    raw = _raw()
+    table = dict(raw.get("grader", {}))
+    tags = table.pop("sources", {})
+    table["sources"] = {k: raw["sources"].get(t, t) for k, t in tags.items()}
+    return table
 
 
 @lru_cache(maxsize=1)
@@ -293,3 +370,18 @@ def get_profile(name: str, overrides: dict[str, Any] | None = None) -> ModelProf
         )
     profile = all_profiles()[key]
     return profile.with_overrides(overrides or {})
+
+
+def check_lambda_arn(arn: Any, where: str = "grader") -> str:
+    """The ARN if Bedrock's LambdaGraderConfig pattern accepts it, else a ConfigError."""
+    limits = grader_limits()
+    if (
+        not isinstance(arn, str)
+        or len(arn) > int(limits["lambda_arn_max_length"])
+        or not re.fullmatch(str(limits["lambda_arn_pattern"]), arn)
+    ):
+        raise ConfigError(
+            f"{where}: {arn!r} is not a Lambda function ARN",
+            hint="use arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]",
+        )
+    return arn

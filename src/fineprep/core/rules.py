@@ -44,8 +44,8 @@ class Rule:
 RULES: Registry[Rule] = Registry("rule")
 
 #: Catalogue order of the code families (parse, schema, length, tokens, duplicates, balance,
-#: counts, hygiene, contracts, expectations, upload).
-FAMILY_ORDER = "PSLTDBNHCGU"
+#: counts, hygiene, contracts, expectations, upload, reward function).
+FAMILY_ORDER = "PSLTDBNHCGUR"
 
 
 def code_key(code: str) -> tuple[int, str]:

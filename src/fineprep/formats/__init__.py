@@ -2,7 +2,8 @@
 
 Format names are used everywhere (CLI, config, reports): ``prompt-completion``,
 ``conversation`` (bedrock-conversation-2024), ``claude-messages``, ``pretraining``,
-``distillation`` (conversation under distillation rules) and ``image-caption``.
+``distillation`` (conversation under distillation rules), ``image-caption`` and ``rft``
+(reinforcement fine-tuning prompts with a reference answer).
 
 May import: fineprep.core.
 """
@@ -81,12 +82,31 @@ FORMATS.add(
         '{"image-ref": "s3://bucket/images/cat.png", "caption": "an orange cat"}',
     ),
 )
+FORMATS.add(
+    "rft",
+    FormatSpec(
+        "rft",
+        "rft",
+        "Reinforcement fine-tuning prompts: OpenAI chat-completions messages (system/user/"
+        "assistant, string or text-part content) ending with the prompt, plus reference_answer "
+        "and optional fields for the grader (Nova 2 Lite, gpt-oss-20b, Qwen3 32B).",
+        "fineprep.formats.rft:analyze_rft",
+        '{"messages": [{"role": "user", "content": "What is 17 * 23?"}], '
+        '"reference_answer": "391"}',
+    ),
+)
+
+#: Chat records a reinforcement fine-tuning file may hold without being another format: a
+#: prompt that lost its reference answer is an RFT record with a finding, not a different file.
+RFT_LOOKALIKES = frozenset({"claude-messages", "conversation"})
 
 
 def detect(obj: Any) -> str | None:
     """Guess a record's format from its keys; ``None`` if it looks like none of them."""
     if not isinstance(obj, dict):
         return None
+    if "reference_answer" in obj:
+        return "rft"
     if "messages" in obj:
         if "schemaVersion" in obj or isinstance(obj.get("system"), list):
             return "conversation"
@@ -109,7 +129,9 @@ def compatible(record_format: str | None, file_format: str) -> bool:
     """Whether a record detected as ``record_format`` may sit in a ``file_format`` file."""
     if record_format is None or record_format == file_format:
         return True
+    if file_format == "rft" and record_format in RFT_LOOKALIKES:
+        return True
     return {record_format, file_format} == {"conversation", "distillation"}
 
 
-__all__ = ["FORMATS", "FormatSpec", "View", "compatible", "detect"]
+__all__ = ["FORMATS", "RFT_LOOKALIKES", "FormatSpec", "View", "compatible", "detect"]

@@ -112,6 +112,7 @@ def build_charts(result: CheckResult) -> list[Chart]:
         chart = svg.class_balance("chart-balance", shown, splits, more)
         note = f"The {len(shown):,} largest of {len(shown) + more:,} classes." if more else ""
         out.append(Chart("Class balance per split", chart, note))
+    out.extend(score_charts(result))
     by_code = result.by_code()
     if by_code:
         severities = {f.code: f.severity.value for f in result.findings}
@@ -120,6 +121,28 @@ def build_charts(result: CheckResult) -> list[Chart]:
             for code in sorted(by_code, key=code_key)
         ]
         out.append(Chart("Findings by code", svg.findings_by_code("chart-codes", rows)))
+    return out
+
+
+def score_charts(result: CheckResult) -> list[Chart]:
+    """``fineprep grade``'s score distribution per file (``stats["grade"]``)."""
+    graded = result.stats.get("grade")
+    if not isinstance(graded, dict):
+        return []
+    out: list[Chart] = []
+    for i, (name, summary) in enumerate(graded.items()):
+        bins = summary.get("histogram") if isinstance(summary, dict) else None
+        if not bins:
+            continue
+        span = summary.get("score_range")
+        top = float(span[1]) if span else summary.get("max")
+        chart = svg.score_histogram(f"chart-scores-{i}", str(name), bins, top)
+        note = (
+            f"{summary.get('graded', 0):,} records graded with {summary.get('responses')} as "
+            f"the model's response; mean {summary.get('mean', 0):g}. Hatched bins are below "
+            f"the top score {top:g}."
+        )
+        out.append(Chart(f"Score distribution: {name}", chart, note))
     return out
 
 

@@ -291,6 +291,26 @@ def class_balance(
     return _svg(ident, height, "Class balance per split", desc + ".", *parts)
 
 
+def score_histogram(
+    ident: str, name: str, bins: Sequence[Sequence[float]], top: float | None
+) -> Markup:
+    """Graded records per score bin (``[low, high, count]``); bins below the top score are
+    hatched, so a grader that under-scores reference answers shows at a glance."""
+    last = len(bins) - 1
+    rows: list[Bar | None] = []
+    for i, (lo, hi, count) in enumerate(bins):
+        label = f"{lo:g}" if hi - lo <= 0 or (i == last and lo == hi) else f"{lo:g} to {hi:g}"
+        below = top is not None and hi <= top and not (i == last and hi >= top)
+        rows.append((label, int(count), 1 if below else 0, None))
+    scale = max((int(b[2]) for b in bins), default=0) or 1
+    height, parts = _hbars(ident, rows, scale, 120)
+    total = sum(int(b[2]) for b in bins)
+    desc = f"{name}: {total:,} graded records in {len(bins)} score bins"
+    if top is not None:
+        desc += f"; top score {top:g}"
+    return _svg(ident, height, f"Score distribution: {name}", desc + ".", *parts)
+
+
 def findings_by_code(ident: str, rows: Sequence[tuple[str, str, str, int]]) -> Markup:
     """Findings per code (code, name, severity, count); each bar links to its section."""
     pattern = {"error": 0, "warning": 1, "info": 2}

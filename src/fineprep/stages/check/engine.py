@@ -7,6 +7,7 @@ Dataset-level checks keep compact state (hashes, counters) and report in ``finis
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from pathlib import PurePath
 from typing import Any, BinaryIO
@@ -14,10 +15,11 @@ from typing import Any, BinaryIO
 import orjson
 
 from fineprep.core.config import Settings
-from fineprep.core.errors import ConfigError
+from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import Finding, RecordMeta
+from fineprep.core.profiles import RFT, ModelProfile
 from fineprep.core.rules import Path
-from fineprep.formats import FORMATS, compatible, detect
+from fineprep.formats import FORMATS, RFT_LOOKALIKES, compatible, detect
 from fineprep.io.jsonl import BOM, open_input, peek_start, sidecar_path, strip_line
 from fineprep.stages.check.rules import CHECKS, RULES, Check
 from fineprep.stages.check.scan import ESCAPES, LiteralScanner
@@ -43,10 +45,14 @@ def file_role(path: str, settings: Settings, validation: set[str], test: set[str
 
 
 def new_run(
-    settings: Settings, roles: frozenset[str] = frozenset({"train"})
+    settings: Settings,
+    roles: frozenset[str] = frozenset({"train"}),
+    data_format: str | None = None,
 ) -> tuple[RunState, list[Check]]:
-    """Settings -> run state and started checks; ``roles`` are those of the files to come."""
-    profile = settings.model_profile()
+    """Settings -> run state and started checks; ``roles`` are those of the files to come, and
+    ``data_format`` the format of their first record, which picks the customization type whose
+    limits apply (an RFT dataset for Nova 2 Lite is judged by its RFT limits)."""
+    profile = run_profile(settings, settings.format or data_format)
     if settings.format and settings.format not in FORMATS:
         raise ConfigError(
             f"unknown format {settings.format!r}", hint=f"use one of {', '.join(FORMATS)}"
@@ -68,6 +74,38 @@ def new_run(
     return run, checks
 
 
+def run_profile(settings: Settings, data_format: str | None) -> ModelProfile | None:
+    """The model's profile for the customization type the data is for, with the RFT prompt
+    limit (``maxPromptLength``) as the input-token limit when the job sets it."""
+    profile = settings.model_profile()
+    if profile is None or data_format != "rft" or not profile.accepts("rft"):
+        return profile
+    profile = profile.for_customization(RFT)
+    limit = settings.rft_hyperparameters().get("maxPromptLength")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
+        sources = {**profile.sources, "max_input_tokens": "hyperparameters.maxPromptLength"}
+        profile = dataclasses.replace(profile, max_input_tokens=limit, sources=sources)
+    return profile
+
+
+def first_format(path: str) -> str | None:
+    """The format of a file's first record, read without consuming stdin (None if unknown)."""
+    if path == "-":
+        return None
+    try:
+        with open_input(path) as stream:
+            for physical in stream:
+                raw = strip_line(physical).lstrip(BOM)
+                if raw and not raw.isspace():
+                    try:
+                        return detect(orjson.loads(raw))
+                    except orjson.JSONDecodeError:
+                        return None
+    except (OSError, InputError):
+        return None
+    return None
+
+
 def check_files(
     paths: list[str],
     settings: Settings,
@@ -80,7 +118,8 @@ def check_files(
     val, tst = set(validation or []), set(test or [])
     every = [*paths, *(validation or []), *(test or [])]
     roles = [file_role(path, settings, val, tst) for path in every]
-    run, checks = new_run(settings, frozenset(roles))
+    hint = None if settings.format or not every else first_format(every[0])
+    run, checks = new_run(settings, frozenset(roles), hint)
     try:
         for path, role in zip(every, roles, strict=True):
             display = stdin_name if path == "-" else path
@@ -198,6 +237,20 @@ def _stream_records(
                 )
                 continue
             analyze = FORMATS.get(file.format).analyze
+        elif file.forced_format and line_no == file.first_record_line:
+            own = detect(obj)
+            if _other_customization(obj, own, file.format):
+                emit(
+                    "S002",
+                    f"records look like {own}, not {file.format}: "
+                    + _MISMATCH_HINT.get(file.format or "", _MISMATCH_HINT[""]),
+                    file,
+                    line_no,
+                    None,
+                    {"format": own, "file_format": file.format},
+                )
+                # Records go unwalked only when the finding that replaces theirs is reported.
+                file.format_mismatch = run.is_enabled("S002")
         elif not file.forced_format and line_no != file.first_record_line:
             own = detect(obj)
             if not compatible(own, file.format or ""):
@@ -210,6 +263,8 @@ def _stream_records(
                     {"format": own, "file_format": file.format},
                 )
                 continue
+        if file.format_mismatch:
+            continue  # one S002 for the file; walking it as the wrong format finds only echoes
         if not model_checked:
             model_checked = True
             if profile is not None and not profile.accepts(file.format or ""):
@@ -246,6 +301,29 @@ def _stream_records(
     if meta_file is not None:
         with meta_file:
             _finish_meta(meta_file, file, run, line_no)
+
+
+_MISMATCH_HINT = {
+    "rft": "an RFT dataset holds prompts and a reference_answer per line, not supervised "
+    "answers; convert it with `fineprep convert --to rft` (the final assistant answer becomes "
+    "the reference answer)",
+    "": "check the file with its own format (drop --format), or convert it with "
+    "`fineprep convert --to FORMAT`",
+}
+
+
+def _other_customization(obj: dict[str, Any], own: str | None, forced: str | None) -> bool:
+    """Whether a file forced to one format holds records of a format trained by another
+    customization type (supervised records as RFT prompts, or the reverse): then every line
+    would fail the same way, and one finding for the file says it better. A chat prompt that
+    only lacks its reference answer is an RFT record with a finding, not another format."""
+    if own is None or forced is None or own == forced or "rft" not in (own, forced):
+        return False
+    if forced == "rft" and own in RFT_LOOKALIKES:
+        messages = obj.get("messages")
+        last = messages[-1] if isinstance(messages, list) and messages else None
+        return isinstance(last, dict) and last.get("role") == "assistant"
+    return True
 
 
 def _finish_meta(meta_file: BinaryIO, file: FileState, run: RunState, last_line: int) -> None:

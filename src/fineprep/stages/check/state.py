@@ -44,6 +44,8 @@ class FileState:
     sidecar_short: bool = False
     #: Lines of a distillation file whose prompt Bedrock drops (an error in a per-prompt rule).
     dropped: set[int] = field(default_factory=set)
+    #: A forced format the records are not in (reported once, the records not walked).
+    format_mismatch: bool = False
 
     def summary(self) -> dict[str, Any]:
         return {

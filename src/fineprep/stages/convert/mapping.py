@@ -39,6 +39,12 @@ _REFUSED = {
         "input": "--input is the pre-training text: use --prompt",
     },
     "conversation": {"input": "--input is the pre-training text: use --prompt"},
+    "rft": {
+        "input": "--input is the pre-training text: use --prompt",
+        "images": "RFT prompts are text only: drop --images",
+        "completion": "RFT prompts have no completion: use --reference-answer FIELD",
+        "completion_json": "RFT prompts have no completion: use --reference-answer FIELD",
+    },
     "pretraining": {
         "prompt": "pre-training records have only 'input': use --input TEMPLATE",
         "completion": "pre-training records have no completion",
@@ -102,6 +108,21 @@ def build_mapping(opts: ConvertOptions, target: str, profile: ModelProfile | Non
         field_getter(name, value) if value else None
         for name, value in (("label", opts.label), ("group", opts.group), ("id", opts.id))
     )
+    if target == "rft":
+        return Mapping(
+            target,
+            prompt=compile_template("prompt", opts.prompt) if opts.prompt is not None else None,
+            system=compile_template("system", opts.system) if opts.system is not None else None,
+            reference_answer=field_getter("reference-answer", opts.reference_answer)
+            if opts.reference_answer
+            else (field_getter("reference-answer", "reference_answer") if opts.prompt else None),
+            grader_fields=tuple(_grader_field(spec) for spec in opts.grader_fields),
+            label=label,
+            group=group,
+            id=rid,
+        )
+    if opts.reference_answer or opts.grader_fields:
+        raise ConfigError("--reference-answer and --grader-field are for --to rft")
     if target == "pretraining":
         return Mapping(
             target,
@@ -130,6 +151,15 @@ def build_mapping(opts: ConvertOptions, target: str, profile: ModelProfile | Non
         group=group,
         id=rid,
     )
+
+
+def _grader_field(spec: str) -> tuple[str, str]:
+    """``difficulty`` or ``level=difficulty``: the record key and the source field."""
+    name, _, source = spec.partition("=")
+    name, source = name.strip(), (source or name).strip()
+    if not name or not source or name in ("messages", "reference_answer"):
+        raise ConfigError(f"--grader-field {spec!r}: expected NAME or NAME=FIELD (not messages)")
+    return name, source
 
 
 def chunk_policy(

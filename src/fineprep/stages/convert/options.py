@@ -49,6 +49,9 @@ class ConvertOptions:
     rejects: str | None = None
     expectations: str | None = None
     expectations_chunk_rows: int = 100_000
+    #: rft: the field holding the reference answer, and grader fields (NAME or NAME=FIELD).
+    reference_answer: str | None = None
+    grader_fields: list[str] = field(default_factory=list)
 
     def template(self, name: str, default: str) -> str:
         value: str | None = getattr(self, name)
@@ -85,6 +88,10 @@ def options_from_table(table: dict[str, Any], where: str = SECTION) -> dict[str,
 def _checked(attr: str, value: Any, where: str) -> Any:
     if attr in _PATH_KEYS and isinstance(value, os.PathLike):
         value = os.fspath(value)
+    if attr == "grader_fields":
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return list(value)
+        raise ConfigError(f"{where}: expected a list of field names, got {value!r}")
     if attr == "inputs":
         if isinstance(value, str):
             return [value]

@@ -18,7 +18,7 @@ from fineprep.stages.convert.media import media_block, split_uris
 from fineprep.stages.convert.sources.base import SourceRow
 from fineprep.stages.convert.templates import RowError, Template, canonical_json
 
-TARGETS = ("prompt-completion", "conversation", "claude-messages", "pretraining")
+TARGETS = ("prompt-completion", "conversation", "claude-messages", "pretraining", "rft")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class Mapping:
     label: Template | None = None
     group: Template | None = None
     id: Template | None = None
+    #: rft: the reference answer's field and the grader fields (record key, source field).
+    reference_answer: Template | None = None
+    grader_fields: tuple[tuple[str, str], ...] = ()
 
 
 def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
@@ -48,6 +51,16 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
     target = mapping.target
     if target == "pretraining":
         return {"input": input_text(mapping, row)}
+    if target == "rft":
+        from fineprep.stages.convert.rft import rft_record
+
+        return rft_record(
+            mapping.prompt.text(fields) if mapping.prompt else None,
+            mapping.system.text(fields, allow_empty=True) if mapping.system else "",
+            mapping.reference_answer.render(fields) if mapping.reference_answer else None,
+            fields,
+            mapping.grader_fields,
+        )
     assert mapping.prompt is not None
     prompt = mapping.prompt.text(fields)
     completion = completion_text(mapping, fields)

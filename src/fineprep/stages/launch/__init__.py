@@ -1,5 +1,6 @@
 """The launch stage: the CreateModelCustomizationJob request, built, validated and submitted.
 
 May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens and the stages below
-it (fineprep.stages.convert, fineprep.stages.check, fineprep.stages.split).
+it (fineprep.stages.convert, fineprep.stages.check, fineprep.stages.split,
+fineprep.stages.grade).
 """

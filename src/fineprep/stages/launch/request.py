@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from fineprep.core.errors import ConfigError, InputError
-from fineprep.core.profiles import ModelProfile, get_profile
+from fineprep.core.profiles import CUSTOMIZATION_BY_FORMAT, RFT, ModelProfile, get_profile
 from fineprep.core.schemas import first_schema_error
+from fineprep.stages.launch.rft import rft_config, validate_rft
 
-CUSTOMIZATION = {"pretraining": "CONTINUED_PRE_TRAINING", "distillation": "DISTILLATION"}
+CUSTOMIZATION = CUSTOMIZATION_BY_FORMAT
 JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*")
 MODEL_NAME = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
 _INT = re.compile(r"[+-]?\d+")
@@ -44,6 +45,10 @@ class JobOptions:
     teacher: str | None = None
     max_response_length: int | None = None
     customization_type: str | None = None
+    #: The reward-function Lambda of a REINFORCEMENT_FINE_TUNING job, and its typed
+    #: ``rftConfig.hyperParameters`` (only the chosen ones are sent: AWS documents no defaults).
+    grader_arn: str | None = None
+    rft_hyperparameters: dict[str, Any] = field(default_factory=dict)
 
 
 def _plain(value: Decimal) -> str:
@@ -71,8 +76,8 @@ def hyperparameter_value(profile: ModelProfile, name: str, value: Any) -> str:
         kind = "a whole number" if hp.type == "int" else "a plain decimal number"
         allow = f" or {' / '.join(hp.allow)}" if hp.allow else ""
         raise ConfigError(f"hyperparameter {name}={value!r}: must be {kind}{allow}")
-    lo, hi = Decimal(repr(hp.min)), Decimal(repr(hp.max))
-    if not lo <= number <= hi:
+    lo, hi = Decimal(repr(hp.min or 0)), Decimal(repr(hp.max or 0))
+    if hp.min is None or hp.max is None or not lo <= number <= hi:
         raise ConfigError(
             f"hyperparameter {name}={_plain(number)} is outside {profile.name}'s range "
             f"{_plain(lo)}-{_plain(hi)}"
@@ -87,7 +92,9 @@ def resolve_hyperparameters(profile: ModelProfile, chosen: dict[str, Any]) -> di
         hyperparameter_value(profile, name, value)
     out = {}
     for hp in profile.hyperparameters:
-        out[hp.name] = hyperparameter_value(profile, hp.name, chosen.get(hp.name, hp.default))
+        value = chosen.get(hp.name, hp.default)
+        if value is not None:
+            out[hp.name] = hyperparameter_value(profile, hp.name, value)
     return out
 
 
@@ -118,7 +125,11 @@ def build_request(
     if validation_uri:
         req["validationDataConfig"] = {"validators": [{"s3Uri": validation_uri}]}
     req["outputDataConfig"] = {"s3Uri": options.output_uri or output_uri}
-    if ctype == "DISTILLATION":
+    if ctype == RFT:
+        req["customizationConfig"] = rft_config(
+            profile.for_customization(RFT), options.grader_arn, options.rft_hyperparameters
+        )
+    elif ctype == "DISTILLATION":
         if not options.teacher:
             raise ConfigError("distillation needs a teacher model", hint="pass --teacher MODEL_ID")
         teacher: dict[str, Any] = {"teacherModelIdentifier": options.teacher}
@@ -162,6 +173,7 @@ def validate_request(req: dict[str, Any], where: str) -> ModelProfile:
             f"{where}: {profile.name} does not support {ctype}",
             hint=f"it supports {', '.join(profile.customization_types)}",
         )
+    profile = profile.for_customization(ctype)
     uris = [req["trainingDataConfig"]["s3Uri"]]
     uris += [v["s3Uri"] for v in req.get("validationDataConfig", {}).get("validators", [])]
     for uri in uris:
@@ -182,8 +194,12 @@ def validate_request(req: dict[str, Any], where: str) -> ModelProfile:
             raise ConfigError(
                 f"{where}: {teacher} cannot teach {profile.name}", hint=f"use {', '.join(allowed)}"
             )
+    elif ctype == RFT:
+        validate_rft(profile, config, hps, where)
     elif config is not None:
-        raise ConfigError(f"{where}: customizationConfig is only for DISTILLATION")
+        raise ConfigError(
+            f"{where}: customizationConfig is only for DISTILLATION and REINFORCEMENT_FINE_TUNING"
+        )
     for name, value in hps.items():
         hyperparameter_value(profile, name, value)
     return profile

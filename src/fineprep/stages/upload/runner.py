@@ -69,6 +69,22 @@ class UploadResult:
     job_request_path: Path | None = None
 
 
+def rft_job(opts: JobOptions, settings: Settings, cli: JobOptions | None) -> JobOptions:
+    """The RFT side of the job: the grader ARN (``--grader-arn``, else ``[rft] grader-arn``, else
+    an ARN ``[rft] grader``) and ``[rft.hyperparameters]`` under ``-H`` values, which an RFT
+    job takes typed, in rftConfig (the top-level string ``hyperparameters`` are for supervised
+    jobs and are not mixed in)."""
+    section = settings.sections.get("rft", {})
+    grader = section.get("grader")
+    arn = (
+        opts.grader_arn
+        or section.get("grader-arn")
+        or (grader if isinstance(grader, str) and grader.startswith("arn:") else None)
+    )
+    chosen = {**settings.rft_hyperparameters(), **(cli.hyperparameters if cli else {})}
+    return replace(opts, grader_arn=arn, rft_hyperparameters=chosen)
+
+
 def upload(
     paths: str | Path | list[str | Path],
     to: str | None = None,
@@ -103,6 +119,7 @@ def upload(
         from_table(JobOptions, settings.sections.get("job", {}), "[job]"),
         job,
     )
+    job_opts = rft_job(job_opts, settings, job)
     if not opts.to:
         raise ConfigError("no destination", hint="pass --to s3://bucket/prefix/ or set [upload] to")
     dest = parse_s3_uri(opts.to)

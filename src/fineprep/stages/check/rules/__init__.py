@@ -14,6 +14,7 @@ from fineprep.stages.check.rules import (  # noqa: F401  (imported to register)
     content,
     counts,
     duplicates,
+    grader,
     hygiene,
     near_duplicates,
     outside,

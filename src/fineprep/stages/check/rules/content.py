@@ -239,7 +239,8 @@ class TextCheck(Check):
                     )
             return
         answer = [s for s in view.segments[view.split :] if s.role != "reasoning"]
-        if answer and self.min_chars > 1:
+        # An RFT reference answer is what the grader compares with ("391"), not training text.
+        if answer and self.min_chars > 1 and view.format != "rft":
             # Stripped length without copying the text when it has no outer whitespace.
             n = sum(
                 len(t) if t and not t[0].isspace() and not t[-1].isspace() else len(t.strip())

@@ -98,9 +98,15 @@ class FileSignatures:
 NEAR_TEXT_LIMIT = 1_000_000
 
 
+#: Not compared: the system prompt (shared by design) and an RFT reference answer (RFT prompts
+#: are judged on the prompt, whatever the grader expects back).
+_NOT_COMPARED = frozenset({"system", "reference"})
+
+
 def near_text(view: View) -> str:
-    """The text compared for near-duplicates: every segment but the system prompt."""
-    return "\n".join(s.text for s in view.segments if s.role != "system")[:NEAR_TEXT_LIMIT]
+    """The text compared for near-duplicates: every segment but the system prompt (and an RFT
+    record's reference answer)."""
+    return "\n".join(s.text for s in view.segments if s.role not in _NOT_COMPARED)[:NEAR_TEXT_LIMIT]
 
 
 def leak_keys(view: View, hashes: tuple[int, int]) -> tuple[int, int, int]:

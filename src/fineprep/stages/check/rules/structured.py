@@ -39,7 +39,8 @@ rule(
     "error",
     "a structured completion fails the configured JSON Schema",
     what="With completion-schema set, a JSON answer that does not satisfy that schema (missing "
-    "field, wrong type, value not in an enum).",
+    "field, wrong type, value not in an enum). For RFT records the schema applies to the "
+    "reference_answer value itself.",
     why="The model learns whatever shape the answers have; one inconsistent field name teaches "
     "it two names.",
     example='{"total": "12.50"} where the schema says "total" is a number',
@@ -90,6 +91,11 @@ class StructuredCheck(Check):
                     )
 
     def _json(self, rec: RecordContext) -> None:
+        if rec.view.format == "rft":
+            # The reference answer is JSON already: its value is checked, not a parse of it.
+            if "reference_answer" in rec.obj:
+                self._schema(rec, rec.obj["reference_answer"], ("reference_answer",), "reference")
+            return
         text = answer_text(rec.view)
         if text is None:
             return
@@ -105,6 +111,11 @@ class StructuredCheck(Check):
                 {"reason": reason, "position": exc.pos},
             )
             return
+        self._schema(rec, value, path, "answer")
+
+    def _schema(
+        self, rec: RecordContext, value: Any, path: tuple[str | int, ...] | None, what: str
+    ) -> None:
         if self.validator is None:
             return
         error = next(iter(sorted(self.validator.iter_errors(value), key=lambda e: e.path)), None)
@@ -112,7 +123,7 @@ class StructuredCheck(Check):
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
             rec.emit(
                 "C002",
-                f"answer fails the completion schema at ${where}: {error.message}",
+                f"{what} fails the completion schema at ${where}: {error.message}",
                 path,
                 {"schema_path": f"${where}", "reason": error.message[:300]},
             )

@@ -313,7 +313,7 @@ def _epochs(run: RunState) -> int:
     if value is not None:
         return int(value)
     hp = run.profile.hyperparameter("epochCount") if run.profile else None
-    return int(hp.default) if hp else 1
+    return int(hp.default) if hp and hp.default is not None else 1
 
 
 def _stats_message(s: dict[str, Any]) -> str:

@@ -1,0 +1,277 @@
+"""``fineprep grade``: call the reward function on every record before the job does.
+
+Batches are graded one after another. A batch the grader fails on is graded again one record at
+a time, so each crash is pinned to the record (and line) that causes it; a batch that times out
+is reported as such (grading its records one by one would cost the timeout again per record).
+The result is a :class:`CheckResult`, so every reporter renders it and ``--fail-on`` applies.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from fineprep.core.config import Settings
+from fineprep.core.errors import ConfigError
+from fineprep.core.profiles import RFT, check_lambda_arn, grader_limits
+from fineprep.io.aws import AwsOptions
+from fineprep.stages.check.selection import resolve_selection
+from fineprep.stages.check.state import CheckResult, FileState, RunState
+from fineprep.stages.grade.calls import Call, Grader
+from fineprep.stages.grade.events import Item, Skipped, read_items
+from fineprep.stages.grade.shape import read_answer
+
+SLOW = 0.8
+DEFAULT_BATCH = 4
+
+
+@dataclass
+class GradeOptions:
+    """How to grade: the grader (``FILE.py:FUNCTION`` or a Lambda ARN) and its limits."""
+
+    grader: str | None = None
+    timeout: float | None = None
+    batch_size: int = DEFAULT_BATCH
+    score_range: tuple[float, float] | None = None
+    responses: str | None = None
+    aws: AwsOptions = field(default_factory=AwsOptions)
+
+
+def options_from(settings: Settings, **cli: Any) -> GradeOptions:
+    """``[rft]`` config under the command line's values."""
+    section = settings.sections.get("rft", {})
+    opts = GradeOptions(
+        grader=cli.get("grader") or section.get("grader") or section.get("grader-arn"),
+        timeout=cli.get("timeout") or section.get("lambda-timeout"),
+        batch_size=cli.get("batch_size") or section.get("grade-batch-size") or DEFAULT_BATCH,
+        responses=cli.get("responses"),
+        aws=cli.get("aws") or AwsOptions(),
+    )
+    span = cli.get("score_range") or section.get("score-range")
+    if span is not None:
+        opts.score_range = (float(span[0]), float(span[1]))
+    return opts
+
+
+def _timeout(opts: GradeOptions) -> float:
+    limits = grader_limits()
+    timeout = float(opts.timeout or limits["default_timeout_seconds"])
+    if not 0 < timeout <= float(limits["max_timeout_seconds"]):
+        raise ConfigError(
+            f"grader timeout {timeout:g} s: a Lambda timeout is between 1 and "
+            f"{limits['max_timeout_seconds']} seconds"
+        )
+    return timeout
+
+
+def open_grader(opts: GradeOptions, timeout: float) -> Grader:
+    spec = opts.grader
+    if not spec:
+        raise ConfigError(
+            "no grader", hint="pass --grader FILE.py:lambda_handler or --grader arn:aws:lambda:..."
+        )
+    if spec.startswith("arn:"):
+        from fineprep.stages.grade.remote import LambdaGrader
+
+        return LambdaGrader(check_lambda_arn(spec, "--grader"), opts.aws, timeout)
+    from fineprep.stages.grade.local import LocalGrader
+
+    return LocalGrader(spec)
+
+
+def grade(
+    path: str, settings: Settings, opts: GradeOptions, grader: Grader | None = None
+) -> CheckResult:
+    """Grade every record of ``path`` (``grader`` replaces the one ``opts`` names, for tests)."""
+    if opts.batch_size < 1:
+        raise ConfigError("--batch-size must be at least 1")
+    if opts.score_range is not None and not opts.score_range[0] < opts.score_range[1]:
+        raise ConfigError(f"--score-range {opts.score_range}: LOW must be below HIGH")
+    profile = settings.model_profile()
+    if profile is not None:
+        profile = profile.for_customization(RFT)
+    timeout = _timeout(opts)
+    enabled = resolve_selection(settings)
+    severity = {code: settings.severity.get(code, rule.severity) for code, rule in _rules()}
+    run = RunState(settings, profile, enabled, severity, "cl100k_base")
+    file = FileState(path=path, format="rft")
+    run.files.append(file)
+    session = _Session(run, file, opts, timeout, grader or open_grader(opts, timeout))
+    try:
+        batch: list[Item] = []
+        for entry in read_items(path, opts.responses):
+            file.lines = entry.line
+            if isinstance(entry, Skipped):
+                run.emit("R009", f"{entry.reason}: not graded", file, entry.line)
+                continue
+            file.records += 1
+            batch.append(entry)
+            if len(batch) >= opts.batch_size:
+                session.batch(batch)
+                batch = []
+        if batch:
+            session.batch(batch)
+    finally:
+        session.grader.close()
+    session.finish()
+    run.findings.sort(key=lambda f: f.sort_key())
+    return CheckResult(run.findings, run.files, profile, settings, run.stats)
+
+
+def _rules() -> list[tuple[str, Any]]:
+    from fineprep.stages.check.rules import RULES
+
+    return list(RULES.items())
+
+
+class _Session:
+    """One grading run's state: scores by line, latencies, and the findings' emitter."""
+
+    def __init__(
+        self, run: RunState, file: FileState, opts: GradeOptions, timeout: float, grader: Grader
+    ) -> None:
+        self.run, self.file, self.opts, self.timeout, self.grader = run, file, opts, timeout, grader
+        self.scores: dict[int, float] = {}
+        self.reference: dict[int, bool] = {}
+        self.latencies: list[float] = []
+        self.failed = 0
+
+    def emit(self, code: str, message: str, line: int | None, data: dict[str, Any]) -> None:
+        self.run.emit(code, message, self.file, line, None, data)
+
+    def batch(self, items: list[Item]) -> None:
+        call = self._call(items)
+        if call.timed_out:
+            lines = [i.line for i in items]
+            span = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
+            self.emit(
+                "R002",
+                f"batch of {len(items)} record{'s' if len(items) > 1 else ''} ({span}) did not "
+                f"finish within the {self.timeout:g} s timeout",
+                lines[0],
+                {"lines": lines, "timeout": self.timeout, "seconds": round(call.seconds, 3)},
+            )
+            self.failed += len(items)
+            return
+        if call.failure is not None:
+            if len(items) > 1:
+                for item in items:  # pin the failure to the records it happens on
+                    self.batch([item])
+                return
+            self.emit(
+                "R001",
+                f"grader raised {call.failure.kind}: {call.failure.message}"
+                if call.failure.kind != "crash"
+                else call.failure.message,
+                items[0].line,
+                {"error": call.failure.kind, "message": call.failure.message},
+            )
+            self.failed += 1
+            return
+        self._read(items, call)
+
+    def _call(self, items: list[Item]) -> Call:
+        call = self.grader.call([i.event for i in items], self.timeout)
+        self.latencies.append(call.seconds)
+        if not call.timed_out and call.seconds > SLOW * self.timeout:
+            self.emit(
+                "R006",
+                f"batch of {len(items)} took {call.seconds:.2f} s, over {SLOW:.0%} of the "
+                f"{self.timeout:g} s timeout",
+                items[0].line,
+                {"seconds": round(call.seconds, 3), "timeout": self.timeout},
+            )
+        return call
+
+    def _read(self, items: list[Item], call: Call) -> None:
+        by_id = {i.event["id"]: i for i in items}
+        reading = read_answer(call.result, list(by_id))
+        for rid, problem in reading.problems:
+            line = by_id[rid].line if rid is not None else items[0].line
+            self.emit("R003", problem, line, {"id": rid})
+        self.failed += len(items) - len(reading.scores)
+        for rid, score in reading.scores.items():
+            item = by_id[rid]
+            self.scores[item.line] = score
+            self.reference[item.line] = item.reference
+            span = self.opts.score_range
+            if span is not None and not span[0] <= score <= span[1]:
+                self.emit(
+                    "R004",
+                    f"score {score:g} is outside the declared range {span[0]:g}-{span[1]:g}",
+                    item.line,
+                    {"score": score, "range": list(span)},
+                )
+
+    def finish(self) -> None:
+        scores = self.scores
+        span = self.opts.score_range
+        top = span[1] if span else (max(scores.values()) if scores else None)
+        if top is not None:
+            for line, score in sorted(scores.items()):
+                if self.reference[line] and score < top:
+                    self.emit(
+                        "R005",
+                        f"the reference answer scores {score:g}; the top score is {top:g}",
+                        line,
+                        {"score": score, "top": top},
+                    )
+        values = list(scores.values())
+        # With reference answers as responses every score should be the top one: constant scores
+        # say something only about candidate responses.
+        if self.opts.responses and len(values) >= 2 and len(set(values)) == 1:
+            self.emit(
+                "R008",
+                f"all {len(values):,} graded records scored {values[0]:g}: no signal to learn from",
+                None,
+                {"score": values[0], "records": len(values)},
+            )
+        summary = score_summary(values, self.latencies, self.timeout)
+        summary["failed"] = self.failed
+        summary["grader"] = self.grader.name
+        summary["score_range"] = list(span) if span else None
+        summary["responses"] = "candidate responses" if self.opts.responses else "reference answers"
+        self.run.stats["grade"] = {self.file.path: summary}
+        if values:
+            self.emit(
+                "R007",
+                f"{len(values):,} records graded ({summary['responses']} as responses): mean "
+                f"{summary['mean']:g}, min {summary['min']:g}, max {summary['max']:g}; "
+                f"{self.failed:,} not scored; slowest batch {summary['latency_max']:.2f} s "
+                f"of {self.timeout:g} s",
+                None,
+                summary,
+            )
+
+
+def score_summary(values: list[float], latencies: list[float], timeout: float) -> dict[str, Any]:
+    """Mean, extremes, percentiles and a 10-bin histogram of the scores; batch latencies."""
+    out: dict[str, Any] = {"graded": len(values), "timeout": timeout}
+    out["latency_max"] = round(max(latencies), 3) if latencies else 0.0
+    out["latency_p50"] = round(sorted(latencies)[len(latencies) // 2], 3) if latencies else 0.0
+    out["batches"] = len(latencies)
+    if not values:
+        out["histogram"] = []
+        return out
+    ordered = sorted(values)
+    lo, hi = ordered[0], ordered[-1]
+    out.update(
+        mean=round(math.fsum(values) / len(values), 6),
+        min=lo,
+        max=hi,
+        p50=ordered[len(ordered) // 2],
+        p10=ordered[len(ordered) // 10],
+        p90=ordered[min(len(ordered) - 1, len(ordered) * 9 // 10)],
+    )
+    bins = 10
+    width = (hi - lo) / bins if hi > lo else 1.0
+    counts = [0] * bins
+    for v in values:
+        counts[min(bins - 1, int((v - lo) / width)) if hi > lo else 0] += 1
+    out["histogram"] = [
+        [round(lo + k * width, 6), round(lo + (k + 1) * width, 6), c]
+        for k, c in enumerate(counts)
+        if hi > lo or k == 0
+    ]
+    return out

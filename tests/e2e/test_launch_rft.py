@@ -1,0 +1,89 @@
+"""``fineprep launch`` of a REINFORCEMENT_FINE_TUNING request: through moto's Bedrock server
+over HTTP (botocore serialises rftConfig for real), and with Stubber, which checks the exact
+parameters against the installed botocore's service model (moto does not keep rftConfig)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from fineprep.core.errors import ConfigError
+from fineprep.core.profiles import get_profile
+from fineprep.stages.launch.request import JobOptions, build_request
+from fineprep.stages.launch.submit import launch
+from tests.s3server import (  # noqa: F401  (fixtures)
+    FAKE_KEY_ID,
+    FAKE_SECRET,
+    FaultProxy,
+    aws_fixture,
+    moto_fixture,
+    proxy_fixture,
+    run_cli,
+)
+
+ROLE = "arn:aws:iam::123456789012:role/FineprepBedrock"
+GRADER = "arn:aws:lambda:us-west-2:123456789012:function:math-grader"
+
+
+def rft_request(model: str = "gpt-oss-20b", **hps: Any) -> dict[str, Any]:
+    return build_request(
+        get_profile(model),
+        "rft",
+        train_uri="s3://fineprep-data/rft/train.jsonl",
+        validation_uri=None,
+        output_uri="s3://fineprep-data/rft/output/",
+        options=JobOptions(grader_arn=GRADER, rft_hyperparameters=hps),
+        data_digest="b" * 64,
+    )
+
+
+def test_launch_rft_through_the_moto_server(aws: FaultProxy, tmp_path: Path) -> None:
+    req = rft_request(epochCount=2, batchSize=32, reasoningEffort="medium")
+    path = tmp_path / "job-request.json"
+    path.write_text(json.dumps(req))
+    res = run_cli(["launch", str(path), "--role-arn", ROLE, "--endpoint-url", aws.url])
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.strip().endswith(f"model-customization-job/{req['jobName']}")
+    assert "us-west-2" in res.stderr
+    client = boto3.client(
+        "bedrock", endpoint_url=aws.url, region_name="us-west-2",
+        aws_access_key_id=FAKE_KEY_ID, aws_secret_access_key=FAKE_SECRET,
+    )  # fmt: skip
+    job = client.get_model_customization_job(jobIdentifier=req["jobName"])
+    assert job["jobName"] == req["jobName"]
+    assert job["roleArn"] == ROLE
+
+
+def test_launch_rft_sends_exactly_the_request(tmp_path: Path) -> None:
+    req = rft_request("qwen3-32b", learningRate=0.00005, trainingSamplePerPrompt=8)
+    client = boto3.client(
+        "bedrock", region_name="us-west-2",
+        aws_access_key_id=FAKE_KEY_ID, aws_secret_access_key=FAKE_SECRET,
+    )  # fmt: skip
+    arn = f"arn:aws:bedrock:us-west-2:123456789012:model-customization-job/{req['jobName']}"
+    with Stubber(client) as stub:
+        stub.add_response(
+            "create_model_customization_job", {"jobArn": arn}, {**req, "roleArn": ROLE}
+        )
+        result = launch(req, role_arn=ROLE, client=client)
+        stub.assert_no_pending_responses()
+    assert result.job_arn == arn and result.region == "us-west-2"
+    sent = result.request["customizationConfig"]["rftConfig"]
+    assert sent["hyperParameters"] == {"learningRate": 0.00005, "trainingSamplePerPrompt": 8}
+    assert sent["graderConfig"]["lambdaGrader"]["lambdaArn"] == GRADER
+
+
+def test_launch_refuses_a_broken_rft_request_before_calling_aws(tmp_path: Path) -> None:
+    req = rft_request()
+    req["customizationConfig"]["rftConfig"]["hyperParameters"] = {"batchSize": 1024}
+    with pytest.raises(ConfigError, match="batchSize=1024 is outside"):
+        launch(req, role_arn=ROLE, dry_run=True)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(req))
+    res = run_cli(["launch", str(path), "--dry-run"])
+    assert res.exit_code == 2 and "outside" in res.stderr
