@@ -5,7 +5,6 @@ Each step is a real CLI call, so the demo shows exactly what a user would type a
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -27,9 +26,6 @@ def fineprep(*args: str, expect: tuple[int, ...] = (0,)) -> None:
 
 
 def main() -> None:
-    shared = ROOT.parent / "shared" / "tiktoken"
-    if "TIKTOKEN_CACHE_DIR" not in os.environ and shared.is_dir():
-        os.environ["TIKTOKEN_CACHE_DIR"] = str(shared)
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir()
     rel = FIX.relative_to(ROOT)

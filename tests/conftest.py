@@ -21,19 +21,23 @@ if "TIKTOKEN_CACHE_DIR" not in os.environ and (SHARED / "tiktoken").is_dir():
     os.environ["TIKTOKEN_CACHE_DIR"] = str(SHARED / "tiktoken")
 
 
-def _tokenizer_available() -> bool:
+def _tokenizer_available(name: str) -> bool:
     try:
         from fineprep.tokens.encoding import load_encoding
 
-        load_encoding("cl100k_base")
+        load_encoding(name)
     except Exception:
         return False
     return True
 
 
-TOKENIZER = _tokenizer_available()
-needs_tokenizer = pytest.mark.skipif(
-    not TOKENIZER, reason="no tiktoken encoding (offline without TIKTOKEN_CACHE_DIR)"
+#: Llama 3's vocabulary comes with Meta's llama-models (a dependency); o200k and Qwen are
+#: packaged. cl100k_base is only in tiktoken's cache (../shared/tiktoken in CI).
+TOKENIZER = _tokenizer_available("llama3")
+needs_tokenizer = pytest.mark.skipif(not TOKENIZER, reason="llama-models is not installed")
+needs_cl100k = pytest.mark.skipif(
+    not _tokenizer_available("cl100k_base"),
+    reason="no cl100k_base (offline without TIKTOKEN_CACHE_DIR)",
 )
 needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata absent")
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import needs_tokenizer
 from tests.e2e.cli import fineprep
 
 GOOD = (
@@ -176,8 +175,7 @@ def test_fix_writes_beside_input_without_touching_it(tmp_path: Path) -> None:
     assert run.code in (0, 1)
 
 
-@needs_tokenizer
-def test_offline_without_encoding_exits_2(tmp_path: Path) -> None:
+def test_offline_without_any_cache_counts_with_the_packaged_vocabularies(tmp_path: Path) -> None:
     path = tmp_path / "train.jsonl"
     path.write_text(good_lines(10))
     empty = tmp_path / "empty-cache"
@@ -190,10 +188,15 @@ def test_offline_without_encoding_exits_2(tmp_path: Path) -> None:
         "NO_PROXY": "",
     }
     run = fineprep("check", "-m", "nova-lite", "--stats", str(path), env=env)
-    assert run.code == 2
-    assert "TIKTOKEN_CACHE_DIR" in run.err and len(run.err.strip().splitlines()) == 1
-    # Short records decide their limits from the byte bound: no encoding needed at all.
-    assert fineprep("check", "-m", "nova-lite", str(path), env=env).code == 0
+    assert run.code == 0, run.err
+    assert "T005" in run.out and not run.err
+    # A tokenizer file that is not there is the one clear error (exit 2), naming the file.
+    missing = fineprep(
+        "check", "-m", "llama3-1-8b", "--stats", "--tokenizer-file", str(empty / "nope.json"),
+        str(path), env=env,
+    )  # fmt: skip
+    assert missing.code == 2 and "nope.json" in missing.err
+    assert len(missing.err.strip().splitlines()) == 1
 
 
 def test_unchanged_inputs_are_not_rechecked(tmp_path: Path) -> None:

@@ -403,23 +403,26 @@ def test_missing_credentials_is_one_line(
     ]
 
 
-def test_python_api_without_a_tokenizer_records_no_tokens(aws: FaultProxy, tmp_path: Path) -> None:
+def test_python_api_counts_tokens_with_the_packaged_tokenizer(
+    aws: FaultProxy, tmp_path: Path
+) -> None:
     from fineprep.core.config import Settings
+    from fineprep.core.errors import ConfigError
     from fineprep.stages.upload.runner import upload as upload_api
 
     data = write_dataset(tmp_path / "out")
     make_bucket(aws.url, BUCKET)
+    with pytest.raises(ConfigError, match="no_such_encoding"):
+        upload_api(data, DEST, settings=Settings(encoding="no_such_encoding"), endpoint_url=aws.url)
+    assert aws.requests("PUT") == [] or all("runs/r1" not in r.target for r in aws.requests("PUT"))
     lines: list[str] = []
     result = upload_api(
-        data,
-        DEST,
-        settings=Settings(encoding="no_such_encoding"),
-        endpoint_url=aws.url,
-        progress=lines.append,
+        data, DEST, settings=Settings(), endpoint_url=aws.url, progress=lines.append
     )
     assert not result.refused
     assert result.manifest is not None
-    assert [f["tokens"] for f in result.manifest["files"] if f["role"] == "train"] == [None]
+    (tokens,) = [f["tokens"] for f in result.manifest["files"] if f["role"] == "train"]
+    assert tokens is not None and tokens["total"] > 40  # counted offline, no cache needed
     assert result.uploaded == [DEST + n for n in ("train.jsonl", "validation.jsonl")] + [
         DEST + "train.meta.jsonl",
         DEST + "split.json",

@@ -69,7 +69,21 @@ from fineprep.core.profiles import FORMATS
 @click.option(
     "--exact-tokens", is_flag=True, help="Tokenize every record for T005 instead of a sample."
 )
-@click.option("--encoding", help="tiktoken encoding for token counts (default: the model's).")
+@click.option(
+    "--encoding",
+    help="Tokenizer for token counts (default: the model's); an estimate unless the model's own.",
+)
+@click.option(
+    "--tokenizer",
+    help="auto (the model's token source, the default), bedrock (Bedrock CountTokens for the "
+    "records a bound cannot decide, where the model supports it), or a tokenizer name.",
+)
+@click.option(
+    "--tokenizer-file",
+    type=click.Path(dir_okay=False),
+    help="Count with this vocabulary: a Hugging Face tokenizer.json or a tiktoken rank file "
+    "(e.g. Meta's tokenizer.model).",
+)
 @click.option(
     "--stdin-filename",
     default="<stdin>",
@@ -125,6 +139,8 @@ def _check(
     stats: bool,
     exact_tokens: bool,
     encoding: str | None,
+    tokenizer: str | None,
+    tokenizer_file: str | None,
     stdin_filename: str,
     quiet: bool,
     color: bool | None,
@@ -147,6 +163,10 @@ def _check(
     settings.exact_tokens = settings.exact_tokens or exact_tokens
     if encoding:
         settings.encoding = encoding
+    if tokenizer:
+        settings.tokenizer = tokenizer
+    if tokenizer_file:
+        settings.tokenizer_file = tokenizer_file
     train, val, tst = list(files), list(validation), list(test_files)
     if dataset:
         declared = settings.dataset

@@ -40,14 +40,17 @@ def _models(show: str | None, legacy: bool, output_format: str) -> None:
     import orjson
 
     from fineprep.core.profiles import all_profiles, get_profile
+    from fineprep.tokens.source import profile_source
 
     if show:
         p = get_profile(show)
         data = dataclasses.asdict(p)
+        data["token_counts"] = profile_source(p).describe()
         if output_format == "json":
             click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
             return
         click.echo(f"{p.name} ({p.key})" + ("  [legacy]" if p.legacy else ""))
+        click.echo(f"  {'token counts':<32} {profile_source(p).describe()}")
         for field in dataclasses.fields(p):
             if field.name in {"sources", "hyperparameters", "name", "key"}:
                 continue

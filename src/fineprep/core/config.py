@@ -35,6 +35,10 @@ class Settings:
     limits: dict[str, Any] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     encoding: str | None = None
+    #: "auto" (the profile's source), "bedrock" (CountTokens where the model supports it), or
+    #: a tokenizer name; and a vocabulary file to count with.
+    tokenizer: str | None = None
+    tokenizer_file: str | None = None
     exact_tokens: bool = False
     stats: bool = False
     token_sample_size: int = 1000
@@ -111,6 +115,8 @@ _SETTING_KEYS = {
     "limits",
     "models",
     "encoding",
+    "tokenizer",
+    "tokenizer-file",
     "exact-tokens",
     "stats",
     "token-sample-size",

@@ -87,7 +87,21 @@ class ModelProfile:
     batch_token_limits: tuple[tuple[int, int], ...] = ()
     max_record_chars: int | None = None
     template_tokens_per_message: int = 0
+    #: Template tokens once per record (Llama 3's <|begin_of_text|>).
+    template_tokens_per_record: int = 0
+    #: The tokenizer fineprep counts with (a name in fineprep/tokens/data/tokenizers.toml).
     encoding: str = "cl100k_base"
+    #: "exact" (``encoding`` is the model's own tokenizer), "estimate" (a proxy), or "" (not
+    #: declared: exact when the tokenizer catalogue knows the base model, else an estimate).
+    token_source: str = ""
+    #: For exact profiles, the proxy counted with when the vocabulary is not on this machine.
+    token_proxy: str = ""
+    #: Per-script factors (latin, cjk, code) from the proxy's count to the model's, and the
+    #: relative error band around them ([low, high]) they were calibrated with.
+    token_scale: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    token_band: dict[str, list[float]] = field(default_factory=dict, hash=False, compare=False)
+    #: Whether Bedrock's CountTokens API counts for this model (``--tokenizer bedrock``).
+    count_tokens_api: bool = False
     max_train_file_bytes: int | None = None
     max_validation_file_bytes: int | None = None
     pretraining_max_train_file_bytes: int | None = None
@@ -113,7 +127,10 @@ class ModelProfile:
     #: Allowed width/height ratio of an image (1:4 is 0.25).
     image_min_aspect: float | None = None
     image_max_aspect: float | None = None
+    #: Tokens one image costs at most, and at least (the documented formula's range; both 0
+    #: when the model documents no charge, which the token findings then say).
     image_tokens: int = 0
+    image_tokens_min: int = 0
     media_mixing: bool = True
     media_same_bucket: bool = False
     reasoning: bool = False

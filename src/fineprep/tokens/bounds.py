@@ -1,12 +1,17 @@
 """Bounds on a text's token count that decide most limit verdicts without tokenizing.
 
 A token is at least one byte in every byte-level tokenizer, so UTF-8 bytes bound the count from
-above; for the encodings whose pre-tokenizer starts a piece at every space before a letter, those
-spaces bound it from below. Limit checks decide from the bounds first and count only what they
-cannot decide.
+above (after NFC for tokenizers that normalize: NFC can make a text up to three times longer,
+U+1D160 is 4 bytes and its NFC form 12); for the pre-tokenizers that start a piece at every
+space before a letter, those spaces bound it from below. Both are property-tested per
+vocabulary. Limit checks decide from the bounds first and count only what they cannot decide.
 """
 
 from __future__ import annotations
+
+import unicodedata
+
+from fineprep.tokens.catalogue import get_spec
 
 
 def utf8_len(text: str) -> int:
@@ -14,20 +19,27 @@ def utf8_len(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
-#: Encodings whose pre-tokenizer starts a new piece at every space followed by a letter (their
-#: patterns allow a space only as a piece's first character, before letters or punctuation).
-PIECE_BOUND_ENCODINGS = frozenset({"cl100k_base", "o200k_base"})
+def upper_bytes(text: str, nfc: bool = False) -> int:
+    """The byte upper bound on ``text``'s tokens: its UTF-8 length, of its NFC form when the
+    tokenizer normalizes (``is_normalized`` is a fast check; most text is already NFC)."""
+    if nfc and not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return utf8_len(text)
+
+
 _LETTERS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZbcdefghijklmnopqrstuvwxyz", b"a" * 51)
 
 
 def tokens_at_least(text: str, encoding: str) -> int:
     """A lower bound on the tokens of ``text``, without tokenizing (~15x cheaper).
 
-    Every space followed by an ASCII letter starts a pre-tokenizer piece, and every piece is at
-    least one token; on English text the bound is ~0.83 of the count. It proves a record over a
-    limit without counting it (a 150 KB document against a 16k-token limit). 0 for encodings
-    whose pattern is not known to have this property.
+    Every space followed by an ASCII letter starts a pre-tokenizer piece in the cl100k, o200k,
+    Llama 3 and Qwen patterns (they allow a space only as a piece's first character, before
+    letters or punctuation), and every piece is at least one token; on English text the bound
+    is ~0.83 of the count. It proves a record over a limit without counting it (a 150 KB
+    document against a 16k-token limit). 0 for tokenizers whose pattern lacks this property.
     """
-    if encoding not in PIECE_BOUND_ENCODINGS:
+    spec = get_spec(encoding)
+    if spec is None or not spec.word_bound:
         return 0
     return text.encode("utf-8", "surrogatepass").translate(_LETTERS).count(b" a")

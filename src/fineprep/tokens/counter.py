@@ -1,33 +1,55 @@
-"""A run's token counter: one encoding, loaded on first use, counting beside the checks."""
+"""A run's token counter: one token source, resolved on first use, counting beside the checks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fineprep.tokens.encoding import load_encoding
+from fineprep.tokens.source import TokenSource, fallback
+
+if TYPE_CHECKING:
+    from fineprep.core.profiles import ModelProfile
+    from fineprep.tokens.workers import Counts
 
 
 class TokenCounter:
-    """Counts tokens for one encoding, loading it on first use and counting records tokenized.
+    """Counts tokens for one source, counting records tokenized.
 
-    ``defer`` hands a record to the worker processes (fineprep.tokens.workers) and ``resolve``
-    returns every deferred count at the end of the run, so tokenizing overlaps the checks
-    instead of adding to them.
+    The source's vocabulary is looked for on first use; when it is not on this machine the
+    counter falls back to the profile's calibrated proxy (``effective`` says which, and the
+    findings say ``estimate``). ``defer`` hands a record to the worker processes
+    (fineprep.tokens.workers) and ``resolve`` returns every deferred count at the end of the
+    run, so tokenizing overlaps the checks instead of adding to them.
     """
 
-    def __init__(self, encoding: str) -> None:
-        self.encoding = encoding
+    def __init__(self, source: TokenSource, profile: ModelProfile | None = None) -> None:
+        self.source = source
+        self.profile = profile
         self.records_tokenized = 0
+        self._effective: TokenSource | None = None
         self._longest: int | None = None
         self._deferred: Any = None
 
+    @property
+    def effective(self) -> TokenSource:
+        """The source counts really come from (the declared one, or its fallback proxy)."""
+        if self._effective is None:
+            from fineprep.tokens.catalogue import get_spec
+            from fineprep.tokens.vocab import locate
+
+            spec = get_spec(self.source.tokenizer)
+            found = spec is not None and locate(spec, self.source.file) is not None
+            self._effective = self.source if found else fallback(self.source, self.profile)
+        return self._effective
+
     def longest_token(self) -> int:
-        """Bytes of the encoding's longest token: ``bytes / longest`` is a lower bound on the
-        token count, which proves a huge record over a limit without tokenizing it."""
+        """Bytes of the counted tokenizer's longest token: ``bytes / longest`` is a lower bound
+        on its count, which proves a huge record over a limit without tokenizing it."""
         if self._longest is None:
-            enc = load_encoding(self.encoding)
-            self._longest = max(len(b) for b in enc.token_byte_values())
+            from fineprep.tokens.encoding import longest_token
+
+            src = self.effective
+            self._longest = longest_token(src.tokenizer, src.file)
         return self._longest
 
     def defer(self, inputs: list[str], outputs: list[str], size: int) -> int:
@@ -35,16 +57,17 @@ class TokenCounter:
         if self._deferred is None:
             from fineprep.tokens.workers import DeferredCounts
 
-            self._deferred = DeferredCounts(self.encoding)
+            self._deferred = DeferredCounts(self.effective)
         self.records_tokenized += 1
         ticket: int = self._deferred.add(inputs, outputs, size)
         return ticket
 
-    def resolve(self) -> Callable[[int], tuple[int, int]]:
-        """Wait for the deferred counts; returns ``ticket -> (input, output tokens)``."""
+    def resolve(self) -> Callable[[int], Counts]:
+        """Wait for the deferred counts; returns ``ticket -> counts`` (input estimate, low,
+        high, then output estimate, low, high)."""
         if self._deferred is None:
             return _no_tickets
-        get: Callable[[int], tuple[int, int]] = self._deferred.finish()
+        get: Callable[[int], Counts] = self._deferred.finish()
         return get
 
     def close(self) -> None:
@@ -53,5 +76,5 @@ class TokenCounter:
             self._deferred.close()
 
 
-def _no_tickets(ticket: int) -> tuple[int, int]:
+def _no_tickets(ticket: int) -> Counts:
     raise KeyError(ticket)

@@ -20,8 +20,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fineprep.tokens.source import TokenSource
 
 Parts = tuple[list[str], list[str]]
+#: A record's counts: input (estimate, low, high) then output (estimate, low, high).
+Counts = tuple[int, int, int, int, int, int]
 
 #: Texts per batch sent to a worker (bytes): ~30 ms of tokenizing, which amortises the pipe and
 #: lets a worker start on a small file's long records while the checks read the rest.
@@ -42,7 +48,7 @@ def jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_init(encoding: str) -> None:
+def _worker_init(source: TokenSource) -> None:
     """Ctrl-C is the main process's to handle (it stops the workers): no worker tracebacks.
     The encoding loads here, before the first batch arrives; a failure to load it surfaces
     when a batch is counted (inline, with the clear error)."""
@@ -51,7 +57,7 @@ def _worker_init(encoding: str) -> None:
     from fineprep.tokens.encoding import text_counter
 
     try:
-        text_counter(encoding)
+        text_counter(source.tokenizer, source.file)
     except Exception:
         pass
 
@@ -65,26 +71,29 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(0)
 
 
-def count_batch(encoding: str, batch: list[Parts]) -> list[tuple[int, int]]:
-    """Input and output tokens of each record of ``batch`` (runs in a worker, or inline)."""
+def count_batch(source: TokenSource, batch: list[Parts]) -> list[Counts]:
+    """Input and output counts of each record of ``batch`` (runs in a worker, or inline)."""
     from fineprep.tokens.encoding import text_counter
+    from fineprep.tokens.estimate import count_range
 
-    count = text_counter(encoding)
-    return [(sum(count(t) for t in ins), sum(count(t) for t in outs)) for ins, outs in batch]
+    count = text_counter(source.tokenizer, source.file)
+    return [
+        count_range(count, source, ins) + count_range(count, source, outs) for ins, outs in batch
+    ]
 
 
 class DeferredCounts:
     """Tickets for token counts that are computed in the background and read at the end."""
 
-    def __init__(self, encoding: str, workers: int | None = None) -> None:
-        self.encoding = encoding
+    def __init__(self, source: TokenSource, workers: int | None = None) -> None:
+        self.source = source
         self.workers = max(0, (jobs() if workers is None else workers) - 1)
-        self.results: list[tuple[int, int]] = []
+        self.results: list[Counts] = []
         self._next = 0
         self._batch: list[Parts] = []
         self._batch_bytes = 0
         self._batch_start = 0
-        self._pending: list[tuple[int, list[Parts], Future[list[tuple[int, int]]]]] = []
+        self._pending: list[tuple[int, list[Parts], Future[list[Counts]]]] = []
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
 
@@ -108,13 +117,13 @@ class DeferredCounts:
         pool = self._get_pool()
         self._collect(block=False)
         if pool is None or len(self._pending) >= IN_FLIGHT * self.workers:
-            self._store(start, count_batch(self.encoding, batch))
+            self._store(start, count_batch(self.source, batch))
             return
         try:
-            future = pool.submit(count_batch, self.encoding, batch)
+            future = pool.submit(count_batch, self.source, batch)
         except Exception:  # broken pool: count here
             self._broken = True
-            self._store(start, count_batch(self.encoding, batch))
+            self._store(start, count_batch(self.source, batch))
             return
         self._pending.append((start, batch, future))
 
@@ -130,13 +139,13 @@ class DeferredCounts:
                 # A worker died or could not load the encoding: count inline, which raises the
                 # same clear error (e.g. TokenizerUnavailable) if the encoding is the problem.
                 self._broken = True
-                counts = count_batch(self.encoding, batch)
+                counts = count_batch(self.source, batch)
             self._store(start, counts)
         self._pending = keep
 
-    def _store(self, start: int, counts: list[tuple[int, int]]) -> None:
+    def _store(self, start: int, counts: list[Counts]) -> None:
         if len(self.results) < start + len(counts):
-            self.results.extend([(0, 0)] * (start + len(counts) - len(self.results)))
+            self.results.extend([(0,) * 6] * (start + len(counts) - len(self.results)))
         self.results[start : start + len(counts)] = counts
 
     def _get_pool(self) -> ProcessPoolExecutor | None:
@@ -150,15 +159,15 @@ class DeferredCounts:
                 self.workers,
                 mp_context=multiprocessing.get_context("fork" if forkable else "spawn"),
                 initializer=_worker_init,
-                initargs=(self.encoding,),
+                initargs=(self.source,),
             )
             # Workers start (and load the encoding) now, while the checks read on.
             for _ in range(self.workers):
                 self._pool.submit(os.getpid)
         return None if self._broken else self._pool
 
-    def finish(self) -> Callable[[int], tuple[int, int]]:
-        """Wait for every count; returns ``ticket -> (input tokens, output tokens)``."""
+    def finish(self) -> Callable[[int], Counts]:
+        """Wait for every count; returns ``ticket -> counts``."""
         self._flush()
         self._collect(block=True)
         self.close()

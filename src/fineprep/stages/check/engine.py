@@ -64,8 +64,11 @@ def new_run(
             raise ConfigError(
                 f"severity override for unknown code {code!r}", hint="run `fineprep explain --list`"
             )
-    encoding = settings.encoding or (profile.encoding if profile else "cl100k_base")
-    run = RunState(settings, profile, enabled, severity, encoding, planned_roles=roles)
+    from fineprep.tokens.source import run_source
+
+    source = run_source(profile, settings.encoding, settings.tokenizer, settings.tokenizer_file)
+    run = RunState(settings, profile, enabled, severity, source.tokenizer, planned_roles=roles)
+    run.token_source = source
     checks = [cls(run) for cls in CHECKS.values() if enabled.intersection(cls.codes)]
     for check in checks:
         check.start(run)
@@ -132,6 +135,8 @@ def check_files(
         tokenized = run.close_tokens()
     run.stats["tokenized_records"] = tokenized
     run.stats["encoding"] = run.encoding
+    if run._tokens is not None:
+        run.stats["token_source"] = run._tokens.effective.describe()
     run.findings.sort(key=Finding.sort_key)
     return CheckResult(run.findings, run.files, run.profile, settings, run.stats)
 

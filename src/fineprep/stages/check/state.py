@@ -18,6 +18,7 @@ from fineprep.stages.check.scan import LiteralScanner
 
 if TYPE_CHECKING:
     from fineprep.tokens.counter import TokenCounter
+    from fineprep.tokens.source import TokenSource
 
 
 #: Per-prompt rules whose errors make Bedrock drop a distillation prompt rather than fail the job
@@ -123,6 +124,8 @@ class RunState:
     literals: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
     scanner: LiteralScanner = field(init=False)
 
+    #: How tokens are counted (set by new_run from the profile and settings).
+    token_source: TokenSource | None = None
     _tokens: TokenCounter | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -134,8 +137,10 @@ class RunState:
         needs counting: most runs decide every limit from the bounds and never count."""
         if self._tokens is None:
             from fineprep.tokens.counter import TokenCounter
+            from fineprep.tokens.source import profile_source
 
-            self._tokens = TokenCounter(self.encoding)
+            source = self.token_source or profile_source(self.profile, self.encoding)
+            self._tokens = TokenCounter(source, self.profile)
         return self._tokens
 
     def close_tokens(self) -> int:

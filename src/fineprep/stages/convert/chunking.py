@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fineprep.tokens.bounds import utf8_len
-from fineprep.tokens.encoding import text_counter
+from fineprep.tokens.encoding import budget_counter
 
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SENTENCE = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])[\"'\u201d\u2019)\]]*\s+")
@@ -58,7 +58,7 @@ class Chunker:
 
     def count(self, text: str) -> int:
         if self._count is None:
-            self._count = text_counter(self.policy.encoding)
+            self._count = budget_counter(self.policy.encoding)
         return self._count(text)
 
     def fits(self, text: str) -> bool:

@@ -45,16 +45,29 @@ rule(
 rule(
     "L001",
     "too-long",
-    "error",
-    "text longer than the model allows (characters, where the model limits characters)",
-    what="A record whose text exceeds the model's character quota (AWS's per-record character "
-    "budget, about 6 characters per token of the record limit), or an image caption longer than "
-    "the model's caption limit (1,024 characters for Titan Image Generator and Nova Canvas).",
-    why="Bedrock rejects such records with 'Input size exceeded in file ... for record starting "
-    "with ...' before it counts a single token.",
+    "warning",
+    "text longer than the model's character budget (a planning estimate)",
+    what="A record whose text exceeds the model's character budget: AWS's planning estimate of "
+    "about 6 characters per token of the record limit. It is a warning: the token limits (T001-"
+    "T003) decide, with the model's own tokenizer where it is public.",
+    why="A record this long is likely over the token limit ('Input size exceeded in file ... "
+    "for record starting with ...'), but characters per token vary by language and content, so "
+    "a character count alone proves nothing.",
     example="a 200,000-character contract in one Nova record (budget 192,000)",
-    fix="Shorten or split the text (for continued pre-training, `fineprep convert --to "
-    "pretraining` chunks long documents), or drop the record.",
+    fix="Check the T findings for the same record; shorten or split the text (for continued "
+    "pre-training, `fineprep convert --to pretraining` chunks long documents).",
+)
+rule(
+    "L006",
+    "caption-too-long",
+    "error",
+    "image caption longer than the model allows",
+    what="An image-caption record whose caption is longer than the model's maximum (1,024 "
+    "characters for Titan Image Generator and Nova Canvas).",
+    why="Bedrock rejects the record: the caption limit is a documented requirement, not an "
+    "estimate.",
+    example='{"image-ref": "s3://b/cat.png", "caption": "<1,100 characters>"}',
+    fix="Shorten the caption to the model's maximum.",
 )
 rule(
     "L002",
@@ -118,7 +131,9 @@ CONTROL_LITERALS = (
 class TextCheck(Check):
     """Empty text, reserved strings, character limits, whitespace and control characters."""
 
-    codes: ClassVar[tuple[str, ...]] = ("S004", "S005", "L001", "L002", "L003", "L004", "L005")
+    codes: ClassVar[tuple[str, ...]] = (
+        "S004", "S005", "L001", "L002", "L003", "L004", "L005", "L006",
+    )  # fmt: skip
 
     def start(self, run: RunState) -> None:
         p = run.profile
@@ -216,7 +231,8 @@ class TextCheck(Check):
             if chars > self.max_chars:
                 rec.emit(
                     "L001",
-                    f"record text is {chars:,} characters; the model's quota is {self.max_chars:,}",
+                    f"record text is {chars:,} characters; the model's character budget is "
+                    f"{self.max_chars:,} (a planning estimate: the token limits decide)",
                     None,
                     {"chars": chars, "limit": self.max_chars},
                 )
@@ -225,7 +241,7 @@ class TextCheck(Check):
                 n = len(seg.text)
                 if self.caption_max is not None and n > self.caption_max:
                     rec.emit(
-                        "L001",
+                        "L006",
                         f"caption is {n:,} characters; the limit is {self.caption_max:,}",
                         seg.path,
                         {"chars": n, "limit": self.caption_max},

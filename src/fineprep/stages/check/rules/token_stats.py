@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fineprep.stages.check.state import RunState
 
 Z95 = 1.959964
 
@@ -61,3 +64,29 @@ def histogram(values: list[int], bins: int = 20) -> dict[str, list[int]]:
     for v in values:
         counts[v // width] += 1
     return {"edges": [i * width for i in range(n + 1)], "counts": counts}
+
+
+def epochs_of(run: RunState) -> int:
+    """The epochs of the job: --epochs, the epochCount hyperparameter, or its default."""
+    if run.settings.epochs:
+        return run.settings.epochs
+    value = run.settings.hyperparameters.get("epochCount")
+    if value is not None:
+        return int(value)
+    hp = run.profile.hyperparameter("epochCount") if run.profile else None
+    return int(hp.default) if hp and hp.default is not None else 1
+
+
+def stats_message(s: dict[str, Any]) -> str:
+    if s["exact"]:
+        total = f"{s['total']:,} tokens in {s['records']:,} records"
+    else:
+        lo, hi = s["interval"]
+        total = (
+            f"about {s['total']:,} tokens in {s['records']:,} records (95% interval "
+            f"{lo:,}-{hi:,}, from a sample of {s['tokenized']:,})"
+        )
+    return (
+        f"{total}; p50 {s['p50']:,}, p95 {s['p95']:,}, max {s['max']:,}; x{s['epochs']} "
+        f"epochs = {s['training_tokens']:,} training tokens"
+    )
