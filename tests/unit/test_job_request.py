@@ -65,7 +65,9 @@ def test_hyperparameters_are_plain_strings(name: str, value: Any, expected: str)
         ("epochCount", 2.5, "must be a whole number"),
         ("epochCount", True, "must be a whole number"),
         ("epochCount", "two", "must be a whole number"),
-        ("learningRate", "1e-5", "must be a plain decimal number"),
+        ("learningRate", "nan", "must be a decimal number"),
+        ("learningRate", "1_0e-6", "must be a decimal number"),
+        ("learningRate", "1e-3", "outside Amazon Nova Lite's range 0.000001-0.0001"),
         ("learningRate", 0.001, "outside Amazon Nova Lite's range 0.000001-0.0001"),
         ("batchSize", 1, "not one Amazon Nova Lite takes (epochCount, learningRate"),
     ],
@@ -202,10 +204,12 @@ def test_validate_request_rejects_edited_files() -> None:
     req = build("nova-lite")
     for change, message in [
         ({"hyperParameters": {"epochCount": "9"}}, "range 1-5"),
-        ({"hyperParameters": {"epochCount": 2}}, r"\$.hyperParameters.epochCount"),
+        ({"hyperParameters": {"epochCount": 2}}, r"hyperParameters\.epochCount.*valid types"),
         ({"baseModelIdentifier": "mistral.mistral-7b"}, "unknown model"),
-        ({"customizationType": "IMPORTED"}, "customizationType"),
-        ({"unexpected": 1}, "Additional properties"),
+        ({"customizationType": "IMPORTED"}, "does not support IMPORTED"),
+        ({"customizationType": "SOMETHING"}, "customizationType.*not one of"),
+        ({"unexpected": 1}, 'Unknown parameter in input: "unexpected"'),
+        ({"jobName": "has space"}, "jobName.*pattern"),
     ]:
         with pytest.raises(ConfigError, match=message):
             validate_request({**req, **change}, "job-request.json")

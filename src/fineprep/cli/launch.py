@@ -73,11 +73,14 @@ def _launch(
     if not request:
         raise click.UsageError("give JOB_REQUEST.json (or --status JOB)")
     result = run_launch(request, role_arn=role_arn, dry_run=dry_run, aws=aws)
+    for note in result.notes:
+        click.echo(f"fineprep: note: {note}", err=True)
     if dry_run:
         click.echo(json.dumps(result.request, indent=2))
         if not result.request.get("roleArn"):
             click.echo("fineprep: note: no roleArn yet; pass --role-arn to submit", err=True)
-        click.echo(f"fineprep: valid; would be submitted in {result.region}", err=True)
+        where = f" in {result.region}" if result.region else ""
+        click.echo(f"fineprep: valid; would be submitted{where}", err=True)
         return
     if output_format == "json":
         click.echo(json.dumps({"jobArn": result.job_arn, "region": result.region}))

@@ -402,3 +402,16 @@ def check_lambda_arn(arn: Any, where: str = "grader") -> str:
             hint="use arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]",
         )
     return arn
+
+
+def teachers_via_inference_profile() -> frozenset[str]:
+    """Distillation teachers reached only through an inference profile (``[teachers]``)."""
+    table = _raw().get("teachers", {})
+    return frozenset(str(x) for x in table.get("inference_profile_only", ()))
+
+
+def teacher_source() -> str:
+    """Where the teacher rules come from (a URL)."""
+    raw = _raw()
+    tag = str(raw.get("teachers", {}).get("source", "R8c"))
+    return str(raw["sources"].get(tag, tag))

@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from fineprep.core.errors import ConfigError, InputError
-from fineprep.core.profiles import CUSTOMIZATION_BY_FORMAT, RFT, ModelProfile, get_profile
-from fineprep.core.schemas import first_schema_error
+from fineprep.core.profiles import CUSTOMIZATION_BY_FORMAT, RFT, ModelProfile
 from fineprep.stages.launch.rft import rft_config, validate_rft
+from fineprep.stages.launch.validate import DEFAULT_TYPE, api_problem, base_profile, check_teacher
 
 CUSTOMIZATION = CUSTOMIZATION_BY_FORMAT
 JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*")
 MODEL_NAME = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
 _INT = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+#: Decimals as AWS's own notebooks write them: ``0.00001``, ``1e-5``, ``1.00E-07``.
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass
@@ -71,9 +72,9 @@ def hyperparameter_value(profile: ModelProfile, name: str, value: Any) -> str:
     except InvalidOperation:
         number = None
     if isinstance(value, str) and not (_INT if hp.type == "int" else _DECIMAL).fullmatch(text):
-        number = None  # plain decimals only: exponent notation is not known to be accepted
+        number = None  # numbers only: no NaN, infinity, hex or digit separators
     if number is None or (hp.type == "int" and number != number.to_integral_value()):
-        kind = "a whole number" if hp.type == "int" else "a plain decimal number"
+        kind = "a whole number" if hp.type == "int" else "a decimal number"
         allow = f" or {' / '.join(hp.allow)}" if hp.allow else ""
         raise ConfigError(f"hyperparameter {name}={value!r}: must be {kind}{allow}")
     lo, hi = Decimal(repr(hp.min or 0)), Decimal(repr(hp.max or 0))
@@ -158,16 +159,19 @@ def build_request(
     return req
 
 
-def validate_request(req: dict[str, Any], where: str) -> ModelProfile:
-    """Check a request against the API's constraints and the model; return the model."""
-    error = first_schema_error("job-request", req)
+def validate_request(
+    req: dict[str, Any], where: str, base: ModelProfile | None = None
+) -> ModelProfile | None:
+    """Check a request against the API (botocore's service model), then against the model's
+    documented rules; returns the model, or None for a custom-model base whose own base is not
+    known (``base`` names it when it is)."""
+    error = api_problem(req)
     if error is not None:
         raise ConfigError(f"{where}: {error}")
-    for key, pattern in (("jobName", JOB_NAME), ("customModelName", MODEL_NAME)):
-        if not pattern.fullmatch(req[key]):
-            raise ConfigError(f"{where}: {key} {req[key]!r} does not match {pattern.pattern}")
-    profile = get_profile(req["baseModelIdentifier"])
-    ctype = req["customizationType"]
+    profile = base if base is not None else base_profile(req)
+    if profile is None:
+        return None
+    ctype = req.get("customizationType", DEFAULT_TYPE)
     if ctype not in profile.customization_types:
         raise ConfigError(
             f"{where}: {profile.name} does not support {ctype}",
@@ -184,16 +188,12 @@ def validate_request(req: dict[str, Any], where: str) -> ModelProfile:
     hps = req.get("hyperParameters", {})
     config = req.get("customizationConfig")
     if ctype == "DISTILLATION":
-        if config is None:
+        if config is None or "distillationConfig" not in config:
             raise ConfigError(f"{where}: DISTILLATION needs customizationConfig with a teacher")
         if hps:
             raise ConfigError(f"{where}: distillation takes no hyperParameters")
         teacher = config["distillationConfig"]["teacherModelConfig"]["teacherModelIdentifier"]
-        allowed = profile.distillation_teachers
-        if allowed and teacher not in allowed:
-            raise ConfigError(
-                f"{where}: {teacher} cannot teach {profile.name}", hint=f"use {', '.join(allowed)}"
-            )
+        check_teacher(profile, teacher, where)
     elif ctype == RFT:
         validate_rft(profile, config, hps, where)
     elif config is not None:

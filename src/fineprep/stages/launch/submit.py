@@ -6,14 +6,15 @@ a hand-edited ``job-request.json`` is judged by the same rules as one ``fineprep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fineprep.core.errors import ConfigError
-from fineprep.core.profiles import ModelProfile
+from fineprep.core.profiles import ModelProfile, get_profile
 from fineprep.io.aws import AwsOptions, aws_error, make_client, session_region
 from fineprep.stages.launch.request import load_request, validate_request
+from fineprep.stages.launch.validate import custom_model_region
 
 
 @dataclass
@@ -21,6 +22,7 @@ class LaunchResult:
     request: dict[str, Any]
     region: str
     job_arn: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def job_region(profile: ModelProfile, aws: AwsOptions, *, resolve: bool = True) -> str:
@@ -45,16 +47,32 @@ def launch(
     aws: AwsOptions | None = None,
     client: Any = None,
 ) -> LaunchResult:
-    """Validate a job request and (unless ``dry_run``) submit it; returns the job ARN."""
+    """Validate a job request and (unless ``dry_run``) submit it; returns the job ARN.
+
+    A custom model as the base (``arn:aws:bedrock:...:custom-model/...``) is fine-tuned further
+    in its own region; its own base model, whose rules apply, is asked of Bedrock
+    (GetCustomModel) before the request is sent. A dry run checks such a request against the
+    API only, and says so."""
     aws = aws or AwsOptions()
     where = str(request) if not isinstance(request, dict) else "job request"
     req = dict(request) if isinstance(request, dict) else load_request(request)
     if role_arn:
         req["roleArn"] = role_arn
     profile = validate_request(req, where)
-    region = job_region(profile, aws, resolve=not dry_run)
+    custom_region = custom_model_region(req["baseModelIdentifier"])
+    region = (
+        job_region(profile, aws, resolve=not dry_run)
+        if profile is not None
+        else (aws.region or custom_region or "")
+    )
+    notes = []
+    if profile is None:
+        notes.append(
+            "the base is a custom model: its own base model's rules are checked when the job is "
+            "submitted (Bedrock names it), not in a dry run"
+        )
     if dry_run:
-        return LaunchResult(req, region)
+        return LaunchResult(req, region, notes=notes)
     if not req.get("roleArn"):
         raise ConfigError(
             f"{where}: no roleArn", hint="pass --role-arn arn:aws:iam::ACCOUNT:role/NAME"
@@ -63,10 +81,14 @@ def launch(
 
     client = client or make_client("bedrock", aws, region)
     try:
+        if profile is None:
+            found = client.get_custom_model(modelIdentifier=req["baseModelIdentifier"])
+            validate_request(req, where, base=get_profile(str(found["baseModelArn"])))
+            notes = []
         resp = client.create_model_customization_job(**req)
     except (BotoCoreError, ClientError) as exc:
         raise aws_error(exc, f"CreateModelCustomizationJob {req['jobName']}") from None
-    return LaunchResult(req, region, str(resp["jobArn"]))
+    return LaunchResult(req, region, str(resp["jobArn"]), notes=notes)
 
 
 def job_status(
