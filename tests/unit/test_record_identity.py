@@ -195,3 +195,14 @@ def test_fix_duplicates_drops_only_records_equal_in_every_field(
     canon = [orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in records]
     kept_canon = [orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in kept]
     assert kept_canon == list(dict.fromkeys(canon))  # first copies, in order; nothing else lost
+
+
+def test_split_of_1000_image_records_finds_no_leak_and_merges_nothing(tmp_path: Path) -> None:
+    from fineprep.api import split
+
+    records = [image_record(f"s3://bucket/pages/page-{i:04d}.png") for i in range(1000)]
+    path = write(tmp_path / "pages.jsonl", records)
+    result = split(path, tmp_path / "out", validation=0.2, model="nova-lite")
+    assert [f for f in result.check.findings if f.code.startswith("D")] == []
+    assert result.summary["groups"]["merged_records"] == 0
+    assert result.counts["validation"] == 200
