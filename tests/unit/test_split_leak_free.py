@@ -107,3 +107,29 @@ def test_no_split_fails_its_own_leak_check(
     # nothing lost, nothing invented
     written = sum(result.counts[name] for name in ("train", "validation", "test", "dropped"))
     assert written == len(records)
+
+
+def test_rft_prompts_split_stratified_and_grouped(tmp_path: Path) -> None:
+    records, metas = [], []
+    for i in range(150):
+        records.append(
+            {
+                "messages": [{"role": "user", "content": f"Question {i}: what is {i} + {i}?"}],
+                "reference_answer": {"answer": 2 * i},
+            }
+        )
+        metas.append({"label": "easy" if i % 3 else "hard", "group": f"topic-{i // 5}"})
+    path = write(tmp_path / "rft.jsonl", records)
+    write(tmp_path / "rft.meta.jsonl", metas)
+    result = split(
+        path, tmp_path / "out", validation=0.0, test=0.2, stratify="label", group="group",
+        model="gpt-oss-20b",
+    )  # fmt: skip
+    assert 25 <= result.counts["test"] <= 35  # whole groups of five: about 20%
+    assert set(result.classes["test"]) == {"easy", "hard"}
+    groups: dict[str, set[str]] = {}
+    for name in ("train", "test"):
+        for line in (tmp_path / "out" / f"{name}.meta.jsonl").read_bytes().splitlines():
+            groups.setdefault(orjson.loads(line)["group"], set()).add(name)
+    assert all(len(where) == 1 for where in groups.values())  # no group straddles splits
+    assert not [f for f in result.check.findings if f.code in {"D004", "S002", "S001"}]
