@@ -372,6 +372,14 @@ def test_bedrock_counts_only_undecided_records_batched_and_cached(
     assert sorted(f.location.line for f in t001) == [2, 3, 4]  # the short record was never sent
     assert all(f.data["exact"] and f.data["counted"] == "bedrock" for f in t001)
     assert result.stats["remote_token_counts"]["records"] == 3
+    from fineprep.report import render
+
+    assert "3 counted by Bedrock (CountTokens)" in render(result, "text").splitlines()[-1]
+    report = orjson.loads(render(result, "json"))
+    assert report["summary"]["tokens"]["remote"]["records"] == 3
+    from fineprep.core.schemas import first_schema_error
+
+    assert first_schema_error("report", report) is None
     # A re-run asks nothing: every answer is in the cache by content hash.
     made.clear()
     again = check(

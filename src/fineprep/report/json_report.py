@@ -41,6 +41,8 @@ def token_summary(result: CheckResult) -> dict[str, Any]:
     }
     if "tokens" in stats:
         out["files"] = stats["tokens"]
+    if "remote_token_counts" in stats:
+        out["remote"] = stats["remote_token_counts"]
     return out
 
 

@@ -39,6 +39,9 @@ def summary_line(result: CheckResult) -> str:
     infos = result.count(Severity.INFO)
     tokenized = result.stats.get("tokenized_records", 0)
     tokens = f"; {tokenized:,} record{'s' if tokenized != 1 else ''} tokenized" if tokenized else ""
+    remote = result.stats.get("remote_token_counts", {}).get("records", 0)
+    if remote:
+        tokens += f", {remote:,} counted by Bedrock (CountTokens)"
     if not result.findings:
         return f"All checks passed ({scope}{tokens})."
     return (
