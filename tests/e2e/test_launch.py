@@ -98,13 +98,30 @@ def test_launch_submits_and_status_reads_back(aws: FaultProxy, tmp_path: Path) -
     assert isinstance(info["creationTime"], str)
 
 
-def test_same_job_twice_is_a_clean_error(aws: FaultProxy, tmp_path: Path) -> None:
+def test_same_job_twice_returns_the_existing_job(aws: FaultProxy, tmp_path: Path) -> None:
     path = request_file(tmp_path, role_arn=ROLE)
+    first = run_cli(["launch", str(path), "--endpoint-url", aws.url])
+    assert first.exit_code == 0
+    again = run_cli(["launch", str(path), "--endpoint-url", aws.url, "--output-format", "json"])
+    assert again.exit_code == 0, again.stderr
+    out = json.loads(again.stdout)
+    assert out["jobArn"] == first.stdout.strip() and out["alreadySubmitted"] is True
+    assert "already submitted" in again.stderr and "InProgress" in again.stderr
+    assert len(aws.requests("POST", r"/model-customization-jobs$")) == 2  # the second was refused
+
+
+def test_another_request_under_a_used_name_is_a_clean_error(
+    aws: FaultProxy, tmp_path: Path
+) -> None:
+    path = request_file(tmp_path, role_arn=ROLE, job_name="tickets-1")
     assert run_cli(["launch", str(path), "--endpoint-url", aws.url]).exit_code == 0
-    again = run_cli(["launch", str(path), "--endpoint-url", aws.url])
+    other = request_file(
+        tmp_path, role_arn=ROLE, job_name="tickets-1", hyperparameters={"epochCount": 4}
+    )
+    again = run_cli(["launch", str(other), "--endpoint-url", aws.url])
     assert again.exit_code == 2
     lines = again.stderr.strip().splitlines()
-    assert len(lines) == 1 and "ResourceInUseException" in lines[0] and "already exists" in lines[0]
+    assert len(lines) == 1 and "a different job named 'tickets-1' exists" in lines[0]
 
 
 def test_llama_job_goes_to_us_west_2(aws: FaultProxy, tmp_path: Path) -> None:

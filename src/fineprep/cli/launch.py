@@ -83,11 +83,17 @@ def _launch(
         click.echo(f"fineprep: valid; would be submitted{where}", err=True)
         return
     if output_format == "json":
-        click.echo(json.dumps({"jobArn": result.job_arn, "region": result.region}))
+        doc = {
+            "jobArn": result.job_arn,
+            "region": result.region,
+            "alreadySubmitted": result.already,
+        }
+        click.echo(json.dumps(doc))
         return
     click.echo(result.job_arn)
+    verb = "found" if result.already else "submitted"
     click.echo(
-        f"fineprep: submitted {result.request['jobName']} in {result.region}; "
+        f"fineprep: {verb} {result.request['jobName']} in {result.region}; "
         f"follow it with: fineprep launch --status {result.job_arn}",
         err=True,
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from fineprep.core.errors import ConfigError
 from fineprep.core.profiles import ModelProfile, get_profile
-from fineprep.io.aws import AwsOptions, aws_error, make_client, session_region
+from fineprep.io.aws import AwsOptions, aws_error, error_code, make_client, session_region
 from fineprep.stages.launch.request import load_request, validate_request
 from fineprep.stages.launch.validate import custom_model_region
 
@@ -23,6 +23,8 @@ class LaunchResult:
     region: str
     job_arn: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: The job existed already (the same request was submitted before): ``job_arn`` is it.
+    already: bool = False
 
 
 def job_region(profile: ModelProfile, aws: AwsOptions, *, resolve: bool = True) -> str:
@@ -86,9 +88,34 @@ def launch(
             validate_request(req, where, base=get_profile(str(found["baseModelArn"])))
             notes = []
         resp = client.create_model_customization_job(**req)
-    except (BotoCoreError, ClientError) as exc:
+    except ClientError as exc:
+        if error_code(exc) in ("ResourceInUseException", "ConflictException"):
+            return _existing(client, req, region, where)
+        raise aws_error(exc, f"CreateModelCustomizationJob {req['jobName']}") from None
+    except BotoCoreError as exc:
         raise aws_error(exc, f"CreateModelCustomizationJob {req['jobName']}") from None
     return LaunchResult(req, region, str(resp["jobArn"]), notes=notes)
+
+
+def _existing(client: Any, req: dict[str, Any], region: str, where: str) -> LaunchResult:
+    """A job of this name exists: the same request (its client token) is that job, already
+    submitted; another request under the same name is a mistake."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    name = req["jobName"]
+    try:
+        job = client.get_model_customization_job(jobIdentifier=name)
+    except (BotoCoreError, ClientError) as exc:
+        raise aws_error(exc, f"GetModelCustomizationJob {name}") from None
+    token = req.get("clientRequestToken")
+    if token and job.get("clientRequestToken") not in (None, token):
+        raise ConfigError(
+            f"{where}: a different job named {name!r} exists ({job.get('jobArn')})",
+            hint="give this job another --job-name, or follow the existing one with "
+            f"fineprep launch --status {job.get('jobArn')}",
+        )
+    note = f"already submitted: {name} is {job.get('status', 'unknown')}"
+    return LaunchResult(req, region, str(job["jobArn"]), notes=[note], already=True)
 
 
 def job_status(
