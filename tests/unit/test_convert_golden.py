@@ -52,7 +52,13 @@ CASES: dict[str, tuple[list[str], dict[str, Any], tuple[int, int, int]]] = {
     ),
     "legacy-cp1252-conversation": (
         ["legacy-cp1252.csv"],
-        {"model": "nova-micro", "prompt": "body", "completion": "label", "label": "label"},
+        {
+            "model": "nova-micro",
+            "prompt": "body",
+            "completion": "label",
+            "label": "label",
+            "encoding": "cp1252",
+        },
         (2, 0, 0),
     ),
     "semicolon": (

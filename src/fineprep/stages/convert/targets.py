@@ -3,7 +3,8 @@
 Records carry only the keys Bedrock documents for the format (``schemaVersion``, ``system``,
 ``messages``; ``prompt``/``completion``; ``input``), in the order AWS shows them. Everything
 else about a row (label, group, id, where it came from) goes to the sidecar, so the file that
-is uploaded is exactly the file that was checked.
+is uploaded is exactly the file that was checked. Rows of chat sources bring their own turns
+and are built by :mod:`.chat_records`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 import orjson
 
+from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import SCHEMA_VERSION
+from fineprep.stages.convert.chat_records import chat_record
 from fineprep.stages.convert.media import media_block, split_uris
 from fineprep.stages.convert.sources.base import SourceRow
 from fineprep.stages.convert.templates import RowError, Template, canonical_json
@@ -40,6 +43,10 @@ class Mapping:
     label: Template | None = None
     group: Template | None = None
     id: Template | None = None
+    #: Rows carry their turns (a chat source): the templates above give only the fallback
+    #: system prompt and the sidecar fields.
+    chat: bool = False
+    profile: ModelProfile | None = None
 
 
 def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
@@ -48,6 +55,13 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
     target = mapping.target
     if target == "pretraining":
         return {"input": input_text(mapping, row)}
+    if mapping.chat:
+        chat = fields["chat"]
+        system = chat["system"]
+        if not _has_text(system) and mapping.system is not None:
+            system = mapping.system.text(fields, allow_empty=True)
+        media = (mapping.bucket_owner, mapping.media_formats, mapping.max_images)
+        return chat_record(target, chat, system, media, mapping.profile)
     assert mapping.prompt is not None
     prompt = mapping.prompt.text(fields)
     completion = completion_text(mapping, fields)

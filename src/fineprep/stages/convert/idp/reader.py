@@ -63,7 +63,7 @@ class IdpOptions:
 
 
 def idp_options(options: dict[str, Any]) -> IdpOptions:
-    unknown = sorted(set(options) - set(_OPTIONS))
+    unknown = sorted(set(options) - {*_OPTIONS, "notices"})
     if unknown:
         raise ConfigError(
             f"idp source: unknown option {unknown[0]!r} (known: {', '.join(_OPTIONS)})"

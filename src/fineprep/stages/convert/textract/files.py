@@ -116,7 +116,7 @@ def load_json(path: Path, shown: str) -> Any:
         ) from None
 
 
-def _natural(text: str) -> list[tuple[int, int | str]]:
+def natural_key(text: str) -> list[tuple[int, int | str]]:
     """Sort key that puts part ``2`` before part ``10``."""
     return [(0, int(t)) if t.isdigit() else (1, t) for t in re.split(r"(\d+)", text) if t]
 
@@ -146,7 +146,7 @@ def expand_paths(
                     # read /etc because someone linked it there).
                     if p.is_file() and accept(p) and p.resolve().is_relative_to(inside)
                 ),
-                key=lambda p: _natural(p.relative_to(root).as_posix()),
+                key=lambda p: natural_key(p.relative_to(root).as_posix()),
             )
             if not found:
                 raise InputError(f"{given}: no {what} in this folder")
@@ -256,7 +256,7 @@ def scan(paths: list[str], allow_partial: bool = False) -> list[Group]:
         group.parts.append(Part(path, shown, token))
         group.partial = group.partial or partial
     for group in groups.values():
-        group.parts.sort(key=lambda p: _natural(p.shown))
+        group.parts.sort(key=lambda p: natural_key(p.shown))
         _check_chain(group)
     return list(groups.values())
 

@@ -80,7 +80,7 @@ def as_bool(name: str, value: Any, where: str) -> bool:
 
 
 def textract_options(options: dict[str, Any], where: str = "textract") -> TextractOptions:
-    unknown = sorted(set(options) - {"unit", "allow_partial", "skip_furniture"})
+    unknown = sorted(set(options) - {"unit", "allow_partial", "skip_furniture", "notices"})
     if unknown:
         raise ConfigError(
             f"{where} source: unknown option {unknown[0]!r} "
