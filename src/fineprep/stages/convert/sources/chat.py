@@ -145,10 +145,11 @@ def check_order(turns: list[Turn]) -> None:
                     "a record starts with the user"
                 )
         elif (turn.role == ASSISTANT) == (previous.role == ASSISTANT):
+            side = "from the user" if turn.role == previous.role == USER else "user turns"
+            side = "from the assistant" if turn.role == ASSISTANT else side
             raise ChatError(
-                f"messages {previous.where} and {turn.where} are both "
-                f"{'assistant' if turn.role == ASSISTANT else 'user-side'} turns; "
-                "Bedrock records alternate user and assistant"
+                f"messages {previous.where} and {turn.where} are both {side}; Bedrock records "
+                "alternate user and assistant turns"
             )
         previous = turn
     assert previous is not None

@@ -31,6 +31,7 @@ from fineprep.stages.convert.sources.chat import (
     USER,
     ChatError,
     Turn,
+    attach_images,
     first_record,
     listed_dicts,
     read_chat,
@@ -91,6 +92,7 @@ def normalize(obj: dict[str, Any], dropped: Counter[str]) -> tuple[str, list[Tur
             turn.role = TOOL
             turn.tool_call_id = _result_id(msg, pending_calls)
         turns.append(turn)
+    attach_images(turns, obj.get("images"))  # LLaMA-Factory's "<image>" placeholders
     return "\n\n".join(p for p in system_parts if p.strip()), turns
 
 

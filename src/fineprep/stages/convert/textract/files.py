@@ -31,6 +31,8 @@ _MODEL_VERSION_KEYS = (
     "AnalyzeIDModelVersion",
 )
 _STATUSES = ("SUCCEEDED", "FAILED", "IN_PROGRESS", "PARTIAL_SUCCESS")
+#: Folders of numbered parts that Analyze Lending writes under its job folder.
+_LENDING_PARTS = frozenset({"detailedResponse", "summaryResponse"})
 _FETCH_ALL = (
     "fetch every part of the job's output (call Get... again with NextToken until none is "
     "returned) and convert all the part files together"
@@ -242,23 +244,49 @@ def _read_header(path: Path, shown: str, allow_partial: bool) -> tuple[str, bool
 
 
 def scan(paths: list[str], allow_partial: bool = False) -> list[Group]:
-    """Read every file once to validate it and group the parts of each job, in input order."""
+    """Read every file once to validate it and group the parts of each job, in input order;
+    the first unusable file raises (for callers that need every output, like IDP pairing)."""
+    groups, failures = scan_all(paths, allow_partial)
+    if failures:
+        raise failures[0][1]
+    return groups
+
+
+def scan_all(
+    paths: list[str], allow_partial: bool = False
+) -> tuple[list[Group], list[tuple[list[str], InputError]]]:
+    """The usable outputs and, separately, each unusable file or job (its part files and why),
+    so that one bad response among forty does not hide the other thirty-nine."""
     groups: dict[str, Group] = {}
+    failures: list[tuple[list[str], InputError]] = []
     for path, shown in expand_paths(paths):
-        job_id, token, partial = _read_header(path, shown, allow_partial)
+        try:
+            job_id, token, partial = _read_header(path, shown, allow_partial)
+        except InputError as exc:
+            failures.append(([shown], exc))
+            continue
         if job_id:
             key, doc_id = f"job:{job_id}", job_id
         elif path.name.isdigit():
-            key, doc_id = f"dir:{path.resolve().parent}", path.resolve().parent.name
+            folder = path.resolve().parent
+            # Analyze Lending writes <job>/detailedResponse/1, 2...: the job names the output.
+            named = folder.parent if folder.name in _LENDING_PARTS else folder
+            key, doc_id = f"dir:{folder}", named.name
         else:
             key, doc_id = f"file:{path.resolve()}", path.stem
         group = groups.setdefault(key, Group(doc_id=doc_id, job_id=job_id))
         group.parts.append(Part(path, shown, token))
         group.partial = group.partial or partial
+    usable = []
     for group in groups.values():
         group.parts.sort(key=lambda p: natural_key(p.shown))
-        _check_chain(group)
-    return list(groups.values())
+        try:
+            _check_chain(group)
+        except InputError as exc:
+            failures.append(([p.shown for p in group.parts], exc))
+            continue
+        usable.append(group)
+    return usable, failures
 
 
 def _check_chain(group: Group) -> None:

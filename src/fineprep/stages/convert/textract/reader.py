@@ -31,11 +31,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.stages.convert.document import Document, Page, document_fields, page_fields
-from fineprep.stages.convert.sources.base import SOURCES, SourceItem, SourceReject, SourceRow
+from fineprep.stages.convert.sources.base import (
+    SOURCES,
+    SourceItem,
+    SourceReject,
+    SourceRow,
+    failed_input,
+    isolate,
+)
 from fineprep.stages.convert.textract.blocks import Blocks
 from fineprep.stages.convert.textract.fields import (
     entry_pages,
@@ -52,7 +60,7 @@ from fineprep.stages.convert.textract.files import (
     as_list,
     kind,
     load_json,
-    scan,
+    scan_all,
     sniff_textract,
 )
 
@@ -193,14 +201,22 @@ def read_textract(paths: list[str], options: dict[str, Any]) -> Iterator[SourceI
     failed job stops the run before anything is written.
     """
     opts = textract_options(options)
-    groups = scan(paths, opts.allow_partial)
-    return _rows(groups, opts)
+    groups, failures = scan_all(paths, opts.allow_partial)
+    return _rows(groups, failures, opts)
 
 
-def _rows(groups: list[Group], opts: TextractOptions) -> Iterator[SourceItem]:
+def _rows(
+    groups: list[Group], failures: list[tuple[list[str], InputError]], opts: TextractOptions
+) -> Iterator[SourceItem]:
+    for files, error in failures:
+        yield failed_input(files, error)
     for group in groups:
-        for doc in load_group(group, opts):
-            yield from document_rows(doc, opts.unit)
+        yield from isolate([p.shown for p in group.parts], partial(_group_rows, group, opts))
+
+
+def _group_rows(group: Group, opts: TextractOptions) -> Iterator[SourceItem]:
+    for doc in load_group(group, opts):
+        yield from document_rows(doc, opts.unit)
 
 
 SOURCES.add("textract", read_textract)
