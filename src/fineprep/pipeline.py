@@ -183,7 +183,9 @@ def _convert_failure(conv: ConvertResult) -> str:
     """Why a source failed: every input file that could not be read, then rejected rows."""
     parts = []
     if conv.failed_files:
-        files = ", ".join(f"{where} ({why})" for where, why in conv.failed_files)
+        from fineprep.stages.convert.result import located
+
+        files = ", ".join(located(where, why) for where, why in conv.failed_files)
         parts.append(f"{conv.files_failed:,} of {conv.files:,} input files failed: {files}")
     rows = conv.rejected - len(conv.failed_files)
     if rows > 0:

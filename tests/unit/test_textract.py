@@ -262,7 +262,9 @@ def test_blank_page_becomes_a_reject(tmp_path: Path) -> None:
     path = write(tmp_path, "scan.json", doc)
     first, second = rows(path, unit="page")
     assert isinstance(first, SourceRow)
-    assert second == SourceReject(f"{path}:page 2", "no text detected on this page (blank page?)")
+    assert second == SourceReject(
+        f"{path}:page 2", "no text, fields or image on this page (blank page?)"
+    )
     empty = write(tmp_path, "empty.json", {"DocumentMetadata": {"Pages": 0}, "Blocks": []})
     [reject] = rows(empty)
     assert isinstance(reject, SourceReject) and "no text" in reject.reason

@@ -146,6 +146,7 @@ def build_mapping(
             id=rid,
             chat=True,
             profile=profile,
+            media_allowed=profile is None or bool(formats),
         )
     return Mapping(
         target,
@@ -166,6 +167,7 @@ def build_mapping(
         label=label,
         group=group,
         id=rid,
+        media_allowed=profile is None or bool(formats),
     )
 
 

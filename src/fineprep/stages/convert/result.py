@@ -12,6 +12,11 @@ from fineprep.core.model import Finding, Severity
 SHOWN = 20
 
 
+def located(where: str, why: str) -> str:
+    """``where: why``, without saying the place twice when the reason starts with it."""
+    return why if why.startswith(where) else f"{where}: {why}"
+
+
 def describe(found: Counter[str]) -> str:
     """``U+0008 x3, U+001B x1``: which control characters, how many of each."""
     return ", ".join(f"U+{ord(c):04X} x{n}" for c, n in sorted(found.items()))
@@ -69,7 +74,7 @@ class ConvertResult:
         if self.files > 1 or self.files_failed:
             ok = self.files - self.files_failed
             lines.append(f"files: {ok:,} read, {self.files_failed:,} failed")
-            lines.extend(f"  failed: {where}: {why}" for where, why in self.failed_files[:SHOWN])
+            lines.extend(f"  failed: {located(w, y)}" for w, y in self.failed_files[:SHOWN])
             if len(self.failed_files) > SHOWN:
                 lines.append(f"  ... {len(self.failed_files) - SHOWN:,} more in the rejects file")
         if self.control_chars:

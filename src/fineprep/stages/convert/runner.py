@@ -39,7 +39,7 @@ from fineprep.stages.convert.mapping import (
 )
 from fineprep.stages.convert.options import ConvertOptions, resolve_jobs
 from fineprep.stages.convert.output import Outputs, rejects_path
-from fineprep.stages.convert.result import SHOWN, ConvertResult
+from fineprep.stages.convert.result import SHOWN, ConvertResult, located
 from fineprep.stages.convert.rows import convert_row, raw
 from fineprep.stages.convert.sources.base import SourceItem, SourceReject
 from fineprep.stages.convert.sources.chat import CHAT_KINDS
@@ -196,7 +196,7 @@ def _one(
                 if len(result.control_rows) < SHOWN:
                     result.control_rows.append((item.source, sum(found.values())))
     if result.rejected != outputs.rejected and len(result.first_rejects) < 3:
-        result.first_rejects.append(f"{item.source}: {outputs.last_reason}")
+        result.first_rejects.append(located(item.source, outputs.last_reason))
     result.rejected = outputs.rejected
 
 

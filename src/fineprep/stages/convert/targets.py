@@ -47,6 +47,8 @@ class Mapping:
     #: system prompt and the sidecar fields.
     chat: bool = False
     profile: ModelProfile | None = None
+    #: False when the model is known to take no images or videos (text-only models).
+    media_allowed: bool = True
 
 
 def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
@@ -63,6 +65,11 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
         media = (mapping.bucket_owner, mapping.media_formats, mapping.max_images)
         return chat_record(target, chat, system, media, mapping.profile)
     assert mapping.prompt is not None
+    if row.images and target != "conversation":
+        raise RowError(
+            f"the row has {len(row.images)} page images, which {target} records cannot hold "
+            "(use --to conversation with a model that takes images)"
+        )
     prompt = mapping.prompt.text(fields)
     completion = completion_text(mapping, fields)
     system = mapping.system.text(fields, allow_empty=True) if mapping.system else ""
@@ -90,6 +97,11 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
 def _media(mapping: Mapping, row: SourceRow) -> list[dict[str, Any]]:
     if mapping.images is None and not row.images:
         return []
+    if not mapping.media_allowed:
+        raise RowError(
+            f"the row has {len(row.images)} page images, and the model takes no images; "
+            "convert for a model that takes images, or leave the page images out"
+        )
     blocks = [
         media_block(uri, mapping.bucket_owner, mapping.media_formats)
         for uri in media_uris(mapping, row)

@@ -52,7 +52,7 @@ SETS = frozenset({"textract", "idp", "docai", "bda"})
 #: Content tests for JSON inputs, in order: kind -> "module:function" taking the parsed value
 #: (a ``.json`` document, or the first line of a ``.jsonl`` file).
 SNIFFERS = (
-    ("textract", "fineprep.stages.convert.textract.files:sniff_textract"),
+    ("textract", "fineprep.stages.convert.textract.sniff:sniff_textract"),
     ("azure-di", "fineprep.stages.convert.azure.reader:sniff_azure"),
     ("docai", "fineprep.stages.convert.docai.reader:sniff_docai"),
     ("bda", "fineprep.stages.convert.bda.reader:sniff_bda"),

@@ -22,15 +22,9 @@ from typing import Any
 import orjson
 
 from fineprep.core.errors import InputError
+from fineprep.stages.convert.textract.sniff import sniff_textract
 
 _BOM = b"\xef\xbb\xbf"
-_MODEL_VERSION_KEYS = (
-    "DetectDocumentTextModelVersion",
-    "AnalyzeDocumentModelVersion",
-    "AnalyzeExpenseModelVersion",
-    "AnalyzeIDModelVersion",
-)
-_STATUSES = ("SUCCEEDED", "FAILED", "IN_PROGRESS", "PARTIAL_SUCCESS")
 #: Folders of numbered parts that Analyze Lending writes under its job folder.
 _LENDING_PARTS = frozenset({"detailedResponse", "summaryResponse"})
 _FETCH_ALL = (
@@ -61,38 +55,28 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+
+def camel_keys(value: Any) -> Any:
+    """A JSON value with snake_case keys (SDK dictionaries, protobuf field names) written in the
+    services' REST camelCase (``page_number`` -> ``pageNumber``), values unchanged."""
+    if isinstance(value, dict):
+        return {
+            _SNAKE.sub(lambda m: m.group(1).upper(), str(k)): camel_keys(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [camel_keys(v) for v in value]
+    return value
+
+
 def kind(block: dict[str, Any]) -> str:
     return as_str(block.get("BlockType"))
 
 
 def entity_types(block: dict[str, Any]) -> list[str]:
     return [t for t in as_list(block.get("EntityTypes")) if isinstance(t, str)]
-
-
-def sniff_textract(obj: Any) -> bool:
-    """Whether a parsed JSON value looks like a Textract response (used to route ``.json`` inputs).
-
-    A failed job's response (only ``JobStatus`` and ``StatusMessage``) counts as Textract too, so
-    that it reaches the reader that explains the failure.
-    """
-    if not isinstance(obj, dict):
-        return False
-    if any(key in obj for key in _MODEL_VERSION_KEYS):
-        return True
-    if isinstance(obj.get("ExpenseDocuments"), list) or isinstance(
-        obj.get("IdentityDocuments"), list
-    ):
-        return True
-    blocks = obj.get("Blocks")
-    if isinstance(blocks, list) and (
-        not blocks or any(isinstance(b, dict) and "BlockType" in b for b in blocks[:20])
-    ):
-        return True
-    if "Pages" in as_dict(obj.get("DocumentMetadata")):
-        return True
-    return obj.get("JobStatus") in _STATUSES and any(
-        key in obj for key in ("StatusMessage", "NextToken", "Blocks", "Warnings")
-    )
 
 
 def load_json(path: Path, shown: str) -> Any:
@@ -235,7 +219,7 @@ def _read_header(path: Path, shown: str, allow_partial: bool) -> tuple[str, bool
     if not sniff_textract(obj):
         raise InputError(
             f"{shown}: not an Amazon Textract response "
-            "(no Blocks, ExpenseDocuments or IdentityDocuments)",
+            "(no Blocks, ExpenseDocuments, IdentityDocuments or lending Results)",
             hint="pass the JSON returned by Textract, unchanged",
         )
     partial = check_status(obj, shown, allow_partial)

@@ -30,7 +30,7 @@ page with no text at all becomes a :class:`~fineprep.stages.convert.sources.base
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -44,6 +44,7 @@ from fineprep.stages.convert.sources.base import (
     failed_input,
     isolate,
 )
+from fineprep.stages.convert.textract.a2i import a2i_parts
 from fineprep.stages.convert.textract.blocks import Blocks
 from fineprep.stages.convert.textract.fields import (
     entry_pages,
@@ -61,6 +62,12 @@ from fineprep.stages.convert.textract.files import (
     kind,
     load_json,
     scan_all,
+)
+from fineprep.stages.convert.textract.lending import lending_document
+from fineprep.stages.convert.textract.sniff import (
+    is_a2i,
+    is_lending,
+    is_lending_summary,
     sniff_textract,
 )
 
@@ -105,8 +112,29 @@ def textract_options(options: dict[str, Any], where: str = "textract") -> Textra
 
 
 def load_group(group: Group, opts: TextractOptions) -> list[Document]:
-    """The documents of one output (several for AnalyzeExpense/AnalyzeID with several entries)."""
+    """The documents of one output (several for AnalyzeExpense/AnalyzeID with several entries;
+    none for an Analyze Lending summary, which holds no page content)."""
     objs = [(p.shown, as_dict(load_json(p.path, p.shown))) for p in group.parts]
+    if any(is_lending(o) for _, o in objs):
+        declared = None if group.partial else _declared(objs)
+        return [lending_document(group.doc_id, group.source, objs, declared)]
+    if all(is_lending_summary(o) for _, o in objs):
+        return []
+    if len(objs) == 1 and is_a2i(objs[0][1]):
+        shown = objs[0][0]
+        response, answers, meta = a2i_parts(objs[0][1], shown)
+        docs = _documents(group, [(shown, response)], opts)
+        return [replace(d, kind="a2i", fields=answers, meta=meta) for d in docs]
+    return _documents(group, objs, opts)
+
+
+def _declared(objs: list[tuple[str, dict[str, Any]]]) -> int:
+    return max((as_int(as_dict(o.get("DocumentMetadata")).get("Pages")) or 0) for _, o in objs)
+
+
+def _documents(
+    group: Group, objs: list[tuple[str, dict[str, Any]]], opts: TextractOptions
+) -> list[Document]:
     expense = [(s, as_list(o.get("ExpenseDocuments"))) for s, o in objs]
     identity = [(s, as_list(o.get("IdentityDocuments"))) for s, o in objs]
     if any(entries for _, entries in expense):
@@ -119,10 +147,7 @@ def load_group(group: Group, opts: TextractOptions) -> list[Document]:
     blocks = Blocks([(s, as_list(o.get("Blocks"))) for s, o in objs])
     blocks.check_references(group.source)
     if not group.partial:
-        declared = max(
-            (as_int(as_dict(o.get("DocumentMetadata")).get("Pages")) or 0) for _, o in objs
-        )
-        _check_page_count(blocks, declared, group.source)
+        _check_page_count(blocks, _declared(objs), group.source)
     if any(key == "AnalyzeDocumentModelVersion" for _, o in objs for key in o):
         doc_kind = "document-analysis"
     elif any(key == "DetectDocumentTextModelVersion" for _, o in objs for key in o):
@@ -177,12 +202,19 @@ def document_rows(
     meta = {"document_id": doc.id, **(extra or {})}
     if unit == "document" or not doc.pages:
         if doc.is_empty():
-            yield SourceReject(doc.source, "no text or fields detected in the document (blank?)")
+            yield SourceReject(doc.source, _empty("document", doc.classes))
         else:
-            yield SourceRow({"document": fields}, doc.source, extra=meta)
+            yield SourceRow({"document": fields}, doc.source, doc.images, extra=meta)
         return
     for page in doc.pages:
         yield _page_row(fields, page, doc.source, meta)
+
+
+def _empty(what: str, classes: tuple[str, ...]) -> str:
+    label = f"classified {classes[0]}, but " if classes else ""
+    if what == "page":
+        return f"{label}no text, fields or image on this page (blank page?)"
+    return f"{label}no text, fields or page images in the document (blank?)"
 
 
 def _page_row(
@@ -190,8 +222,9 @@ def _page_row(
 ) -> SourceItem:
     where = f"{page.source or doc_source}:page {page.number}"
     if page.is_empty():
-        return SourceReject(where, "no text detected on this page (blank page?)")
-    return SourceRow({"document": fields, "page": page_fields(page)}, where, extra=meta)
+        return SourceReject(where, _empty("page", page.classes))
+    row = {"document": fields, "page": page_fields(page)}
+    return SourceRow(row, where, page.images, extra=meta)
 
 
 def read_textract(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem]:
@@ -202,20 +235,30 @@ def read_textract(paths: list[str], options: dict[str, Any]) -> Iterator[SourceI
     """
     opts = textract_options(options)
     groups, failures = scan_all(paths, opts.allow_partial)
-    return _rows(groups, failures, opts)
+    return _rows(groups, failures, opts, options.setdefault("notices", []))
 
 
 def _rows(
-    groups: list[Group], failures: list[tuple[list[str], InputError]], opts: TextractOptions
+    groups: list[Group],
+    failures: list[tuple[list[str], InputError]],
+    opts: TextractOptions,
+    notices: list[str],
 ) -> Iterator[SourceItem]:
     for files, error in failures:
         yield failed_input(files, error)
     for group in groups:
-        yield from isolate([p.shown for p in group.parts], partial(_group_rows, group, opts))
+        rows = partial(_group_rows, group, opts, notices)
+        yield from isolate([p.shown for p in group.parts], rows)
 
 
-def _group_rows(group: Group, opts: TextractOptions) -> Iterator[SourceItem]:
-    for doc in load_group(group, opts):
+def _group_rows(group: Group, opts: TextractOptions, notices: list[str]) -> Iterator[SourceItem]:
+    docs = load_group(group, opts)
+    if not docs:
+        notices.append(
+            f"{group.source}: an Analyze Lending summary (document groups without their pages); "
+            "skipped: the job's detailedResponse parts hold the pages and fields"
+        )
+    for doc in docs:
         yield from document_rows(doc, opts.unit)
 
 
