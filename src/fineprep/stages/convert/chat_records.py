@@ -24,6 +24,8 @@ from fineprep.stages.convert.media import media_block
 from fineprep.stages.convert.values import RowError
 
 Message = dict[str, Any]
+#: How images are written: (bucket owner, formats the model takes, most per record, allowed).
+Media = tuple[str | None, tuple[str, ...], int | None, bool]
 
 
 _VERDICTS: dict[str | None, tuple[bool, str]] = {}
@@ -69,10 +71,10 @@ def chat_record(
     target: str,
     chat: dict[str, Any],
     system: str,
-    media: tuple[str | None, tuple[str, ...], int | None],
+    media: Media,
     profile: ModelProfile | None,
 ) -> dict[str, Any]:
-    """The record for one chat row; ``media`` is (bucket owner, allowed formats, max images)."""
+    """The record for one chat row (``media``: how its images are written)."""
     messages: list[Message] = chat["messages"]
     tools = [m for m in messages if m["tool_calls"] or m["role"] == "tool"]
     if tools:
@@ -121,9 +123,16 @@ def _claude(messages: list[Message], system: str) -> dict[str, Any]:
 def _conversation(
     messages: list[Message],
     system: str,
-    media: tuple[str | None, tuple[str, ...], int | None],
+    media: Media,
 ) -> dict[str, Any]:
-    owner, formats, max_images = media
+    owner, formats, max_images, allowed = media
+    if not allowed:
+        pictured = [m for m in messages if m["images"]]
+        if pictured:
+            raise RowError(
+                f"message {messages.index(pictured[0]) + 1} has images, and the model takes no "
+                "images (text only); convert for a model that takes images"
+            )
     record: dict[str, Any] = {"schemaVersion": SCHEMA_VERSION}
     if system.strip():
         record["system"] = [{"text": system}]

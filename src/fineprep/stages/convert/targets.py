@@ -62,7 +62,12 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
         system = chat["system"]
         if not _has_text(system) and mapping.system is not None:
             system = mapping.system.text(fields, allow_empty=True)
-        media = (mapping.bucket_owner, mapping.media_formats, mapping.max_images)
+        media = (
+            mapping.bucket_owner,
+            mapping.media_formats,
+            mapping.max_images,
+            mapping.media_allowed,
+        )
         return chat_record(target, chat, system, media, mapping.profile)
     assert mapping.prompt is not None
     if row.images and target != "conversation":

@@ -10,7 +10,8 @@ Tables come as cells with 0-based ``rowIndex``/``columnIndex``, spans and a ``ki
 (``columnHeader``...). They are laid out the way the Textract tables are: a merged cell's text is
 repeated down the rows it spans and written once across columns, except in the header, where it
 is repeated so that stacked headers read ``Earnings / rate``; the header is the run of leading
-rows whose cells are all column headers, or the first row.
+rows whose cells are all column headers, or the first row. The table is as wide as its
+``columnCount`` says; body rows without any text are left out (they hold nothing to learn).
 """
 
 from __future__ import annotations
@@ -108,8 +109,9 @@ def build_table(table: dict[str, Any]) -> Table | None:
             )
     if not text:
         return None
+    declared = (as_int(table.get("rowCount")) or 0, as_int(table.get("columnCount")) or 0)
     nrows = max([r for r, _ in text] + [s[2] for s in spans]) + 1
-    ncols = max([c for _, c in text] + [s[3] for s in spans]) + 1
+    ncols = max([c for _, c in text] + [s[3] for s in spans] + [declared[1] - 1]) + 1
     if nrows * ncols > 4 * len(text) + _SLACK:
         return None
     grid = [[text.get((r, c), "") for c in range(ncols)] for r in range(nrows)]
@@ -124,9 +126,10 @@ def build_table(table: dict[str, Any]) -> Table | None:
                 if (r, c) != (row, col):
                     grid[r][c] = value if r < count or c == col else ""
     header = [join_header([grid[r][c] for r in range(count)]) for c in range(ncols)]
+    body = [row for row in grid[count:] if any(cell.strip() for cell in row)]
     caption = one_line(as_str(as_dict(table.get("caption")).get("content")), sep=" ")
     notes = [as_str(as_dict(f).get("content")) for f in as_list(table.get("footnotes"))]
-    return Table(header, grid[count:], title=caption, footer=" ".join(n for n in notes if n))
+    return Table(header, body, title=caption, footer=" ".join(n for n in notes if n))
 
 
 def _is_header(row: list[str], r: int, headers: set[tuple[int, int]]) -> bool:

@@ -60,6 +60,8 @@ def sniff_azure(value: Any) -> bool:
         value.get("analyze_result"), dict
     ):
         return True
+    if value.get("status") in _STATUSES and "createdDateTime" in value:
+        return True  # an operation that has not succeeded: the reader says why
     return ("apiVersion" in value and "modelId" in value) or (
         "api_version" in value and "model_id" in value
     )
