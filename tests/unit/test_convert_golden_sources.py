@@ -11,7 +11,6 @@ records) is ignored: a fixture is below every model's minimum by design.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,10 @@ from fineprep.core.model import Severity
 from fineprep.stages.check.engine import check_files
 from fineprep.stages.convert.runner import convert
 from tests.conftest import FIXTURES, needs_tokenizer
+from tests.unit.test_convert_golden import assert_golden
 
 HERE = FIXTURES / "convert"
 GOLDEN = HERE / "golden"
-UPDATE = os.environ.get("FINEPREP_UPDATE_GOLDEN") == "1"
 
 DOC_TEXT = "{{ document.text }}{% for t in document.tables %}\n\n{{ t }}{% endfor %}"
 DOC_ANSWER = (
@@ -165,15 +164,4 @@ def test_golden_conversation_output(
     source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _convert(source, "conversation", tmp_path, monkeypatch)
-    produced = {p.name: p.read_bytes() for p in sorted(tmp_path.iterdir())}
-    folder = GOLDEN / f"source-{source}"
-    if UPDATE:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.iterdir():
-            old.unlink()
-        for name, data in produced.items():
-            (folder / name).write_bytes(data)
-    expected = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-    assert sorted(produced) == sorted(expected)
-    for name, data in produced.items():
-        assert data == expected[name], f"{source}/{name} differs from the golden copy"
+    assert_golden(tmp_path, GOLDEN / f"source-{source}")
