@@ -118,6 +118,23 @@ def test_lending_job_folder_reads_the_detailed_response_and_skips_the_summary() 
     assert len(notices) == 1 and "an Analyze Lending summary" in notices[0]
 
 
+def test_two_results_for_one_page_are_one_page(tmp_path: Path) -> None:
+    doc = json.loads((LENDING / "lending-package-no-signature.json").read_text())
+    extra = json.loads(json.dumps(doc["Results"][1]))
+    extra["Page"] = 1
+    doc["Results"].append(extra)
+    path = tmp_path / "twice.json"
+    path.write_text(json.dumps(doc))
+    rows = _rows(_items(read_textract, [path], unit="page"))
+    first = rows[0].fields["page"]
+    assert first["classes"] == ["PAYSLIPS", "CHECKS"]
+    assert (
+        first["fields"]["PAY_DATE"] == "7/25/2008"
+        and first["fields"]["CHECK_NUMBER"] == "0000000000"
+    )
+    assert first["fields"]["BORROWER_NAME (2)"] == "JOHN STILES"
+
+
 def test_truncated_lending_output_is_refused(tmp_path: Path) -> None:
     doc = json.loads((LENDING / "lending-package-no-signature.json").read_text())
     doc["Results"] = doc["Results"][:3]

@@ -179,16 +179,23 @@ def sniff_file(p: Path, kind: str, *, chat: bool = True) -> str:
 
 
 def _first_value(p: Path, kind: str) -> Any:
+    """The parsed document, or for JSON Lines the first record (read without the rest)."""
     try:
-        data = p.read_bytes()
-    except OSError:
+        if kind == "jsonl":
+            with p.open("rb") as stream:
+                for number, line in enumerate(stream):
+                    if line.strip():
+                        body = line.removeprefix(b"\xef\xbb\xbf") if number == 0 else line
+                        return orjson.loads(body)
+            return None
+        data = p.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    except (OSError, orjson.JSONDecodeError):
         return None
-    body = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        return orjson.loads(body)
+        return orjson.loads(data)
     except orjson.JSONDecodeError:
         pass
-    for line in body.splitlines():  # JSON Lines: the first record decides
+    for line in data.splitlines():  # a .json file that is really JSON Lines
         if line.strip():
             try:
                 return orjson.loads(line)

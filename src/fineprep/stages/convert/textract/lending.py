@@ -39,13 +39,7 @@ def lending_document(
         for position, result in enumerate(map(as_dict, as_list(obj.get("Results"))), 1):
             number = as_int(result.get("Page")) or position
             page = _page(result, number, shown)
-            if number in pages:
-                raise InputError(
-                    f"{shown}: page {number} appears twice in the job's output; parts from "
-                    "different runs?",
-                    hint="convert exactly one complete output per job",
-                )
-            pages[number] = page
+            pages[number] = _merged(pages[number], page) if number in pages else page
     if declared and declared > len(pages):
         missing = [n for n in range(1, declared + 1) if n not in pages][:5]
         raise InputError(
@@ -56,6 +50,20 @@ def lending_document(
     ordered = [pages[n] for n in sorted(pages)]
     classes = tuple(dict.fromkeys(c for p in ordered for c in p.classes[:1]))
     return Document(doc_id, source, "lending", ordered, classes=classes)
+
+
+def _merged(first: Page, more: Page) -> Page:
+    """Two results for one page (a page analyzed by two extractions): one page with both."""
+    pairs = [*first.key_values, *more.key_values]
+    return Page(
+        first.number,
+        pairs_text(pairs),
+        key_values=pairs,
+        signatures=first.signatures + more.signatures,
+        source=first.source,
+        fields=unique_keys([*first.fields.items(), *more.fields.items()]),
+        classes=tuple(dict.fromkeys([*first.classes, *more.classes])),
+    )
 
 
 def _page(result: dict[str, Any], number: int, shown: str) -> Page:
