@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError, InputError
@@ -254,3 +256,19 @@ def test_plan_expands_folders_in_natural_order(tmp_path: Path) -> None:
     found = plan([str(tmp_path)], None)
     assert [Path(p).name for p in found.files] == ["p-1.csv", "p-2.csv", "p-10.csv"]
     assert found.groups == [("csv", found.files)]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    text=st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
+        | st.sampled_from("\x00\x08\x1b\x7f\x85\x9f\\b")
+    )
+)
+def test_the_json_prefilter_never_misses_a_control_character(text: str) -> None:
+    import orjson
+
+    from fineprep.stages.convert.rows import _IN_JSON
+
+    if CONTROL.search(text):
+        assert _IN_JSON.search(orjson.dumps({"text": text}))

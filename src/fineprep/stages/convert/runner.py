@@ -188,8 +188,8 @@ def _one(
         except RowError as exc:
             outputs.reject(item.source, str(exc), raw(item))
         else:
-            for record, meta in converted:
-                outputs.write(record, meta)
+            for record, meta, line in converted:
+                outputs.write(record, meta, line)
             if found:
                 result.control_chars.update(found)
                 result.control_row_count += 1

@@ -175,17 +175,17 @@ class Template:
     def text(self, fields: dict[str, Any], *, allow_empty: bool = False) -> str:
         """Render to the text that goes into a record (objects become canonical JSON)."""
         # A plain column that holds a string (most rows of most tables): no rendering needed.
-        value = fields.get(self.source) if self.kind == "field" else None
-        if type(value) is not str:
+        out = fields.get(self.source) if self.kind == "field" else None
+        if type(out) is not str:
             value = self.render(fields)
-        if is_null(value):
-            if self.null_as is not None:
-                value = self.null_as
-            elif self.kind == "field":
-                raise RowError(null_reason(self.source))
-            else:
-                raise RowError(f"template {self.name!r} gave null")
-        out = to_text(value, self.name)
+            if is_null(value):
+                if self.null_as is not None:
+                    value = self.null_as
+                elif self.kind == "field":
+                    raise RowError(null_reason(self.source))
+                else:
+                    raise RowError(f"template {self.name!r} gave null")
+            out = to_text(value, self.name)
         if not allow_empty and (not out or out.isspace()):
             raise RowError(f"template {self.name!r} rendered empty text")
         return out
