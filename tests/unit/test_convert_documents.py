@@ -393,3 +393,40 @@ def test_comprehend_multi_label_threshold_and_missing_inputs(tmp_path: Path) -> 
     assert reasons[2].startswith("input 'scan.pdf' is not text")
     with pytest.raises(ConfigError, match="give input_dir"):
         list(read_comprehend([str(odd)], {}))
+
+
+def test_page_images_named_by_a_pattern_go_with_every_document_source(tmp_path: Path) -> None:
+    pattern = "s3://fineprep-data/{id}/page-{page}.png"
+    rows = _rows(
+        _items(read_azure, [AZURE / "classifier-split.json"], unit="page", image_uri=pattern)
+    )
+    assert [r.images for r in rows] == [
+        ("s3://fineprep-data/classifier-split/page-1.png",),
+        ("s3://fineprep-data/classifier-split/page-2.png",),
+        ("s3://fineprep-data/classifier-split/page-3.png",),
+    ]
+    [doc] = _rows(_items(read_docai, sorted((DOCAI / "excerpt").iterdir()), image_uri=pattern))
+    assert doc.images == (
+        "s3://fineprep-data/Winnie_the_Pooh/page-71.png",
+        "s3://fineprep-data/Winnie_the_Pooh/page-72.png",
+    )
+    from fineprep.core.config import Settings
+    from fineprep.stages.convert.runner import convert
+
+    result = convert(
+        LENDING / "lending-doc-output-page1.json",
+        output=tmp_path / "o.jsonl",
+        model="nova-lite",
+        source_options={"image_uri": pattern},
+        prompt="What form is this?",
+        completion="{{ document.class }}",
+        bucket_owner="111122223333",
+        settings=Settings(),
+    )
+    record = json.loads((tmp_path / "o.jsonl").read_text())
+    assert result.records == 1
+    assert record["messages"][0]["content"][0]["image"]["source"]["s3Location"]["uri"] == (
+        "s3://fineprep-data/lending-doc-output-page1/page-1.png"
+    )
+    with pytest.raises(ConfigError, match="must be an s3:// URI pattern"):
+        list(read_azure([str(AZURE / "invoice-v4.json")], {"image_uri": "https://x/{id}"}))

@@ -16,7 +16,8 @@ classifiers all give the same shape:
 - ``meta``: ``modelId``, ``apiVersion``, the content format, and the Markdown ``content`` when
   the result was asked for Markdown
 
-Options: ``unit`` (``document`` or ``page``) and ``skip_furniture``, as for Textract. A failed or
+Options: ``unit`` (``document`` or ``page``), ``skip_furniture`` and ``image_uri`` (page images
+in S3), as for Textract. A failed or
 unfinished operation and a Form Recognizer v2.1 result (``readResults``) are refused with what to
 do; a document without text, fields or tables becomes a reject.
 """
@@ -36,6 +37,7 @@ from fineprep.stages.convert.azure.fields import (
     selection_marks,
 )
 from fineprep.stages.convert.document import Document, Page, RenderedTable, Table, one_line
+from fineprep.stages.convert.page_images import with_page_images
 from fineprep.stages.convert.sources.base import SOURCES, SourceItem
 from fineprep.stages.convert.textract.files import (
     as_dict,
@@ -92,7 +94,10 @@ def analyze_result(obj: dict[str, Any], shown: str) -> dict[str, Any]:
     return result
 
 
-def load_documents(path: Path, shown: str, skip_furniture: bool) -> list[Document]:
+def load_documents(
+    path: Path, shown: str, skip_furniture: bool, image_uri: str | None = None
+) -> list[Document]:
+    """The documents of one result (page images named after the file, before any split)."""
     result = analyze_result(as_dict(load_json(path, shown)), shown)
     pages = _pages(result, shown, skip_furniture)
     meta = {
@@ -102,7 +107,9 @@ def load_documents(path: Path, shown: str, skip_furniture: bool) -> list[Documen
     }
     if meta["content_format"] == "markdown":
         meta["markdown"] = as_str(result.get("content"))
-    whole = Document(Path(shown).stem, shown, "azure-di", pages, meta=meta)
+    whole = with_page_images(
+        Document(Path(shown).stem, shown, "azure-di", pages, meta=meta), image_uri
+    )
     entries = [as_dict(d) for d in as_list(result.get("documents"))]
     if len(entries) <= 1:
         fields = fields_of(entries[0].get("fields")) if entries else {}
@@ -193,7 +200,7 @@ def read_azure(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem
     """Rows of Document Intelligence results (see the module docstring)."""
     opts = textract_options(options, where="azure-di")
     for path in paths:
-        for doc in load_documents(Path(path), path, opts.skip_furniture):
+        for doc in load_documents(Path(path), path, opts.skip_furniture, opts.image_uri):
             yield from document_rows(doc, opts.unit)
 
 

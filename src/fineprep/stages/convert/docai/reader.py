@@ -12,7 +12,8 @@ protobuf JSON with snake_case field names is read as the camelCase one.
 
 The document model (see :mod:`.document`): reading-order text per page, form fields, tables,
 entities as ``fields``, classifier and splitter labels as ``classes``; ``meta`` holds the
-``uri`` and ``mimeType``. Options: ``unit`` and ``skip_furniture``, as for Textract. A document
+``uri`` and ``mimeType``. Options: ``unit``, ``skip_furniture`` and ``image_uri``, as for
+Textract. A document
 whose ``error`` is set is refused with the error.
 """
 
@@ -36,7 +37,11 @@ from fineprep.stages.convert.textract.files import (
     load_json,
     natural_key,
 )
-from fineprep.stages.convert.textract.reader import document_rows, textract_options
+from fineprep.stages.convert.textract.reader import (
+    TextractOptions,
+    document_rows,
+    textract_options,
+)
 
 _SHARD_NAME = re.compile(r"^(?P<stem>.+)-(?P<n>\d+)$")
 
@@ -142,12 +147,13 @@ def read_docai(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem
         families.setdefault(family(path), []).append(path)
     for files in families.values():
         files.sort(key=natural_key)
-        yield from isolate(files, partial(_rows, files, opts.skip_furniture, opts.unit))
+        yield from isolate(files, partial(_rows, files, opts))
 
 
-def _rows(files: list[str], skip: bool, unit: str) -> Iterator[SourceItem]:
-    doc = combine(files, skip)
-    yield from document_rows(doc, unit, {"shards": len(files)} if len(files) > 1 else None)
+def _rows(files: list[str], opts: TextractOptions) -> Iterator[SourceItem]:
+    doc = combine(files, opts.skip_furniture)
+    extra = {"shards": len(files)} if len(files) > 1 else None
+    yield from document_rows(doc, opts.unit, extra, opts.image_uri)
 
 
 SOURCES.add("docai", read_docai)

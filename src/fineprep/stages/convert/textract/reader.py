@@ -13,6 +13,8 @@ Options (``[convert.source]`` or the Python API):
   to convert the pages that were processed.
 - ``skip_furniture`` (default false): leave running headers, footers and page numbers (LAYOUT
   blocks) out of the text.
+- ``image_uri``: the S3 URI pattern of the page images (``s3://b/{id}/{page}.png``, see
+  :mod:`fineprep.stages.convert.page_images`); each row then carries its pages' images.
 
 Template fields: ``document`` (every row) and ``page`` (page rows), described in
 :mod:`fineprep.stages.convert.document`. ``document.text`` is the reading-order text: LAYOUT
@@ -36,6 +38,7 @@ from typing import Any
 
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.stages.convert.document import Document, Page, document_fields, page_fields
+from fineprep.stages.convert.page_images import check_image_pattern, with_page_images
 from fineprep.stages.convert.sources.base import (
     SOURCES,
     SourceItem,
@@ -83,6 +86,7 @@ class TextractOptions:
     unit: str = "document"
     allow_partial: bool = False
     skip_furniture: bool = False
+    image_uri: str | None = None
 
 
 def as_bool(name: str, value: Any, where: str) -> bool:
@@ -95,12 +99,18 @@ def as_bool(name: str, value: Any, where: str) -> bool:
 
 
 def textract_options(options: dict[str, Any], where: str = "textract") -> TextractOptions:
-    unknown = sorted(set(options) - {"unit", "allow_partial", "skip_furniture", "notices"})
+    known = {"unit", "allow_partial", "skip_furniture", "image_uri", "notices"}
+    unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(
             f"{where} source: unknown option {unknown[0]!r} "
-            "(known: unit, allow_partial, skip_furniture)"
+            "(known: unit, allow_partial, skip_furniture, image_uri)"
         )
+    image_uri = options.get("image_uri") or None
+    if image_uri is not None:
+        if not isinstance(image_uri, str):
+            raise ConfigError(f"{where} source: option 'image_uri' must be a string")
+        check_image_pattern(image_uri, where)
     unit = options.get("unit", "document")
     if unit not in ("document", "page"):
         raise ConfigError(f"{where} source: unit must be 'document' or 'page', not {unit!r}")
@@ -108,6 +118,7 @@ def textract_options(options: dict[str, Any], where: str = "textract") -> Textra
         unit=unit,
         allow_partial=as_bool("allow_partial", options.get("allow_partial", False), where),
         skip_furniture=as_bool("skip_furniture", options.get("skip_furniture", False), where),
+        image_uri=image_uri,
     )
 
 
@@ -195,9 +206,11 @@ def _entry_documents(
 
 
 def document_rows(
-    doc: Document, unit: str, extra: dict[str, Any] | None = None
+    doc: Document, unit: str, extra: dict[str, Any] | None = None, image_uri: str | None = None
 ) -> Iterator[SourceItem]:
-    """The rows of one document: itself, or each of its pages; empty ones as rejects."""
+    """The rows of one document: itself, or each of its pages; empty ones as rejects
+    (``image_uri``: the pattern naming its page images in S3)."""
+    doc = with_page_images(doc, image_uri)
     fields = document_fields(doc)
     meta = {"document_id": doc.id, **(extra or {})}
     if unit == "document" or not doc.pages:
@@ -259,7 +272,7 @@ def _group_rows(group: Group, opts: TextractOptions, notices: list[str]) -> Iter
             "skipped: the job's detailedResponse parts hold the pages and fields"
         )
     for doc in docs:
-        yield from document_rows(doc, opts.unit)
+        yield from document_rows(doc, opts.unit, image_uri=opts.image_uri)
 
 
 SOURCES.add("textract", read_textract)
