@@ -122,6 +122,8 @@ def test_templates_can_say_how_to_write_a_null(
         ("{{ note }}", {"note": float("nan")}, "field 'note' is null"),
         ("{{ m.x }}!", {"m": {"x": None}}, "field 'x' is null"),
         ("{% for v in vs %}{{ v }}{% endfor %}", {"vs": ["a", None]}, "printed a null value"),
+        ("{{ total + 1 }}", {"total": None}, "field 'total' is null"),
+        ("{{ note[0] }}", {"note": None}, "field 'note' is null"),
     ],
 )
 def test_a_printed_null_rejects_the_row_naming_the_field(

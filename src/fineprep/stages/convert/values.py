@@ -60,6 +60,18 @@ class NullField(Undefined):
             raise RowError(null_reason(str(self._undefined_name)))
         return text
 
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        """Using a null (``{{ note.upper() }}``, ``{{ total + 1 }}``) names the field too."""
+        raise RowError(null_reason(str(self._undefined_name)))
+
+    # Undefined binds these to its own failure; a null's failure names the field instead.
+    __add__ = __radd__ = __sub__ = __rsub__ = _fail_with_undefined_error
+    __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _fail_with_undefined_error
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _fail_with_undefined_error
+    __pos__ = __neg__ = __call__ = __getitem__ = _fail_with_undefined_error
+    __lt__ = __le__ = __gt__ = __ge__ = __int__ = __float__ = _fail_with_undefined_error
+    __complex__ = __pow__ = __rpow__ = _fail_with_undefined_error
+
 
 def null_safe(name: str, value: Any) -> Any:
     return NullField(name=name) if is_null(value) else value
