@@ -9,6 +9,8 @@ default ``fineprep-out``), written atomically file by file.
 Several sources with different mappings (a CSV of labelled rows and a folder of Textract
 responses) are ``[[convert.sources]]`` tables: each overrides keys of ``[convert]`` for one
 conversion, and their outputs are concatenated, sidecars included, into ``dataset.jsonl``.
+Every source is converted before the convert stage is judged, so when input files cannot be
+read the stage lists all of them, across all sources, and the run stops there.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fineprep.core.config import Settings, load_settings
-from fineprep.core.errors import ConfigError
+from fineprep.core.errors import ConfigError, InputError
 from fineprep.io.jsonl import AtomicWriter, atomic_write_bytes, sidecar_path
 from fineprep.stages.check.state import CheckResult
+
+if TYPE_CHECKING:
+    from fineprep.stages.convert.result import ConvertResult
 
 Say = Callable[[str], None]
 
@@ -162,6 +167,8 @@ def _convert(settings: Settings, base: Path, out: Path, result: RunResult, say: 
     from fineprep.stages.convert.runner import convert
 
     parts: list[Path] = []
+    failures: list[str] = []
+    # Every source is converted before the stage is judged, so one run lists every bad file.
     for n, job in enumerate(jobs or [{}], 1):
         if not isinstance(job, dict):
             raise ConfigError("[[convert.sources]] entries must be tables")
@@ -172,22 +179,40 @@ def _convert(settings: Settings, base: Path, out: Path, result: RunResult, say: 
         job_settings = dataclasses.replace(
             settings, sections={**settings.sections, "convert": merged}
         )
-        conv = convert(settings=job_settings)
+        try:
+            conv = convert(settings=job_settings)
+        except InputError as exc:  # the source's only input could not be read
+            failures.append(f"source {n}: {exc}")
+            continue
         for line in conv.summary():
             say(line)
         if conv.exit_code != 0 or conv.output is None:
-            reason = conv.stopped or (
-                f"{conv.rejected:,} rows rejected (see {conv.rejects})"
-                if conv.rejected
-                else "source expectations failed"
-            )
-            result.stages.append(Stage("convert", "failed", f"source {n}: {reason}"))
-            return None
-        parts.append(conv.output)
+            failures.append(f"source {n}: {_convert_failure(conv)}")
+        elif conv.output is not None:
+            parts.append(conv.output)
+    if failures:
+        result.stages.append(Stage("convert", "failed", "; ".join(failures)))
+        return None
     dataset = out / "dataset.jsonl"
     _concatenate(parts, dataset)
     result.stages.append(Stage("convert", "ok", f"{len(parts)} source(s) -> {dataset}"))
     return dataset
+
+
+def _convert_failure(conv: ConvertResult) -> str:
+    """Why a source failed: every input file that could not be read, then rejected rows."""
+    parts = []
+    if conv.failed_files:
+        from fineprep.stages.convert.result import located
+
+        files = ", ".join(located(where, why) for where, why in conv.failed_files)
+        parts.append(f"{conv.files_failed:,} of {conv.files:,} input files failed: {files}")
+    rows = conv.rejected - len(conv.failed_files)
+    if rows > 0:
+        parts.append(f"{rows:,} rows rejected (see {conv.rejects})")
+    if parts:
+        return "; ".join(parts)
+    return str(conv.stopped or "source expectations failed")
 
 
 def _concatenate(parts: list[Path], dataset: Path) -> None:

@@ -174,3 +174,38 @@ def test_expectation_findings_are_printed(tmp_path: Path, monkeypatch: pytest.Mo
         "t.csv:row 3: G001 [error] expect_column_values_to_not_be_null failed on column "
         "'completion'" in result.stderr
     )
+
+
+def test_table_options_on_the_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "o.jsonl"
+    result = _run(
+        [str(TABULAR / "tickets.xlsx"), "-o", str(out), "--to", "prompt-completion"],
+        ["--sheet", "Tickets", "--prompt", "message", "--completion", "reply", "--null-as", "-"],
+    )
+    assert result.exit_code == 1, result.output  # the #DIV/0! and stray-value rows
+    assert [json.loads(x)["completion"] for x in out.open()] == [
+        "Sorry! A new parcel ships today.",
+        "-",
+    ]
+    headerless = _run(
+        [str(TABULAR / "headerless.csv"), "-o", str(out), "--to", "prompt-completion"],
+        ["--no-header", "--prompt", "c1", "--completion", "c2", "--control-chars", "reject"],
+    )
+    assert (
+        headerless.exit_code == 1 and "row has 1 fields but the header has 2" in headerless.stderr
+    )
+
+
+def test_an_unclear_encoding_asks_for_the_encoding_option(tmp_path: Path) -> None:
+    path = TABULAR / "encodings" / "reviews-cp1252-ambiguous.csv"
+    result = _run([str(path), "-o", str(tmp_path / "o.jsonl"), "--to", "prompt-completion"])
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and "cannot tell its encoding" in line
+    assert "pass --encoding cp1250 or --encoding cp1252" in line
+    fixed = _run(
+        [str(path), "-o", str(tmp_path / "o.jsonl"), "--to", "prompt-completion"],
+        ["--encoding", "cp1252", "--prompt", "review", "--completion", "label"],
+    )
+    assert fixed.exit_code == 0, fixed.stderr
+    assert "Très bon café" in (tmp_path / "o.jsonl").read_text("utf-8")

@@ -14,6 +14,7 @@ from fineprep.stages.convert.sources.encoding import (
     parse_delimiter,
     sniff_delimiter,
 )
+from tests.conftest import FIXTURES
 
 
 def _file(tmp_path: Path, data: bytes, name: str = "t.csv") -> str:
@@ -34,25 +35,59 @@ def test_bom_decides(tmp_path: Path) -> None:
     assert detect_encoding(_file(tmp_path, utf16, "u16.csv")).encoding == "utf-16"
 
 
-def test_cp1252_fallback_names_the_first_bad_byte(tmp_path: Path) -> None:
-    data = "name\ncafé “x”\n".encode("cp1252")
-    found = detect_encoding(_file(tmp_path, data))
-    assert found.encoding == "cp1252"
-    assert f"offset {data.index(0xE9)}" in found.reason
-    assert "0xE9" in found.reason
+ENCODINGS = FIXTURES / "convert" / "tabular" / "encodings"
 
 
-def test_bytes_undefined_in_cp1252_fall_back_to_latin1(tmp_path: Path) -> None:
-    found = detect_encoding(_file(tmp_path, b"name\nab\x81\xe9\n"))
-    assert found.encoding == "latin-1"
-    assert "not cp1252" in found.reason
+@pytest.mark.parametrize(
+    ("name", "codecs_ok"),
+    [
+        ("reviews-gb18030.csv", {"gb18030"}),
+        ("reviews-big5.csv", {"big5", "big5hkscs", "cp950"}),
+        ("reviews-shift_jis.csv", {"shift_jis", "cp932", "shift_jis_2004"}),
+        ("reviews-euc_kr.csv", {"euc_kr", "cp949"}),
+        ("reviews-cp1251.csv", {"cp1251"}),
+        ("reviews-koi8_r.csv", {"koi8_r"}),
+    ],
+)
+def test_legacy_cjk_and_cyrillic_encodings_are_detected(name: str, codecs_ok: set[str]) -> None:
+    path = ENCODINGS / name
+    found = detect_encoding(str(path))
+    assert found.encoding in codecs_ok
+    assert found.reason.startswith("not UTF-8 (byte 0x")
+    encoding = name.removeprefix("reviews-").removesuffix(".csv")
+    assert path.read_bytes().decode(found.encoding) == path.read_bytes().decode(encoding)
+
+
+def test_an_unclear_detection_is_refused_naming_the_first_bad_byte(tmp_path: Path) -> None:
+    data = "name\ncafé “x” très\n".encode("cp1252")
+    with pytest.raises(InputError) as caught:
+        detect_encoding(_file(tmp_path, data))
+    message = str(caught.value)
+    assert f"byte 0xE9 at offset {data.index(0xE9)}" in message
+    assert "cannot tell its encoding" in message and "pass --encoding" in message
+
+
+def test_bytes_no_encoding_reads_clearly_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="pass --encoding"):
+        detect_encoding(_file(tmp_path, b"name\nab\x81\xe9\n"))
 
 
 def test_the_whole_stream_is_checked_not_only_the_sample(tmp_path: Path) -> None:
     head = b"a,b\n" + b"x,y\n" * ((SAMPLE_BYTES + 4096) // 4)
-    found = detect_encoding(_file(tmp_path, head + b"caf\xe9,1\n"))
-    assert found.encoding == "cp1252"
-    assert f"offset {len(head) + 3}" in found.reason
+    tail = "\n".join(["1,Очень вкусно, персонал вежливый, обязательно придём ещё."] * 5)
+    found = detect_encoding(_file(tmp_path, head + tail.encode("cp1251") + b"\n"))
+    assert found.encoding == "cp1251"
+    assert f"offset {len(head) + 2}" in found.reason
+
+
+def test_a_candidate_must_decode_the_whole_file(tmp_path: Path) -> None:
+    # The sample the detector sees is cp1251; a byte cp1251 leaves undefined comes later.
+    from fineprep.stages.convert.sources.encoding import DETECT_BYTES
+
+    line = "1,Очень вкусно, персонал вежливый, обязательно придём ещё.\n".encode("cp1251")
+    body = line * (DETECT_BYTES // len(line) + 10) + b"\x98\n"
+    with pytest.raises(InputError, match=r"no text encoding reads it cleanly|cannot tell"):
+        detect_encoding(_file(tmp_path, body))
 
 
 def test_a_character_split_across_read_chunks_is_still_utf8(tmp_path: Path) -> None:

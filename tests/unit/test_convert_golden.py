@@ -52,7 +52,13 @@ CASES: dict[str, tuple[list[str], dict[str, Any], tuple[int, int, int]]] = {
     ),
     "legacy-cp1252-conversation": (
         ["legacy-cp1252.csv"],
-        {"model": "nova-micro", "prompt": "body", "completion": "label", "label": "label"},
+        {
+            "model": "nova-micro",
+            "prompt": "body",
+            "completion": "label",
+            "label": "label",
+            "encoding": "cp1252",
+        },
         (2, 0, 0),
     ),
     "semicolon": (
@@ -134,6 +140,24 @@ CASES: dict[str, tuple[list[str], dict[str, Any], tuple[int, int, int]]] = {
 }
 
 
+def assert_golden(produced_in: Path, folder: Path) -> None:
+    """The files in ``produced_in`` equal the golden copies in ``folder`` byte for byte (with
+    FINEPREP_UPDATE_GOLDEN=1 they replace them)."""
+    produced = {p.name: p.read_bytes() for p in sorted(produced_in.iterdir())}
+    if UPDATE:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            old.unlink()
+        for file_name, data in produced.items():
+            (folder / file_name).write_bytes(data)
+    expected = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    assert sorted(produced) == sorted(expected)
+    for file_name, data in produced.items():
+        assert data == expected[file_name], (
+            f"{folder.name}/{file_name} differs from the golden copy"
+        )
+
+
 def _run(name: str, out_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     sources, options, _ = CASES[name]
     monkeypatch.chdir(TABULAR)
@@ -150,18 +174,7 @@ def test_golden(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     else:
         assert result.records > result.rows - result.rejected  # chunked into several
     assert (result.rejected, result.exit_code) == (rejected, exit_code)
-    produced = {p.name: p.read_bytes() for p in sorted(tmp_path.iterdir())}
-    folder = GOLDEN / name
-    if UPDATE:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.iterdir():
-            old.unlink()
-        for file_name, data in produced.items():
-            (folder / file_name).write_bytes(data)
-    expected = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-    assert sorted(produced) == sorted(expected)
-    for file_name, data in produced.items():
-        assert data == expected[file_name], f"{name}/{file_name} differs from the golden copy"
+    assert_golden(tmp_path, GOLDEN / name)
 
 
 @needs_tokenizer

@@ -101,13 +101,31 @@ def test_explicit_rejects_path_and_stale_default_removed(tmp_path: Path) -> None
     assert _lines(mine)[0]["reason"] == "template 'prompt' rendered empty text"
 
 
-def test_outputs_are_atomic_when_a_source_fails_midway(tmp_path: Path) -> None:
+def test_an_unreadable_file_is_one_reject_and_the_others_convert(tmp_path: Path) -> None:
     good = _csv(tmp_path, "prompt,completion\na,b\n", "a.csv")
+    bad = tmp_path / "b.csv"
+    bad.write_bytes(b"prompt,completion\nx,y\ncaf\xe9,z\n")
+    result = convert(
+        [good, bad],
+        output=tmp_path / "out" / "o.jsonl",
+        to="prompt-completion",
+        encoding="utf-8",
+        settings=Settings(),
+    )
+    assert (result.records, result.rejected, result.exit_code) == (1, 1, 1)
+    assert (result.files, result.files_failed) == (2, 1)
+    line = _lines(tmp_path / "out" / "o.rejects.jsonl")[0]
+    assert line["source"] == str(bad) and line["raw"] is None
+    assert "b.csv: byte 0xE9 at offset 25 (line 3) cannot be decoded as utf-8" in line["reason"]
+    assert "files: 1 read, 1 failed" in "\n".join(result.summary())
+
+
+def test_a_single_unreadable_input_raises_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "b.csv"
     bad.write_bytes(b"prompt,completion\nx,y\ncaf\xe9,z\n")
     with pytest.raises(InputError, match=r"b\.csv: byte 0xE9"):
         convert(
-            [good, bad],
+            [bad],
             output=tmp_path / "out" / "o.jsonl",
             to="prompt-completion",
             encoding="utf-8",
@@ -209,7 +227,8 @@ def test_source_table_in_config_passes_reader_options(tmp_path: Path) -> None:
         settings=settings_from_table(table),
         source_options={"skip_furniture": "true"},
     )
-    assert seen[-1] == {"unit": "page", "allow_partial": True, "skip_furniture": "true"}
+    given = {k: v for k, v in seen[-1].items() if k != "notices"}
+    assert given == {"unit": "page", "allow_partial": True, "skip_furniture": "true"}
 
 
 @pytest.mark.parametrize(

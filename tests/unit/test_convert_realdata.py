@@ -137,3 +137,26 @@ def test_other_idp(path: Path, tmp_path: Path) -> None:
         return
     assert result.exit_code in (0, 1), result.first_rejects
     _passes_check(result)
+
+
+def _chat_files() -> list[Path]:
+    return [p for folder in ("chat_jsonl_bad", "bedrock_jsonl") for p in _documents_of(folder)]
+
+
+def _documents_of(folder: str) -> list[Path]:
+    root = REALDATA / folder
+    return sorted(root.glob("*.jsonl")) if root.is_dir() else []
+
+
+@pytest.mark.parametrize("path", _chat_files(), ids=lambda p: p.name)
+def test_chat_and_bedrock_files_convert_to_conversations(path: Path, tmp_path: Path) -> None:
+    """OpenAI chat (with its deliberate defects) and Bedrock's own samples, by content alone."""
+    result = convert(path, output=tmp_path / "chat.jsonl", model="nova-lite", settings=Settings())
+    if path.name == "prompts_dataset.jsonl":  # {"input"} records: no answer to learn
+        assert result.exit_code == 2 and "uses undefined field 'prompt'" in result.first_rejects[0]
+        return
+    assert result.exit_code in (0, 1), result.first_rejects
+    _passes_check(result)
+    if path.name == "toy_chat_fine_tuning.jsonl":
+        assert (result.records, result.rejected) == (4, 1)
+        assert "before any user message" in result.first_rejects[0]

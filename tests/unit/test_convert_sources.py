@@ -73,16 +73,27 @@ def test_headers_are_named_and_numbered() -> None:
 
 
 def test_legacy_encoding_is_reported_and_decoded_without_replacement_chars() -> None:
-    options: dict[str, Any] = {}
-    rows = _items(read_csv, TABULAR / "legacy-cp1252.csv", **options)
+    path = TABULAR / "encodings" / "reviews-gb18030.csv"
+    notices: list[str] = []
+    rows = list(read_csv([str(path)], {"notices": notices}))
+    assert rows[0].fields["review"] == "这家店的菜很好吃，服务也很周到，下次还会再来。"
+    assert rows[0].fields["label"] == "正面"
+    assert notices == [
+        f"{path}: encoding gb18030 (not UTF-8 (byte 0xD5 at offset 18); detected as gb18030)"
+    ]
+
+
+def test_an_encoding_that_cannot_be_told_is_refused_with_both_readings() -> None:
+    # cp1250 and cp1252 read this French text equally well but spell "crème" differently.
+    with pytest.raises(InputError) as caught:
+        list(read_csv([str(TABULAR / "legacy-cp1252.csv")], {}))
+    message = str(caught.value)
+    assert "cannot tell its encoding: it reads as cp1250 or cp1252" in message
+    assert "'crčme,Smooth' vs 'crème,Smooth'" in message
+    assert "pass --encoding cp1250 or --encoding cp1252" in message
+    rows = _items(read_csv, TABULAR / "legacy-cp1252.csv", encoding="cp1252")
     text = " ".join(v for r in rows for v in r.fields.values())
     assert "“café” I’ve had for €3" in text and "\ufffd" not in text
-    notices: list[str] = []
-    list(read_csv([str(TABULAR / "legacy-cp1252.csv")], {"notices": notices}))
-    assert notices == [
-        f"{TABULAR / 'legacy-cp1252.csv'}: encoding cp1252 (not UTF-8 (byte 0xE9 at offset 20);"
-        " read as cp1252)"
-    ]
 
 
 def test_bom_is_not_part_of_the_first_header() -> None:
@@ -224,8 +235,11 @@ def test_kind_of_by_extension(tmp_path: Path) -> None:
         ("a.ndjson", "jsonl"),
     ]:
         assert kind_of(str(_write(tmp_path, name, b"x")), None) == kind
-    with pytest.raises(InputError, match=r"unknown file type '\.xlsx'"):
-        kind_of(str(_write(tmp_path, "a.xlsx", b"x")), None)
+    assert kind_of(str(_write(tmp_path, "a.xlsx", b"x")), None) == "xlsx"
+    with pytest.raises(InputError, match=r"unknown file type '\.docx'"):
+        kind_of(str(_write(tmp_path, "a.docx", b"x")), None)
+    with pytest.raises(InputError, match=r"a\.xls: an Excel 97-2003 workbook: save it as \.xlsx"):
+        kind_of(str(_write(tmp_path, "a.xls", b"x")), None)
     with pytest.raises(InputError, match="is a directory"):
         kind_of(str(tmp_path), None)
     with pytest.raises(InputError, match="no such file"):

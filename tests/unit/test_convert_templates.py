@@ -95,10 +95,10 @@ def test_syntax_error_is_a_config_error() -> None:
 def test_empty_and_null_values_reject_the_row() -> None:
     with pytest.raises(RowError, match="rendered empty text"):
         compile_template("prompt", "body").text({"body": "  "})
-    with pytest.raises(RowError, match="gave null"):
+    with pytest.raises(RowError, match="field 'body' is null; say how to write it"):
         compile_template("prompt", "body").text({"body": None})
     assert compile_template("system", "s").text({"s": ""}, allow_empty=True) == ""
-    with pytest.raises(RowError, match=r"gave nan"):
+    with pytest.raises(RowError, match=r"field .x. is null"):
         compile_template("prompt", "x").text({"x": float("nan")})
 
 

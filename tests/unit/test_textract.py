@@ -23,8 +23,13 @@ TX = FIXTURES / "convert" / "textract"
 
 
 def rows(path: Path | str | list[str], **options: Any) -> list[SourceRow | SourceReject]:
+    """The items of the inputs; an input the reader refuses raises its error here."""
     paths = path if isinstance(path, list) else [str(path)]
-    return list(read_textract(paths, options))
+    items = list(read_textract(paths, options))
+    refused = [i for i in items if isinstance(i, SourceReject) and i.files]
+    if refused and refused[0].error is not None:
+        raise refused[0].error
+    return items
 
 
 def only_row(path: Path | str, **options: Any) -> SourceRow:
@@ -257,7 +262,9 @@ def test_blank_page_becomes_a_reject(tmp_path: Path) -> None:
     path = write(tmp_path, "scan.json", doc)
     first, second = rows(path, unit="page")
     assert isinstance(first, SourceRow)
-    assert second == SourceReject(f"{path}:page 2", "no text detected on this page (blank page?)")
+    assert second == SourceReject(
+        f"{path}:page 2", "no text, fields or image on this page (blank page?)"
+    )
     empty = write(tmp_path, "empty.json", {"DocumentMetadata": {"Pages": 0}, "Blocks": []})
     [reject] = rows(empty)
     assert isinstance(reject, SourceReject) and "no text" in reject.reason
@@ -341,9 +348,13 @@ def test_bad_options(options: dict[str, Any], expected: str) -> None:
         read_textract([str(TX / "detect_text.json")], options)
 
 
-def test_failures_surface_before_the_first_row() -> None:
-    with pytest.raises(InputError):
-        read_textract([str(TX / "detect_text.json"), str(TX / "failed.json")], {})
+def test_an_unusable_file_is_one_reject_and_the_others_convert() -> None:
+    items = list(read_textract([str(TX / "detect_text.json"), str(TX / "failed.json")], {}))
+    assert [type(i).__name__ for i in items] == ["SourceReject", "SourceRow"]
+    refused = items[0]
+    assert isinstance(refused, SourceReject)
+    assert refused.files == (str(TX / "failed.json"),) and refused.raw is None
+    assert "job status FAILED" in refused.reason
 
 
 def test_registered_and_sniffable() -> None:
@@ -503,7 +514,9 @@ def test_real_specifics(tmp_path: Path) -> None:
     forms = only_row(REAL / "multi-page-forms-samples-2-page.json").fields["document"]
     assert "| [X] Yes [ ] No |" in forms["tables"][0]
     assert forms["tables"][1].startswith("Previous Employment History\n\n| Start Date |")
-    # the whole folder: the failed response stops the run, naming its file
+    # the whole folder: the failed response is one reject naming its file, the rest convert
     shutil.copytree(REAL, tmp_path / "real")
-    with pytest.raises(InputError, match=r"test-failed-response\.json"):
-        rows(tmp_path / "real")
+    items = list(read_textract([str(tmp_path / "real")], {}))
+    refused = [i for i in items if isinstance(i, SourceReject) and i.files]
+    assert [Path(r.source).name for r in refused] == ["test-failed-response.json"]
+    assert sum(isinstance(i, SourceRow) for i in items) == len(list(REAL.glob("*.json"))) - 1

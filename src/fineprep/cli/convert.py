@@ -56,8 +56,9 @@ def _field(name: str, what: str) -> Callable[[F], F]:
 @click.option(
     "--source",
     metavar="KIND",
-    help="Source kind for every input: csv, parquet, arrow, json, jsonl, textract, idp "
-    "(default: from the extension and content).",
+    help="Source kind for every input: csv, xlsx, parquet, arrow, json, jsonl, openai-chat, "
+    "sharegpt, alpaca, textract, azure-di, docai, bda, comprehend, idp (default: from the "
+    "extension and content).",
 )
 @click.option(
     "-S",
@@ -70,6 +71,23 @@ def _field(name: str, what: str) -> Callable[[F], F]:
 )
 @click.option("--encoding", help="Text encoding of CSV inputs (default: detected).")
 @click.option("--delimiter", help="CSV delimiter: , ; | tab (default: detected).")
+@click.option(
+    "--no-header",
+    is_flag=True,
+    default=None,
+    help="CSV/XLSX inputs have no header row: columns are c1, c2, ...",
+)
+@click.option("--sheet", metavar="NAME|N", help="Worksheet of XLSX inputs (default: the first).")
+@click.option(
+    "--null-as",
+    metavar="TEXT",
+    help="Write null/NaN fields as TEXT (default: a null field rejects its row).",
+)
+@click.option(
+    "--control-chars",
+    type=click.Choice(["strip", "reject"]),
+    help="Control characters in record text: remove and count them (default), or reject the row.",
+)
 @click.option(
     "--chunk-tokens",
     type=click.IntRange(1),
@@ -96,20 +114,24 @@ def _field(name: str, what: str) -> Callable[[F], F]:
     help="Show a progress line on stderr (default: when stderr is a terminal).",
 )
 def convert(**kwargs: Any) -> None:
-    """Convert SOURCE files (CSV, Parquet, Arrow, JSON/JSONL, Textract, IDP) to Bedrock JSONL.
+    """Convert SOURCE files or folders (tables, chat files, document-AI outputs) to Bedrock JSONL.
 
     \b
     Writes OUT.jsonl (Bedrock keys only), OUT.meta.jsonl (id, label, group and source
     location, line for line) and, when rows cannot be converted, a rejects file with
     the reason for each. Templates are Jinja2 over the row's fields ({{ title }},
     {{ meta.author.name }}); a bare field name (--prompt text) means {{ text }}.
-    CSV rows are numbered like a spreadsheet: the header is row 1.
+    CSV rows are numbered like a spreadsheet: the header is row 1. A folder is read
+    file by file; a file that cannot be read is one line in the rejects file and
+    the others still convert. A null field rejects its row unless the template has
+    a default ({{ note | default("") }}) or --null-as is given.
     Every option can also be set in [tool.fineprep.convert] (kebab-case keys, paths
-    relative to the config file); reader options go in [tool.fineprep.convert.source].
+    relative to the config file); reader options go in [tool.fineprep.convert.source],
+    several sources with their own mappings in [[tool.fineprep.convert.sources]].
 
     \b
-    Exit codes: 0 every row converted, 1 some rows rejected (or the source failed a
-    table-level expectation), 2 nothing converted, or a config or input error.
+    Exit codes: 0 every row converted, 1 some rows or files rejected (or the source
+    failed a table-level expectation), 2 nothing converted, or a config or input error.
 
     \b
     Examples:
@@ -118,6 +140,9 @@ def convert(**kwargs: Any) -> None:
       fineprep convert shard.parquet -o train.jsonl -m nova-micro \\
           --prompt text --completion intent --label intent
       fineprep convert docs.jsonl -o cpt.jsonl --to pretraining -m titan-text-express
+      fineprep convert chats.jsonl -o train.jsonl -m nova-lite     # OpenAI/ShareGPT/Alpaca
+      fineprep convert azure-results/ -o train.jsonl -m nova-lite \\
+          --prompt "{{ document.text }}" --completion "{{ document.fields_json }}"
     """
     run_guarded(_convert, **kwargs)
 

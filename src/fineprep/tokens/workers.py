@@ -48,12 +48,15 @@ def jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_init(source: TokenSource) -> None:
+def _worker_init(source: TokenSource, parent: int) -> None:
     """Ctrl-C is the main process's to handle (it stops the workers): no worker tracebacks.
     The encoding loads here, before the first batch arrives; a failure to load it surfaces
-    when a batch is counted (inline, with the clear error)."""
+    when a batch is counted (inline, with the clear error). ``parent`` is the main process's
+    PID as it was before the fork: asked here, a parent killed in between would be missed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(0)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     from fineprep.tokens.encoding import text_counter
 
     try:
@@ -159,7 +162,7 @@ class DeferredCounts:
                 self.workers,
                 mp_context=multiprocessing.get_context("fork" if forkable else "spawn"),
                 initializer=_worker_init,
-                initargs=(self.source,),
+                initargs=(self.source, os.getpid()),
             )
             # Workers start (and load the encoding) now, while the checks read on.
             for _ in range(self.workers):

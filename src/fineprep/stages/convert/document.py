@@ -1,15 +1,17 @@
-"""The document model shared by the Textract and IDP readers, and its rendering to template fields.
+"""The document model shared by every document reader, and its rendering to template fields.
 
-Readers of document sources (Amazon Textract responses, IDP extraction results) build a
-:class:`Document` of :class:`Page` values; this module turns them into the plain fields that
-templates address. The field names are a public contract (users write them in templates), so
-they are produced here, in one place, for every document source.
+Readers of document sources (Amazon Textract responses including Analyze Lending and A2I, IDP
+results, Azure AI Document Intelligence, Google Document AI, Bedrock Data Automation, Comprehend)
+build a :class:`Document` of :class:`Page` values; this module turns them into the plain fields
+that templates address. The field names are a public contract (users write them in templates),
+so they are produced here, in one place, for every document source.
 
 ``document`` (every row of a document source):
 
 - ``id``: document id (file stem, async job id, or the IDP document id)
 - ``source``: where it came from (file, or ``dir/[first..last]`` for multi-part outputs)
-- ``kind``: ``text-detection``, ``document-analysis``, ``expense``, ``identity`` or ``idp``
+- ``kind``: ``text-detection``, ``document-analysis``, ``expense``, ``identity``, ``lending``,
+  ``a2i``, ``idp``, ``azure-di``, ``docai``, ``bda`` or ``comprehend``
 - ``pages``: number of pages; ``page_numbers``: their numbers (1-based, in order)
 - ``text``: reading-order text, pages separated by a blank line
 - ``key_values``: ``{"Name": "Jane Doe"}`` (keys without a trailing colon; a repeated key gets
@@ -20,9 +22,18 @@ they are produced here, in one place, for every document source.
 - ``expense``: ``{"summary": {TYPE: value}, "summary_text", "line_items": [{TYPE: value}],
   "line_items_table"}`` (AnalyzeExpense; empty for other kinds)
 - ``identity``: ``{"fields": {TYPE: value}, "text"}`` (AnalyzeID; empty for other kinds)
+- ``fields``: the extracted fields as nested JSON (Azure ``documents[].fields``, Document AI
+  entities, Lending fields, A2I human answers, BDA custom output), the document's own when it
+  has them, else the pages' merged (a repeated name gets a suffix); ``fields_json``: the same as
+  canonical JSON (sorted keys, no spaces), the usual completion for extraction
+- ``class``: the document's class (``""`` when none); ``classes``: every class, most likely
+  first (Lending page types, Azure ``docType``, Document AI classifier labels, Comprehend)
+- ``images``: S3 URIs of the page images (the row's images too); ``meta``: what the service
+  said about the file (model, API version, S3 location...), for templates and the sidecar
 
 ``page`` (rows of ``unit="page"``): ``number``, ``source``, ``text``, ``key_values``,
-``key_value_pairs``, ``kv_text``, ``tables``, ``queries``, ``queries_text``, ``signatures``.
+``key_value_pairs``, ``kv_text``, ``tables``, ``queries``, ``queries_text``, ``signatures``,
+``fields``, ``fields_json``, ``class``, ``classes``, ``images``.
 
 Every key is always present (empty when the source has no such data) so that a template
 written for one response shape does not fail on another with an undefined variable.
@@ -30,8 +41,13 @@ written for one response shape does not fail on another with an undefined variab
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
+
+import orjson
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,16 @@ def one_line(text: str, sep: str = ", ") -> str:
 
 
 @dataclass(frozen=True)
+class RenderedTable:
+    """A table the service already wrote as Markdown (Bedrock Data Automation)."""
+
+    text: str
+
+    def markdown(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class Query:
     """A Textract query: its alias (or question text) and the best answer on one page."""
 
@@ -84,17 +110,23 @@ class Page:
     number: int
     text: str
     key_values: list[tuple[str, str]] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
+    tables: list[Table | RenderedTable] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
     signatures: int = 0
     source: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    classes: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
+        """Nothing to learn from: a class alone is a label, not content."""
         return not (
             self.text.strip()
             or self.key_values
             or self.tables
             or self.signatures
+            or self.fields
+            or self.images
             or any(q.answer for q in self.queries)
         )
 
@@ -118,10 +150,17 @@ class Document:
     pages: list[Page]
     expense: Expense = field(default_factory=Expense)
     identity: list[tuple[str, str]] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    classes: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         pages_empty = all(p.is_empty() for p in self.pages)
-        return pages_empty and self.expense.is_empty() and not self.identity
+        return pages_empty and self.expense.is_empty() and not self.identity and not self.fields
+
+    @property
+    def images(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(uri for p in self.pages for uri in p.images))
 
     def select_pages(self, numbers: list[int]) -> Document:
         """The same document restricted to ``numbers`` (1-based, in the given order)."""
@@ -129,9 +168,9 @@ class Document:
         return replace(self, pages=[by_number[n] for n in numbers if n in by_number])
 
 
-def unique_keys(pairs: list[tuple[str, str]]) -> dict[str, str]:
+def unique_keys(pairs: Iterable[tuple[str, V]]) -> dict[str, V]:
     """A dict from pairs that keeps every pair: a repeated key becomes ``key (2)``, ``key (3)``."""
-    out: dict[str, str] = {}
+    out: dict[str, V] = {}
     for key, value in pairs:
         name, n = key, 1
         while name in out:
@@ -156,10 +195,35 @@ def merge_queries(queries: list[Query]) -> dict[str, str]:
     return {key: q.answer for key, q in best.items()}
 
 
+def fields_json(fields: dict[str, Any]) -> str:
+    """Canonical JSON of extracted fields: sorted keys, no spaces (the same fields, the same
+    text, whichever reader produced them)."""
+    return orjson.dumps(
+        fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str
+    ).decode()
+
+
+def merged_fields(pages: list[Page]) -> dict[str, Any]:
+    """The pages' fields in one object; a name on several pages gets a suffix (``NAME (2)``)."""
+    return unique_keys(kv for page in pages for kv in page.fields.items())
+
+
+def _labels(
+    fields: dict[str, Any], classes: tuple[str, ...], images: tuple[str, ...]
+) -> dict[str, Any]:
+    return {
+        "fields": fields,
+        "fields_json": fields_json(fields),
+        "class": classes[0] if classes else "",
+        "classes": list(classes),
+        "images": list(images),
+    }
+
+
 def _common(
     text: str,
     kvs: list[tuple[str, str]],
-    tables: list[Table],
+    tables: list[Table | RenderedTable],
     queries: list[Query],
     signatures: int,
 ) -> dict[str, Any]:
@@ -179,6 +243,7 @@ def _common(
 def page_fields(page: Page) -> dict[str, Any]:
     fields: dict[str, Any] = {"number": page.number, "source": page.source}
     fields.update(_common(page.text, page.key_values, page.tables, page.queries, page.signatures))
+    fields.update(_labels(page.fields, page.classes, page.images))
     return fields
 
 
@@ -215,4 +280,7 @@ def document_fields(doc: Document) -> dict[str, Any]:
     )
     fields["expense"] = expense_fields(doc.expense)
     fields["identity"] = {"fields": unique_keys(doc.identity), "text": pairs_text(doc.identity)}
+    classes = doc.classes or tuple(dict.fromkeys(c for p in doc.pages for c in p.classes))
+    fields.update(_labels(doc.fields or merged_fields(doc.pages), classes, doc.images))
+    fields["meta"] = doc.meta
     return fields

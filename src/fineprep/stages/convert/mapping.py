@@ -14,6 +14,7 @@ non-OpenAI tokenizers.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from fineprep.core.config import Settings
@@ -54,6 +55,9 @@ _REFUSED = {
     },
 }
 _CHUNK_OPTIONS = ("chunk_tokens", "overlap", "min_chunk_tokens")
+#: Options that map a row's fields to the record; a chat source cannot use them (its records
+#: bring their own turns), and giving one means a JSON input is read as fields, not as chat.
+TEMPLATE_OPTIONS = ("prompt", "completion", "completion_json", "input", "images")
 
 
 def _default_text(fields: dict[str, Any]) -> Any:
@@ -78,8 +82,11 @@ def default_target(profile: ModelProfile | None) -> str:
     )
 
 
-def build_mapping(opts: ConvertOptions, target: str, profile: ModelProfile | None) -> Mapping:
-    """Compile the templates the target needs, refusing options it cannot use."""
+def build_mapping(
+    opts: ConvertOptions, target: str, profile: ModelProfile | None, *, chat: bool = False
+) -> Mapping:
+    """Compile the templates the target needs, refusing options it cannot use (``chat``: the
+    rows come from a chat source and carry their turns)."""
     if target not in TARGETS:
         raise ConfigError(f"unknown target format {target!r}", hint=f"use one of {TARGETS}")
     if profile is not None and not profile.accepts(target):
@@ -87,8 +94,21 @@ def build_mapping(opts: ConvertOptions, target: str, profile: ModelProfile | Non
             f"{profile.name} does not take {target} records",
             hint=f"it takes {', '.join(profile.formats)}",
         )
+    if chat:
+        if target == "pretraining":
+            raise ConfigError(
+                "chat sources convert to conversation, claude-messages or "
+                "prompt-completion records, not pre-training text"
+            )
+        for option in TEMPLATE_OPTIONS:
+            if getattr(opts, option) is not None:
+                flag = option.replace("_", "-")
+                raise ConfigError(
+                    f"--{flag} does not apply to chat sources: each record's turns come from "
+                    "the file (--system gives a system prompt to records without one)"
+                )
     for option, why in _REFUSED[target].items():
-        if getattr(opts, option) is not None:
+        if getattr(opts, option) is not None and not (chat and option == "system"):
             raise ConfigError(f"--to {target}: {why}")
     if target != "pretraining":
         for option in _CHUNK_OPTIONS:
@@ -108,11 +128,16 @@ def build_mapping(opts: ConvertOptions, target: str, profile: ModelProfile | Non
         field_getter(name, value) if value else None
         for name, value in (("label", opts.label), ("group", opts.group), ("id", opts.id))
     )
+    nulls = opts.null_as
     if target == "rft":
         return Mapping(
             target,
-            prompt=compile_template("prompt", opts.prompt) if opts.prompt is not None else None,
-            system=compile_template("system", opts.system) if opts.system is not None else None,
+            prompt=compile_template("prompt", opts.prompt, nulls)
+            if opts.prompt is not None
+            else None,
+            system=compile_template("system", opts.system, nulls)
+            if opts.system is not None
+            else None,
             reference_answer=field_getter("reference-answer", opts.reference_answer)
             if opts.reference_answer
             else (field_getter("reference-answer", "reference_answer") if opts.prompt else None),
@@ -126,18 +151,35 @@ def build_mapping(opts: ConvertOptions, target: str, profile: ModelProfile | Non
     if target == "pretraining":
         return Mapping(
             target,
-            input=compile_template("input", opts.input) if opts.input else _DEFAULT_INPUT,
+            input=compile_template("input", opts.input, nulls)
+            if opts.input
+            else replace(_DEFAULT_INPUT, null_as=nulls),
             label=label,
             group=group,
             id=rid,
         )
+    system = compile_template("system", opts.system, nulls) if opts.system is not None else None
+    if chat:
+        return Mapping(
+            target,
+            system=system,
+            bucket_owner=check_owner(opts.bucket_owner),
+            media_formats=formats,
+            max_images=profile.max_images_per_record if profile else None,
+            label=label,
+            group=group,
+            id=rid,
+            chat=True,
+            profile=profile,
+            media_allowed=profile is None or bool(formats),
+        )
     return Mapping(
         target,
-        prompt=compile_template("prompt", opts.template("prompt", "prompt")),
+        prompt=compile_template("prompt", opts.template("prompt", "prompt"), nulls),
         completion=None
         if opts.completion_json
-        else compile_template("completion", opts.template("completion", "completion")),
-        system=compile_template("system", opts.system) if opts.system is not None else None,
+        else compile_template("completion", opts.template("completion", "completion"), nulls),
+        system=system,
         completion_json=field_getter("completion-json", opts.completion_json)
         if opts.completion_json
         else None,
@@ -150,6 +192,7 @@ def build_mapping(opts: ConvertOptions, target: str, profile: ModelProfile | Non
         label=label,
         group=group,
         id=rid,
+        media_allowed=profile is None or bool(formats),
     )
 
 

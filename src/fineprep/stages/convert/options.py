@@ -5,6 +5,11 @@ the key named. Paths in the config file (``inputs``, ``output``, ``rejects``,
 ``expectations``) are relative to the file's folder, so a run works from any directory.
 Defaults are chosen so the common case needs no mapping at all: a table with ``prompt`` and
 ``completion`` columns (or ``text`` for pre-training) converts as it is.
+
+``[[convert.sources]]`` tables are several conversions into one output: each overrides keys of
+``[convert]`` for its inputs (a CSV with one mapping, a folder of Textract responses with
+another). :func:`resolve_jobs` turns them into one :class:`ConvertOptions` per source; inputs
+given on the command line or to the API replace them.
 """
 
 from __future__ import annotations
@@ -52,6 +57,10 @@ class ConvertOptions:
     #: rft: the field holding the reference answer, and grader fields (NAME or NAME=FIELD).
     reference_answer: str | None = None
     grader_fields: list[str] = field(default_factory=list)
+    no_header: bool = False
+    sheet: str | None = None
+    null_as: str | None = None
+    control_chars: str = "strip"
 
     def template(self, name: str, default: str) -> str:
         value: str | None = getattr(self, name)
@@ -60,6 +69,10 @@ class ConvertOptions:
 
 _PATH_KEYS = ("inputs", "output", "rejects", "expectations")
 _INT_KEYS = {"chunk_tokens", "overlap", "min_chunk_tokens", "expectations_chunk_rows"}
+_BOOL_KEYS = {"no_header"}
+_CHOICES = {"control_chars": ("strip", "reject")}
+#: Keys that all [[convert.sources]] share (one output), so a source table may not set them.
+_SHARED = ("output", "rejects", "to", "model")
 _FIELDS = {f.name: f for f in dataclasses.fields(ConvertOptions)}
 
 
@@ -106,11 +119,50 @@ def _checked(attr: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(f"{where}: expected a whole number >= 0, got {value!r}")
         return value
+    if attr in _BOOL_KEYS:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if attr == "sheet" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if attr in _CHOICES and value not in _CHOICES[attr]:
+        raise ConfigError(f"{where}: expected one of {', '.join(_CHOICES[attr])}, got {value!r}")
     if attr == "bucket_owner" and isinstance(value, int) and not isinstance(value, bool):
         return f"{value:012d}"
     if not isinstance(value, str):
         raise ConfigError(f"{where}: expected a string, got {value!r}")
     return value
+
+
+def resolve_jobs(
+    config_table: dict[str, Any] | None,
+    overrides: dict[str, Any],
+    *,
+    top_model: str | None,
+    base: Path | None = None,
+) -> list[ConvertOptions]:
+    """One set of options per conversion into the output: the ``[[convert.sources]]`` entries
+    (each over ``[convert]``), or ``[convert]`` alone when there are none or inputs are given."""
+    table = dict(config_table or {})
+    jobs = table.pop("sources", None)
+    if jobs is None or overrides.get("inputs"):
+        return [resolve_options(table, overrides, top_model=top_model, base=base)]
+    if not isinstance(jobs, list) or not jobs:
+        raise ConfigError(f"{SECTION} sources: expected [[convert.sources]] tables")
+    out = []
+    for n, job in enumerate(jobs, 1):
+        where = f"[[tool.fineprep.convert.sources]] entry {n}"
+        if not isinstance(job, dict):
+            raise ConfigError(f"{where} must be a table")
+        for key in _SHARED:
+            if key in job:
+                raise ConfigError(
+                    f"{where}: {key!r} is shared by every source (one output file)",
+                    hint=f"set {key} in [tool.fineprep.convert] or on the command line",
+                )
+        merged = {**table, **job}
+        out.append(resolve_options(merged, overrides, top_model=top_model, base=base, where=where))
+    return out
 
 
 def resolve_options(
@@ -119,10 +171,11 @@ def resolve_options(
     *,
     top_model: str | None,
     base: Path | None = None,
+    where: str = SECTION,
 ) -> ConvertOptions:
     """Config section, then command-line/API values (``None`` means not given); ``base`` is
     the config file's folder."""
-    values = options_from_table(config_table or {})
+    values = options_from_table(config_table or {}, where)
     if base is not None:
         for key in _PATH_KEYS:
             if key in values:

@@ -73,8 +73,9 @@ class Outputs:
         else:
             writer.__exit__(_Abort, _Abort(), None)
 
-    def write(self, record: dict[str, Any], meta: RecordMeta) -> None:
-        self._out_fh.write(orjson.dumps(record, option=_LINE))
+    def write(self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None) -> None:
+        """Write one record (``line``: the record already serialized as its JSON line)."""
+        self._out_fh.write(line if line is not None else orjson.dumps(record, option=_LINE))
         self._meta_fh.write(orjson.dumps(meta.to_dict(), default=_default, option=_LINE))
         self.records += 1
 

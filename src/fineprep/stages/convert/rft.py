@@ -86,9 +86,14 @@ def from_supervised(fields: dict[str, Any]) -> tuple[list[dict[str, Any]], Any]:
     if not isinstance(turns, list) or not turns:
         raise RowError("the record has no messages")
     for i, turn in enumerate(turns):
-        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
+        role = turn.get("role") if isinstance(turn, dict) else None
+        if role == "system" and all(m["role"] == "system" for m in messages):
+            # OpenAI chat files carry the system prompt as a leading message.
+            messages.append({"role": "system", "content": _texts(turn.get("content"), "system")})
+            continue
+        if role not in ("user", "assistant"):
             raise RowError(f"message {i} is not a user or assistant turn")
-        messages.append({"role": turn["role"], "content": _texts(turn.get("content"), f"turn {i}")})
+        messages.append({"role": role, "content": _texts(turn.get("content"), f"turn {i}")})
     if messages[-1]["role"] != "assistant":
         raise RowError("the record ends without an assistant answer to use as reference_answer")
     answer = messages.pop()["content"]

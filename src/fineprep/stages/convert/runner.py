@@ -3,39 +3,49 @@
 Rows stream from the readers one at a time; each becomes one record (or several chunks for
 pre-training) or one line in the rejects file with the reason. Nothing is dropped silently:
 when rows are rejected and no ``--rejects`` file was named, ``<out>.rejects.jsonl`` is written
-and the summary says so. All files appear atomically, records last.
+and the summary says so. An input that cannot be read at all (a FAILED Textract job, a CSV in
+an encoding that cannot be told) is one reject line naming the file, and the other inputs
+still convert, so a folder with three bad files reports all three in one run. Several
+``[[convert.sources]]`` write into the one output, each with its own mapping. All files appear
+atomically, records last.
 
-Exit codes (``ConvertResult.exit_code``): 0 every row converted; 1 some rows rejected, or the
-source table failed a table-level expectation (nothing written); 2 nothing converted (every
-row rejected, or no rows at all), and configuration or input errors (raised as
-:class:`fineprep.core.errors.FineprepError`).
+Exit codes (``ConvertResult.exit_code``): 0 every row converted; 1 some rows or files rejected,
+or the source table failed a table-level expectation (nothing written); 2 nothing converted
+(every row rejected, or no rows at all), and configuration or input errors (raised as
+:class:`fineprep.core.errors.FineprepError`; a single input that cannot be read raises its
+error, as there is nothing else to report).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError
-from fineprep.core.model import RecordMeta, Severity
+from fineprep.core.model import Severity
+from fineprep.core.profiles import ModelProfile
 from fineprep.io.jsonl import sidecar_path
 from fineprep.io.progress import Progress
 from fineprep.stages.convert.chunking import Chunker
-from fineprep.stages.convert.mapping import build_mapping, chunk_policy, default_target
-from fineprep.stages.convert.options import ConvertOptions, resolve_options
+from fineprep.stages.convert.mapping import (
+    TEMPLATE_OPTIONS,
+    build_mapping,
+    chunk_policy,
+    default_target,
+)
+from fineprep.stages.convert.options import ConvertOptions, resolve_jobs
 from fineprep.stages.convert.output import Outputs, rejects_path
-from fineprep.stages.convert.result import ConvertResult
-from fineprep.stages.convert.sources.base import SourceRow
-from fineprep.stages.convert.sources.detect import TABULAR, iter_items, plan
-from fineprep.stages.convert.targets import Mapping, build_record, input_text, row_meta
-from fineprep.stages.convert.templates import RowError
-
-_META_KEYS = frozenset({"id", "label", "group", "source"})
+from fineprep.stages.convert.result import SHOWN, ConvertResult, located
+from fineprep.stages.convert.rows import convert_row, raw
+from fineprep.stages.convert.sources.base import SourceItem, SourceReject
+from fineprep.stages.convert.sources.chat import CHAT_KINDS
+from fineprep.stages.convert.sources.detect import TABULAR, Plan, iter_items, plan
+from fineprep.stages.convert.targets import Mapping
+from fineprep.stages.convert.values import RowError
 
 
 def convert(
@@ -68,68 +78,151 @@ def convert(
         **options,
     }
     base = settings.config_path.parent if settings.config_path else None
-    opts = resolve_options(
-        settings.sections.get("convert"), overrides, top_model=settings.model, base=base
-    )
-    return run(opts, settings, progress or Progress(enabled=False))
+    table = settings.sections.get("convert")
+    jobs = resolve_jobs(table, overrides, top_model=settings.model, base=base)
+    notices = []
+    if items and isinstance(table, dict) and table.get("sources"):
+        notices.append("inputs given, so the config's [[convert.sources]] are not used")
+    return run(jobs, settings, progress or Progress(enabled=False), notices)
 
 
-def run(opts: ConvertOptions, settings: Settings, progress: Progress) -> ConvertResult:
-    """Convert with resolved options (the CLI and the API both end here)."""
+@dataclass
+class _Job:
+    opts: ConvertOptions
+    plan: Plan
+    mapping: Mapping
+    chunker: Chunker | None
+
+
+def run(
+    jobs: ConvertOptions | list[ConvertOptions],
+    settings: Settings,
+    progress: Progress,
+    notices: list[str] | None = None,
+) -> ConvertResult:
+    """Convert with resolved options, one set per source (the CLI and the API both end here)."""
     started = time.monotonic()
-    output = _output_path(opts)
-    profile = settings.model_profile(opts.model)
-    target = opts.to or default_target(profile)
-    mapping = build_mapping(opts, target, profile)
-    chunker = Chunker(chunk_policy(opts, profile, settings)) if target == "pretraining" else None
-    groups = plan(opts.inputs, opts.source)
+    jobs = [jobs] if isinstance(jobs, ConvertOptions) else jobs
+    first = jobs[0]
+    output = _output_path(jobs)
+    profile = settings.model_profile(first.model)
+    target = first.to or default_target(profile)
+    prepared = [_prepare(opts, target, profile, settings) for opts in jobs]
     result = ConvertResult(target=target, model=profile.key if profile else None)
+    result.notices.extend(notices or [])
     failed: dict[str, list[str]] = {}
-    if opts.expectations:
-        failed = _expectations(opts, groups, settings, result)
-        if result.expectations_failed:
-            result.seconds = time.monotonic() - started
-            return result
-    explicit_rejects = opts.rejects is not None
-    rejects = Path(opts.rejects) if opts.rejects else rejects_path(output)
+    for job in prepared:
+        if job.opts.expectations:
+            failed.update(_expectations(job, settings, result))
+            if result.expectations_failed:
+                result.seconds = time.monotonic() - started
+                return result
+    explicit_rejects = first.rejects is not None
+    rejects = Path(first.rejects) if first.rejects else rejects_path(output)
     if rejects.resolve() in (output.resolve(), sidecar_path(output).resolve()):
         raise ConfigError(f"{rejects}: the rejects file would overwrite the output or sidecar")
     outputs = Outputs(output, rejects, always_rejects=explicit_rejects)
+    lone_failure: SourceReject | None = None
     try:
-        for item in iter_items(groups, _reader_options(opts, result.notices)):
-            result.rows += 1
-            if not isinstance(item, SourceRow):
-                outputs.reject(item.source, item.reason, item.raw)
-            elif item.source in failed:
-                outputs.reject(item.source, "; ".join(failed[item.source]), _raw(item))
-            else:
-                try:
-                    converted = _convert_row(item, mapping, chunker)
-                except RowError as exc:
-                    outputs.reject(item.source, str(exc), _raw(item))
-                else:
-                    for record, meta in converted:
-                        outputs.write(record, meta)
-            if result.rejected != outputs.rejected and len(result.first_rejects) < 3:
-                result.first_rejects.append(f"{item.source}: {outputs.last_reason}")
-            result.rejected = outputs.rejected
-            progress.update(result.rows, result.rejected)
+        for job in prepared:
+            result.files += len(job.plan.files)
+            for skipped in job.plan.skipped:
+                result.notices.append(f"{skipped}: skipped, not an input file this reads")
+            for item in iter_items(job.plan, _reader_options(job.opts, result.notices)):
+                _one(item, job, failed, outputs, result)
+                if isinstance(item, SourceReject) and item.files:
+                    lone_failure = item if result.rows == 1 else None
+                progress.update(result.rows, result.rejected)
         result.records = outputs.records
+        if lone_failure is not None and result.rows == 1 and lone_failure.error is not None:
+            raise lone_failure.error  # a single input that cannot be read: its error, exit 2
         outputs.commit(keep_records=outputs.records > 0)
     except BaseException:
         outputs.discard()
         raise
     finally:
         progress.close()
+    _finish(result, outputs, rejects, explicit_rejects, [j.opts for j in prepared])
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _prepare(
+    opts: ConvertOptions, target: str, profile: ModelProfile | None, settings: Settings
+) -> _Job:
+    """Everything a source needs before any row is read: configuration errors come first."""
+    templated = any(getattr(opts, o) is not None for o in TEMPLATE_OPTIONS)
+    # RFT prompts are built from whole records (supervised ones turned into prompts), not from
+    # the turns a chat reader extracts.
+    groups = plan(opts.inputs, opts.source, chat=not templated and target != "rft")
+    chat = [k for k in groups.kinds if k in CHAT_KINDS]
+    if chat and len(chat) != len(groups.kinds):
+        others = ", ".join(k for k in groups.kinds if k not in CHAT_KINDS)
+        raise ConfigError(
+            f"chat files ({', '.join(chat)}) and other inputs ({others}) need different "
+            "mappings; convert them separately or as separate [[convert.sources]]"
+        )
+    mapping = build_mapping(opts, target, profile, chat=bool(chat))
+    chunker = Chunker(chunk_policy(opts, profile, settings)) if target == "pretraining" else None
+    return _Job(opts, groups, mapping, chunker)
+
+
+def _one(
+    item: SourceItem,
+    job: _Job,
+    failed: dict[str, list[str]],
+    outputs: Outputs,
+    result: ConvertResult,
+) -> None:
+    result.rows += 1
+    if isinstance(item, SourceReject):
+        outputs.reject(item.source, item.reason, item.raw)
+        if item.files:
+            result.failed_files.append((item.source, item.reason))
+            result.files_failed += len(item.files)
+    elif item.source in failed:
+        outputs.reject(item.source, "; ".join(failed[item.source]), raw(item))
+    else:
+        try:
+            converted, found = convert_row(
+                item, job.mapping, job.chunker, job.opts.control_chars == "strip"
+            )
+        except RowError as exc:
+            outputs.reject(item.source, str(exc), raw(item))
+        else:
+            for record, meta, line in converted:
+                outputs.write(record, meta, line)
+            if found:
+                result.control_chars.update(found)
+                result.control_row_count += 1
+                if len(result.control_rows) < SHOWN:
+                    result.control_rows.append((item.source, sum(found.values())))
+    if result.rejected != outputs.rejected and len(result.first_rejects) < 3:
+        result.first_rejects.append(located(item.source, outputs.last_reason))
+    result.rejected = outputs.rejected
+
+
+def _finish(
+    result: ConvertResult,
+    outputs: Outputs,
+    rejects: Path,
+    explicit_rejects: bool,
+    jobs: list[ConvertOptions],
+) -> None:
     result.rejects = rejects if outputs.rejected or explicit_rejects else None
     result.rejects_defaulted = bool(outputs.rejected) and not explicit_rejects
     if outputs.records:
         result.output, result.sidecar = outputs.output, outputs.sidecar
+    elif result.files_failed and result.files_failed == result.files:
+        result.stopped = (
+            f"nothing converted: all {result.files:,} input files failed (reasons in {rejects})"
+        )
     else:
+        inputs = ", ".join(i for job in jobs for i in job.inputs)
         result.stopped = (
             f"nothing converted: all {result.rows:,} rows were rejected (reasons in {rejects})"
             if result.rows
-            else f"nothing converted: no rows in {', '.join(opts.inputs)}"
+            else f"nothing converted: no rows in {inputs}"
         )
     # Files an earlier run left at these paths would describe that run, not this one.
     stale = [] if outputs.records else [outputs.output, outputs.sidecar]
@@ -139,31 +232,25 @@ def run(opts: ConvertOptions, settings: Settings, progress: Progress) -> Convert
         if path.is_file():
             path.unlink()
             result.notices.append(f"removed {path} left by an earlier run")
-    result.seconds = time.monotonic() - started
-    return result
 
 
-def _expectations(
-    opts: ConvertOptions,
-    groups: list[tuple[str, list[str]]],
-    settings: Settings,
-    result: ConvertResult,
-) -> dict[str, list[str]]:
+def _expectations(job: _Job, settings: Settings, result: ConvertResult) -> dict[str, list[str]]:
     """Validate the source first; the rows to reject (G001 as an error), or a stop."""
     from fineprep.stages.check.rules.outside import G001
     from fineprep.stages.convert.expectations import validate_source
 
+    opts = job.opts
     assert opts.expectations is not None
     severity = settings.severity.get("G001", G001.severity)
     outcome = validate_source(
-        iter_items(groups, _reader_options(opts, [])),
+        iter_items(job.plan, _reader_options(opts, [])),
         opts.expectations,
         parameters={"labels": settings.labels} if settings.labels else {},
         severity=severity,
-        empty_is_null=all(kind == "csv" for kind, _ in groups),
+        empty_is_null=all(kind == "csv" for kind, _ in job.plan.groups),
         chunk_rows=opts.expectations_chunk_rows,
     )
-    result.findings = outcome.findings
+    result.findings.extend(outcome.findings)
     if severity is not Severity.ERROR:  # downgraded in config: report, convert anyway
         return {}
     if outcome.table_failed:
@@ -175,71 +262,37 @@ def _expectations(
 
 
 def _reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str], dict[str, Any]]:
-    """Each reader gets the user's source options; this package's readers also get the CSV
-    encoding and delimiter and a list for notices (other readers refuse unknown options)."""
+    """Each reader gets the user's source options and a list for notices; this package's
+    table readers also get the encoding, delimiter, header and sheet options."""
 
     def options_for(kind: str) -> dict[str, Any]:
-        options = dict(opts.source_options)
+        options = {**opts.source_options, "notices": notices}
         if kind in TABULAR:
-            options.update(encoding=opts.encoding, delimiter=opts.delimiter, notices=notices)
+            options.update(
+                encoding=opts.encoding,
+                delimiter=opts.delimiter,
+                no_header=opts.no_header,
+                sheet=opts.sheet,
+            )
         return options
 
     return options_for
 
 
-def _convert_row(
-    row: SourceRow, mapping: Mapping, chunker: Chunker | None
-) -> list[tuple[dict[str, Any], RecordMeta]]:
-    rid, label, group = row_meta(mapping, row)
-    extra = {k: v for k, v in row.extra.items() if k not in _META_KEYS}
-    if chunker is None:
-        record = build_record(mapping, row)
-        return [(record, RecordMeta(rid, label, group, row.source, extra))]
-    chunks = chunker.split(input_text(mapping, row))
-    if len(chunks) == 1:
-        return [({"input": chunks[0]}, RecordMeta(rid, label, group, row.source, extra))]
-    n = len(chunks)
-    # Chunks of one document share a group so a split never puts them on both sides.
-    shared = group if group is not None else row.source
-    return [
-        (
-            {"input": chunk},
-            RecordMeta(
-                None if rid is None else f"{rid}#{k}",
-                label,
-                shared,
-                f"{row.source} (chunk {k}/{n})",
-                extra,
-            ),
-        )
-        for k, chunk in enumerate(chunks, 1)
-    ]
-
-
-def _raw(row: SourceRow) -> str:
-    """The row as JSON for the rejects file; rows JSON cannot hold (nested deeper than 255
-    levels) are kept as their truncated Python repr, so the reject is still written."""
-    try:
-        return orjson.dumps(row.fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        try:
-            return repr(row.fields)[:10_000]
-        except RecursionError:
-            return "(row nested too deeply to show)"
-
-
-def _output_path(opts: ConvertOptions) -> Path:
-    if not opts.inputs:
-        raise ConfigError(
-            "no sources to convert", hint="give SOURCE... or inputs = [...] in config"
-        )
+def _output_path(jobs: list[ConvertOptions]) -> Path:
+    for opts in jobs:
+        if not opts.inputs:
+            raise ConfigError(
+                "no sources to convert", hint="give SOURCE... or inputs = [...] in config"
+            )
+    opts = jobs[0]
     if not opts.output:
         raise ConfigError("no output file", hint="give -o OUT.jsonl or output = ... in config")
     out = Path(opts.output)
     if not out.name.endswith(".jsonl"):
         raise ConfigError(f"{out}: the output must be a .jsonl file (Bedrock reads JSON Lines)")
     resolved = out.resolve()
-    for src in opts.inputs:
+    for src in (i for job in jobs for i in job.inputs):
         if Path(src).resolve() == resolved:
             raise ConfigError(f"{out}: the output would overwrite the source {src}")
     return out

@@ -3,7 +3,8 @@
 Records carry only the keys Bedrock documents for the format (``schemaVersion``, ``system``,
 ``messages``; ``prompt``/``completion``; ``input``), in the order AWS shows them. Everything
 else about a row (label, group, id, where it came from) goes to the sidecar, so the file that
-is uploaded is exactly the file that was checked.
+is uploaded is exactly the file that was checked. Rows of chat sources bring their own turns
+and are built by :mod:`.chat_records`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 import orjson
 
+from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import SCHEMA_VERSION
+from fineprep.stages.convert.chat_records import chat_record
 from fineprep.stages.convert.media import media_block, split_uris
 from fineprep.stages.convert.sources.base import SourceRow
 from fineprep.stages.convert.templates import RowError, Template, canonical_json
@@ -43,6 +46,12 @@ class Mapping:
     #: rft: the reference answer's field and the grader fields (record key, source field).
     reference_answer: Template | None = None
     grader_fields: tuple[tuple[str, str], ...] = ()
+    #: Rows carry their turns (a chat source): the templates above give only the fallback
+    #: system prompt and the sidecar fields.
+    chat: bool = False
+    profile: ModelProfile | None = None
+    #: False when the model is known to take no images or videos (text-only models).
+    media_allowed: bool = True
 
 
 def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
@@ -61,7 +70,24 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
             fields,
             mapping.grader_fields,
         )
+    if mapping.chat:
+        chat = fields["chat"]
+        system = chat["system"]
+        if not _has_text(system) and mapping.system is not None:
+            system = mapping.system.text(fields, allow_empty=True)
+        media = (
+            mapping.bucket_owner,
+            mapping.media_formats,
+            mapping.max_images,
+            mapping.media_allowed,
+        )
+        return chat_record(target, chat, system, media, mapping.profile)
     assert mapping.prompt is not None
+    if row.images and target != "conversation":
+        raise RowError(
+            f"the row has {len(row.images)} page images, which {target} records cannot hold "
+            "(use --to conversation with a model that takes images)"
+        )
     prompt = mapping.prompt.text(fields)
     completion = completion_text(mapping, fields)
     system = mapping.system.text(fields, allow_empty=True) if mapping.system else ""
@@ -89,6 +115,11 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
 def _media(mapping: Mapping, row: SourceRow) -> list[dict[str, Any]]:
     if mapping.images is None and not row.images:
         return []
+    if not mapping.media_allowed:
+        raise RowError(
+            f"the row has {len(row.images)} page images, and the model takes no images; "
+            "convert for a model that takes images, or leave the page images out"
+        )
     blocks = [
         media_block(uri, mapping.bucket_owner, mapping.media_formats)
         for uri in media_uris(mapping, row)

@@ -17,19 +17,20 @@ Three shapes of template, decided once when compiled:
   literal (``--system "You classify news."``; a literal single word needs
   ``{{ "word" }}``). Columns whose names are not identifiers are reached through ``row``:
   ``{{ row["Unnamed: 0"] }}`` (a source field named ``row`` takes precedence).
+
+A ``null`` (or NaN) value is never written as the text ``None``: printing one rejects the row
+with a reason naming the field, unless the template says how to render it. Inside a template a
+null field behaves as undefined, so ``{{ note | default("none given") }}``, ``{% if note %}``
+and ``note is defined`` work; ``--null-as TEXT`` renders every null as ``TEXT`` instead.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, TemplateSyntaxError
 from jinja2.exceptions import UndefinedError
 from jinja2.runtime import Undefined
@@ -37,15 +38,24 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
 from fineprep.core.errors import ConfigError
+from fineprep.stages.convert.values import (
+    NullField,
+    RowError,
+    canonical_json,
+    finalize,
+    is_null,
+    null_reason,
+    null_safe,
+    nulls_written_as,
+    to_text,
+)
+
+__all__ = ["MissingField", "RowError", "Template", "canonical_json", "compile_template", "to_text"]
 
 _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
 _SINGLE_EXPR = re.compile(r"\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}", re.S)
 _MARKUP = ("{{", "{%", "{#")
 _MAX_LISTED = 20
-
-
-class RowError(Exception):
-    """A row that cannot become a record; the message is the reject reason."""
 
 
 class MissingField(RowError, UndefinedError):
@@ -81,18 +91,6 @@ class _FieldUndefined(StrictUndefined):
         return f"{name!r} of a {type(obj).__name__} value"
 
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no spaces: the same object always gives the same text."""
-    try:
-        text = orjson.dumps(
-            value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str
-        )
-        orjson.loads(text)  # what is written must parse back
-    except (orjson.JSONEncodeError, orjson.JSONDecodeError) as exc:
-        raise RowError(f"value cannot be written as JSON ({exc})") from None
-    return text.decode()
-
-
 #: Largest string or list a template may build with ``*``, ``**`` or padding filters.
 MAX_TEMPLATE_VALUE = 10_000_000
 
@@ -113,6 +111,12 @@ class _BoundedSandbox(ImmutableSandboxedEnvironment):
                     raise RowError("template builds a value over 10 MB")
         return super().call_binop(context, operator, left, right)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        return null_safe(attribute, super().getattr(obj, attribute))
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return null_safe(str(argument), super().getitem(obj, argument))
+
 
 def _bounded_width(fn: Callable[..., Any]) -> Callable[..., Any]:
     def bounded(value: Any, width: int = 80, *args: Any, **kwargs: Any) -> Any:
@@ -124,7 +128,12 @@ def _bounded_width(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _env() -> ImmutableSandboxedEnvironment:
-    env = _BoundedSandbox(undefined=_FieldUndefined, autoescape=False, keep_trailing_newline=True)
+    env = _BoundedSandbox(
+        undefined=_FieldUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        finalize=finalize,
+    )
     for name in ("center", "indent", "truncate", "wordwrap"):
         env.filters[name] = _bounded_width(env.filters[name])
     env.filters["json"] = canonical_json
@@ -142,10 +151,16 @@ class Template:
     source: str
     kind: str  # "field" | "expression" | "text"
     _fn: Callable[[dict[str, Any]], Any]
+    #: How a null is written (``--null-as``); None: a null rejects the row.
+    null_as: str | None = field(default=None, compare=False)
 
     def render(self, fields: dict[str, Any]) -> Any:
         try:
-            return self._fn(fields)
+            with nulls_written_as(self.null_as):
+                value = self._fn(fields)
+                if isinstance(value, NullField):
+                    return str(value)  # the --null-as text, or a RowError naming the field
+                return value
         except MissingField as exc:
             raise RowError(
                 f"template {self.name!r} uses undefined {exc} (fields: {_listed(fields)})"
@@ -160,35 +175,42 @@ class Template:
     def text(self, fields: dict[str, Any], *, allow_empty: bool = False) -> str:
         """Render to the text that goes into a record (objects become canonical JSON)."""
         # A plain column that holds a string (most rows of most tables): no rendering needed.
-        value = fields.get(self.source) if self.kind == "field" else None
-        if type(value) is not str:
+        out = fields.get(self.source) if self.kind == "field" else None
+        if type(out) is not str:
             value = self.render(fields)
-        if value is None:
-            raise RowError(f"template {self.name!r} gave null (the field is empty)")
-        out = to_text(value, self.name)
+            if is_null(value):
+                if self.null_as is not None:
+                    value = self.null_as
+                elif self.kind == "field":
+                    raise RowError(null_reason(self.source))
+                else:
+                    raise RowError(f"template {self.name!r} gave null")
+            out = to_text(value, self.name)
         if not allow_empty and (not out or out.isspace()):
             raise RowError(f"template {self.name!r} rendered empty text")
         return out
 
 
-def compile_template(name: str, source: str) -> Template:
+def compile_template(name: str, source: str, null_as: str | None = None) -> Template:
     """Compile one mapping template; a syntax error is a :class:`ConfigError`."""
     if not isinstance(source, str):
         raise ConfigError(f"template {name!r} must be a string, got {source!r}")
     if not any(m in source for m in _MARKUP) and _FIELD_PATH.fullmatch(source):
-        return Template(name, source, "field", lambda fields: lookup(fields, source))
+        return Template(name, source, "field", lambda fields: lookup(fields, source), null_as)
     single = _SINGLE_EXPR.fullmatch(source)
     try:
         if single and "{%" not in source:
             expr = _ENV.compile_expression(single.group("expr"), undefined_to_none=False)
-            return Template(name, source, "expression", lambda f: _native(expr(**_context(f))))
+            return Template(
+                name, source, "expression", lambda f: _native(expr(**_context(f))), null_as
+            )
         template = _ENV.from_string(source)
     except TemplateSyntaxError as exc:
         raise ConfigError(
             f"template {name!r}: syntax error on line {exc.lineno}: {exc.message}",
             hint="fix the template (Jinja2 syntax: {{ field }})",
         ) from None
-    return Template(name, source, "text", lambda f: template.render(_context(f)))
+    return Template(name, source, "text", lambda f: template.render(_context(f)), null_as)
 
 
 def field_getter(name: str, path: str) -> Template:
@@ -219,34 +241,15 @@ def lookup(fields: dict[str, Any], path: str) -> Any:
     return value
 
 
-def to_text(value: Any, name: str) -> str:
-    """The record text for a value: strings as they are, objects as canonical JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and not math.isfinite(value):
-        raise RowError(f"template {name!r} gave {value} (not a usable value)")
-    if isinstance(value, (int, float, Decimal)):
-        return str(value)
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            raise RowError(f"template {name!r} gave binary data that is not UTF-8") from None
-    if isinstance(value, (dict, list, tuple)):
-        return canonical_json(value)
-    return str(value)
-
-
 def _context(fields: dict[str, Any]) -> dict[str, Any]:
-    return fields if "row" in fields else {**fields, "row": fields}
+    """The template's variables: the row's fields (nulls as :class:`NullField`) and ``row``."""
+    out = {k: null_safe(k, v) for k, v in fields.items()}
+    out.setdefault("row", fields)
+    return out
 
 
 def _native(value: Any) -> Any:
-    if isinstance(value, Undefined):
+    if isinstance(value, Undefined) and not isinstance(value, NullField):
         str(value)  # raises MissingField through _FieldUndefined
     return value
 

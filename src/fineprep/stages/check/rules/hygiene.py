@@ -76,8 +76,9 @@ rule(
     "when UTF-8 text was decoded as cp1252/latin-1 somewhere upstream.",
     why="The model learns the garbled characters and reproduces them.",
     example='{"completion": "The cafÃ© opens at 9"}',
-    fix="Re-export the source with the right encoding (`fineprep convert` detects cp1252 and "
-    "latin-1 CSVs), or repair it with ftfy.",
+    fix="Convert the source again with its right encoding (`fineprep convert` detects legacy "
+    "encodings such as cp1252, GB18030 or Shift-JIS, refuses a file it cannot tell apart and "
+    "takes --encoding), or repair the text with ftfy.",
 )
 
 

@@ -32,7 +32,6 @@ ambiguous, its pages are not in that output, or it has neither text nor page ima
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +42,7 @@ import orjson
 from fineprep.core.errors import ConfigError
 from fineprep.stages.convert.document import Document, Page, document_fields
 from fineprep.stages.convert.idp.shapes import GT_SUFFIX, IdpDoc, read_results
+from fineprep.stages.convert.page_images import check_image_pattern, image_uris
 from fineprep.stages.convert.sources.base import SOURCES, SourceItem, SourceReject, SourceRow
 from fineprep.stages.convert.textract.files import Group, expand_paths, scan
 from fineprep.stages.convert.textract.reader import TextractOptions, load_group, textract_options
@@ -50,7 +50,6 @@ from fineprep.stages.convert.textract.reader import TextractOptions, load_group,
 __all__ = ["read_idp"]
 
 _OPTIONS = ("textract_dir", "id_key", "image_uri", "allow_partial", "skip_furniture")
-_PLACEHOLDERS = frozenset({"id", "page", "page_index"})
 _DOC_EXT = re.compile(r"\.(pdf|png|jpe?g|tiff?|json|txt)$", re.IGNORECASE)
 
 
@@ -63,7 +62,7 @@ class IdpOptions:
 
 
 def idp_options(options: dict[str, Any]) -> IdpOptions:
-    unknown = sorted(set(options) - set(_OPTIONS))
+    unknown = sorted(set(options) - {*_OPTIONS, "notices"})
     if unknown:
         raise ConfigError(
             f"idp source: unknown option {unknown[0]!r} (known: {', '.join(_OPTIONS)})"
@@ -73,7 +72,7 @@ def idp_options(options: dict[str, Any]) -> IdpOptions:
             raise ConfigError(f"idp source: option {name!r} must be a string")
     image_uri = options.get("image_uri") or None
     if image_uri is not None:
-        _check_pattern(image_uri)
+        check_image_pattern(image_uri, "idp")
     passed: dict[str, Any] = {
         k: options[k] for k in ("allow_partial", "skip_furniture") if k in options
     }
@@ -83,18 +82,6 @@ def idp_options(options: dict[str, Any]) -> IdpOptions:
         image_uri=image_uri,
         textract=textract_options(passed, where="idp"),
     )
-
-
-def _check_pattern(pattern: str) -> None:
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
-    except ValueError as exc:
-        raise ConfigError(f"idp source: image_uri {pattern!r}: {exc}") from None
-    if not pattern.startswith("s3://") or not names <= _PLACEHOLDERS:
-        raise ConfigError(
-            f"idp source: image_uri {pattern!r} must be an s3:// URI pattern using only "
-            "{id}, {page} and {page_index}"
-        )
 
 
 def _strip(name: str) -> str:
@@ -168,15 +155,13 @@ def _images(doc: IdpDoc, document: Document, pattern: str | None) -> list[str] |
         return f"page image {bad[0]!r} is not an s3:// URI" if bad else doc.images
     if pattern is None:
         return []
-    if "{page" not in pattern:
-        return [pattern.format(id=doc.doc_id, page=1, page_index=0)]
     numbers = [p.number for p in document.pages]
-    if not numbers:
+    if not numbers and "{page" in pattern:
         return (
             f"image_uri needs page numbers, but the pages of document {doc.doc_id!r} are "
             "unknown (give textract_dir, or pages in the result)"
         )
-    return [pattern.format(id=doc.doc_id, page=n, page_index=n - 1) for n in numbers]
+    return image_uris(pattern, doc.doc_id, numbers)
 
 
 def build_row(doc: IdpDoc, opts: IdpOptions, pairing: Pairing | None) -> SourceItem:

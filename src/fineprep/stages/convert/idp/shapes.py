@@ -36,8 +36,8 @@ from fineprep.stages.convert.textract.files import (
     as_list,
     as_str,
     load_json,
-    sniff_textract,
 )
+from fineprep.stages.convert.textract.sniff import sniff_textract
 
 #: Suffixes that name a results file rather than the document (``sample_1099_gt``).
 GT_SUFFIX = re.compile(r"[._-](gt|ground[._-]?truth|baseline|results?)$", re.IGNORECASE)

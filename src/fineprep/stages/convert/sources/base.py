@@ -5,16 +5,19 @@ stream of :class:`SourceRow` values: plain fields a template can address, plus w
 from. A row that cannot be read becomes a :class:`SourceReject` in the same stream, so the
 converter can write it to the rejects file and keep going: nothing is silently dropped.
 
-Readers raise :class:`fineprep.core.errors.InputError` only when the whole input is unusable (a
-FAILED Textract job, a binary file named ``.csv``), with the file named in the message.
+Readers raise :class:`fineprep.core.errors.InputError` when a whole input is unusable (a FAILED
+Textract job, a binary file named ``.csv``), with the file named in the message. The reading
+layer (:func:`isolate`) turns that into a reject for that file (``files`` says which), so a
+folder with three bad files among forty reports all three in one run and converts the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from fineprep.core.errors import InputError
 from fineprep.core.registry import Registry
 
 
@@ -35,11 +38,18 @@ class SourceRow:
 
 @dataclass(frozen=True)
 class SourceReject:
-    """A row or document that could not be read, with the reason a person can act on."""
+    """A row or document that could not be read, with the reason a person can act on.
+
+    ``files`` is set when a whole input failed: the files it stands for (one file, or the part
+    files of one Textract job or shards of one Document AI document). ``error`` keeps the
+    exception, so a run of a single input can still fail with it.
+    """
 
     source: str
     reason: str
     raw: str | None = None
+    files: tuple[str, ...] = ()
+    error: InputError | None = field(default=None, compare=False, repr=False)
 
 
 SourceItem = SourceRow | SourceReject
@@ -53,3 +63,23 @@ class SourceReader(Protocol):
 
 #: Source kinds by name (``csv``, ``parquet``, ``jsonl``, ``textract``, ``idp``...).
 SOURCES: Registry[SourceReader] = Registry("source")
+
+
+def failed_input(files: Sequence[str], error: InputError) -> SourceReject:
+    """The reject standing for input files that could not be read at all."""
+    shown = files[0] if len(files) == 1 else f"{files[0]} (+{len(files) - 1} more files)"
+    return SourceReject(shown, str(error), None, tuple(files), error)
+
+
+def isolate(
+    files: Sequence[str], items: Callable[[], Iterable[SourceItem]]
+) -> Iterator[SourceItem]:
+    """The items of one input (a file, or a set read together); a reject if it is unusable.
+
+    Rows yielded before a failure stay converted: they were read correctly, and the reject
+    names the row or line where reading stopped.
+    """
+    try:
+        yield from items()
+    except InputError as exc:
+        yield failed_input(files, exc)

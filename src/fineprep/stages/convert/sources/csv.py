@@ -9,6 +9,9 @@ Headers are made usable rather than refused: an empty header becomes ``column_N`
 notice naming the original cells, so templates can address every column. A row whose field
 count differs from the header's is rejected with its row number (never padded or truncated:
 a shifted column would put the wrong text in a training record).
+
+With ``no_header`` the first row is data (``file.csv:row 1``) and the columns are named
+``c1``...``cN`` after the width of the first row; rows of another width are rejected the same way.
 """
 
 from __future__ import annotations
@@ -71,11 +74,21 @@ def _read_one(path: str, options: dict[str, Any]) -> Iterator[SourceItem]:
             delimiter = sniff_delimiter(sample, default)
             if delimiter != ",":
                 notices.append(f"{path}: delimiter {delimiter!r}")
-        yield from _rows(path, fh, delimiter, encoding, notices)
+        yield from _rows(path, fh, delimiter, encoding, notices, bool(options.get("no_header")))
+
+
+def positional_headers(width: int) -> list[str]:
+    """Column names of a table without a header row: ``c1``...``cN``."""
+    return [f"c{n}" for n in range(1, width + 1)]
 
 
 def _rows(
-    path: str, fh: io.TextIOBase, delimiter: str, encoding: str, notices: list[str]
+    path: str,
+    fh: io.TextIOBase,
+    delimiter: str,
+    encoding: str,
+    notices: list[str],
+    no_header: bool,
 ) -> Iterator[SourceItem]:
     reader = csv.reader(fh, delimiter=delimiter)
     row = 0
@@ -86,8 +99,10 @@ def _rows(
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
             if header is None:
-                header = unique_headers(fields, path, row, notices)
-                continue
+                if not no_header:
+                    header = unique_headers(fields, path, row, notices)
+                    continue
+                header = positional_headers(len(fields))
             source = f"{path}:row {row}"
             if len(fields) != len(header):
                 yield SourceReject(source, _ragged(fields, header), _raw(fields, delimiter))
@@ -101,7 +116,12 @@ def _rows(
     except csv.Error as exc:
         raise InputError(f"{path}:row {row + 1}: unreadable CSV ({exc})") from None
     if header is None:
-        raise InputError(f"{path}: empty file (no header row)", hint="the first row names columns")
+        if no_header:
+            raise InputError(f"{path}: empty file (no rows)")
+        raise InputError(
+            f"{path}: empty file (no header row)",
+            hint="the first row names columns; pass --no-header for a file without one",
+        )
 
 
 def unique_headers(cells: list[str], path: str, row: int, notices: list[str]) -> list[str]:

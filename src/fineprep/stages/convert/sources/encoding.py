@@ -1,11 +1,17 @@
 """Text encoding and delimiter detection for delimited text sources.
 
-Spreadsheets exported on Windows are often cp1252, and a converter that guesses wrong writes
-mojibake (``Ã©``) or U+FFFD into training data, which nothing downstream can undo. So the rule is
-strict and explicit: a byte-order mark decides; otherwise the file must decode as UTF-8 *in full*
-(a sample first, then the whole stream, without holding it), else it is read as cp1252, or as
-latin-1 when it holds bytes cp1252 leaves undefined. The choice is reported, and
-``--encoding`` overrides it.
+A converter that guesses an encoding wrong writes mojibake (``Ã©``, ``crčme``) into training
+data, and nothing downstream can undo it. So the rule is strict: a byte-order mark decides; a
+file that decodes as UTF-8 *in full* (streamed, without holding it) is UTF-8; anything else goes
+to charset-normalizer, a maintained statistical detector that covers the legacy CJK (GB18030,
+Big5, Shift-JIS, EUC-JP, EUC-KR), Cyrillic (cp1251, KOI8-R, ISO 8859-5) and Western code pages.
+
+Its answer is used only when it is clear. Candidates are ranked by charset-normalizer's mess
+ratio minus a share of its language coherence; when the runner-up decodes the bytes to a
+*different* text and scores within :data:`TIE` of the winner (cp1250 and cp1252 read French text
+equally well, but ``crème`` becomes ``crčme`` in one of them), the file is refused with both
+readings shown and a request for ``--encoding``: a person can tell at a glance which is right,
+a detector cannot. The chosen codec must also decode the whole file.
 """
 
 from __future__ import annotations
@@ -14,11 +20,20 @@ import codecs
 import csv
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from fineprep.core.errors import ConfigError, InputError
 
 SAMPLE_BYTES = 64 * 1024
+#: How much of a non-UTF-8 file the detector reads (it samples within this itself).
+DETECT_BYTES = 1024 * 1024
 _CHUNK = 1024 * 1024
+#: Weight of language coherence against the mess ratio when ranking candidates.
+COHERENCE_WEIGHT = 0.2
+#: Scores closer than this, for candidates giving different text, mean "cannot tell".
+TIE = 0.02
+#: A best candidate messier than this is not text in any encoding we can name.
+MAX_CHAOS = 0.3
 DELIMITERS = (",", "\t", ";", "|")
 _DELIMITER_NAMES = {
     "comma": ",",
@@ -27,6 +42,9 @@ _DELIMITER_NAMES = {
     "semicolon": ";",
     "pipe": "|",
 }
+_ENCODING_HINT = (
+    "pass --encoding with the file's encoding (e.g. gb18030, shift_jis, cp1251, cp1252)"
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +61,7 @@ def check_codec(name: str) -> str:
         return codecs.lookup(name).name
     except LookupError:
         raise ConfigError(
-            f"unknown encoding {name!r}", hint="use e.g. utf-8, utf-8-sig, cp1252, latin-1"
+            f"unknown encoding {name!r}", hint="use e.g. utf-8, gb18030, shift_jis, cp1251, cp1252"
         ) from None
 
 
@@ -58,17 +76,17 @@ def parse_delimiter(value: str) -> str:
 
 
 def detect_encoding(path: str) -> Detected:
-    """Decide how to decode ``path``; reads it at most three times, a chunk at a time."""
+    """Decide how to decode ``path``, or raise :class:`InputError` when it cannot be told."""
     try:
         with open(path, "rb") as fh:  # noqa: PTH123 - a plain binary read of a str path
-            head = fh.read(SAMPLE_BYTES)
+            head = fh.read(DETECT_BYTES)
     except OSError as exc:
         raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
     if head.startswith(codecs.BOM_UTF8):
         return Detected("utf-8-sig", "UTF-8 byte-order mark")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return Detected("utf-16", "UTF-16 byte-order mark")
-    if b"\x00" in head:
+    if b"\x00" in head[:SAMPLE_BYTES]:
         raise InputError(
             f"{path}: contains NUL bytes, so it is binary or UTF-16 without a byte-order mark",
             hint="export it as CSV in UTF-8, or pass --source for its real kind",
@@ -78,9 +96,80 @@ def detect_encoding(path: str) -> Detected:
         return Detected("utf-8", "valid UTF-8")
     offset, byte = bad
     why = f"not UTF-8 (byte 0x{byte:02X} at offset {offset})"
-    if _first_invalid(path, "cp1252") is None:
-        return Detected("cp1252", f"{why}; read as cp1252")
-    return Detected("latin-1", f"{why} and not cp1252; read as latin-1")
+    return _statistical(path, *_informative(path), why)
+
+
+def _informative(path: str) -> tuple[bytes, list[int]]:
+    """The lines that hold non-ASCII bytes, up to :data:`DETECT_BYTES`: ASCII lines read the
+    same in every candidate, and a file of mostly ASCII rows would otherwise drown the few
+    that tell the encodings apart (the detector samples its input)."""
+    kept: list[bytes] = []
+    numbers: list[int] = []
+    size = 0
+    with open(path, "rb") as fh:  # noqa: PTH123
+        for number, line in enumerate(fh, 1):
+            if not line.isascii():
+                kept.append(line)
+                numbers.append(number)
+                size += len(line)
+                if size >= DETECT_BYTES:
+                    break
+    return b"".join(kept), numbers
+
+
+def _score(match: Any) -> float:
+    return float(match.chaos) - COHERENCE_WEIGHT * float(match.coherence)
+
+
+def _statistical(path: str, sample: bytes, lines: list[int], why: str) -> Detected:
+    from charset_normalizer import from_bytes
+
+    best: Any = None
+    rival: Any = None
+    # Sorted by score, so the first codec that decodes the whole file wins, and only a rival
+    # within TIE of it can make the answer unclear (each candidate costs one streamed read).
+    for match in sorted(from_bytes(sample), key=_score):
+        if best is None:
+            if _first_invalid(path, match.encoding) is None:
+                best = match
+            continue
+        if _score(match) - _score(best) >= TIE:
+            break
+        if str(match) != str(best) and _first_invalid(path, match.encoding) is None:
+            rival = match
+            break
+    if best is None or best.chaos > MAX_CHAOS:
+        raise InputError(
+            f"{path}: {why}, and no text encoding reads it cleanly", hint=_ENCODING_HINT
+        )
+    if rival is not None:
+        one, other = sorted((best, rival), key=lambda m: str(m.encoding))
+        shown = _difference(str(one), str(other), lines)
+        raise InputError(
+            f"{path}: {why}; cannot tell its encoding: it reads as {one.encoding} or "
+            f"{other.encoding}, which give different text ({shown})",
+            hint=f"pass --encoding {one.encoding} or --encoding {other.encoding}, whichever "
+            "shows the text correctly",
+        )
+    return Detected(best.encoding, f"{why}; detected as {best.encoding}")
+
+
+def _difference(one: str, other: str, lines: list[int]) -> str:
+    """The first word that the two readings spell differently: ``'crème' vs 'crčme'``."""
+    at = next((i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), 0)
+
+    def word(text: str) -> str:
+        start = at
+        while start > 0 and not text[start - 1].isspace() and at - start < 20:
+            start -= 1
+        end = at
+        while end < len(text) and not text[end].isspace() and end - at < 20:
+            end += 1
+        return text[start:end]
+
+    index = one.count("\n", 0, at)
+    line = lines[index] if index < len(lines) else index + 1
+    return f"line {line}: {word(one)!r} vs {word(other)!r}"
 
 
 def _first_invalid(path: str, encoding: str) -> tuple[int, int] | None:

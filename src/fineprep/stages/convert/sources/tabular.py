@@ -1,5 +1,5 @@
 """Tabular sources: Parquet and Arrow IPC (read in record batches), and the registrations of
-every table-like source kind (``csv``, ``parquet``, ``arrow``, ``json``, ``jsonl``).
+every table-like source kind (``csv``, ``xlsx``, ``parquet``, ``arrow``, ``json``, ``jsonl``).
 
 Hugging Face datasets store class labels as integers and keep the names only in the schema
 metadata (``huggingface`` -> ``info.features.<column>`` of ``_type`` ``ClassLabel``). A label
@@ -20,6 +20,7 @@ from fineprep.core.errors import InputError
 from fineprep.stages.convert.sources.base import SOURCES, SourceItem, SourceReject, SourceRow
 from fineprep.stages.convert.sources.csv import read_csv
 from fineprep.stages.convert.sources.json import read_json, read_jsonl
+from fineprep.stages.convert.sources.xlsx import read_xlsx
 
 BATCH_ROWS = 2048
 
@@ -157,6 +158,7 @@ def _require_file(path: str) -> None:
 
 
 SOURCES.add("csv", read_csv)
+SOURCES.add("xlsx", read_xlsx)
 SOURCES.add("parquet", read_parquet)
 SOURCES.add("arrow", read_arrow)
 SOURCES.add("json", read_json)

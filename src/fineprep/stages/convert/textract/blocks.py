@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fineprep.core.errors import InputError
-from fineprep.stages.convert.document import Page, Query, Table, one_line
+from fineprep.stages.convert.document import Page, Query, RenderedTable, Table, one_line
 from fineprep.stages.convert.textract.files import (
     as_dict,
     as_float,
@@ -238,7 +238,7 @@ class Blocks:
             queries.append(best)
         return queries
 
-    def _tables(self, blocks: list[Block]) -> list[Table]:
+    def _tables(self, blocks: list[Block]) -> list[Table | RenderedTable]:
         built = (build_table(self, t, self.origin[id(t)]) for t in self._of(blocks, "TABLE"))
         return [t for t in built if t is not None]
 

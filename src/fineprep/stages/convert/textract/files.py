@@ -22,15 +22,11 @@ from typing import Any
 import orjson
 
 from fineprep.core.errors import InputError
+from fineprep.stages.convert.textract.sniff import sniff_textract
 
 _BOM = b"\xef\xbb\xbf"
-_MODEL_VERSION_KEYS = (
-    "DetectDocumentTextModelVersion",
-    "AnalyzeDocumentModelVersion",
-    "AnalyzeExpenseModelVersion",
-    "AnalyzeIDModelVersion",
-)
-_STATUSES = ("SUCCEEDED", "FAILED", "IN_PROGRESS", "PARTIAL_SUCCESS")
+#: Folders of numbered parts that Analyze Lending writes under its job folder.
+_LENDING_PARTS = frozenset({"detailedResponse", "summaryResponse"})
 _FETCH_ALL = (
     "fetch every part of the job's output (call Get... again with NextToken until none is "
     "returned) and convert all the part files together"
@@ -59,38 +55,28 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+
+def camel_keys(value: Any) -> Any:
+    """A JSON value with snake_case keys (SDK dictionaries, protobuf field names) written in the
+    services' REST camelCase (``page_number`` -> ``pageNumber``), values unchanged."""
+    if isinstance(value, dict):
+        return {
+            _SNAKE.sub(lambda m: m.group(1).upper(), str(k)): camel_keys(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [camel_keys(v) for v in value]
+    return value
+
+
 def kind(block: dict[str, Any]) -> str:
     return as_str(block.get("BlockType"))
 
 
 def entity_types(block: dict[str, Any]) -> list[str]:
     return [t for t in as_list(block.get("EntityTypes")) if isinstance(t, str)]
-
-
-def sniff_textract(obj: Any) -> bool:
-    """Whether a parsed JSON value looks like a Textract response (used to route ``.json`` inputs).
-
-    A failed job's response (only ``JobStatus`` and ``StatusMessage``) counts as Textract too, so
-    that it reaches the reader that explains the failure.
-    """
-    if not isinstance(obj, dict):
-        return False
-    if any(key in obj for key in _MODEL_VERSION_KEYS):
-        return True
-    if isinstance(obj.get("ExpenseDocuments"), list) or isinstance(
-        obj.get("IdentityDocuments"), list
-    ):
-        return True
-    blocks = obj.get("Blocks")
-    if isinstance(blocks, list) and (
-        not blocks or any(isinstance(b, dict) and "BlockType" in b for b in blocks[:20])
-    ):
-        return True
-    if "Pages" in as_dict(obj.get("DocumentMetadata")):
-        return True
-    return obj.get("JobStatus") in _STATUSES and any(
-        key in obj for key in ("StatusMessage", "NextToken", "Blocks", "Warnings")
-    )
 
 
 def load_json(path: Path, shown: str) -> Any:
@@ -116,7 +102,7 @@ def load_json(path: Path, shown: str) -> Any:
         ) from None
 
 
-def _natural(text: str) -> list[tuple[int, int | str]]:
+def natural_key(text: str) -> list[tuple[int, int | str]]:
     """Sort key that puts part ``2`` before part ``10``."""
     return [(0, int(t)) if t.isdigit() else (1, t) for t in re.split(r"(\d+)", text) if t]
 
@@ -146,7 +132,7 @@ def expand_paths(
                     # read /etc because someone linked it there).
                     if p.is_file() and accept(p) and p.resolve().is_relative_to(inside)
                 ),
-                key=lambda p: _natural(p.relative_to(root).as_posix()),
+                key=lambda p: natural_key(p.relative_to(root).as_posix()),
             )
             if not found:
                 raise InputError(f"{given}: no {what} in this folder")
@@ -233,7 +219,7 @@ def _read_header(path: Path, shown: str, allow_partial: bool) -> tuple[str, bool
     if not sniff_textract(obj):
         raise InputError(
             f"{shown}: not an Amazon Textract response "
-            "(no Blocks, ExpenseDocuments or IdentityDocuments)",
+            "(no Blocks, ExpenseDocuments, IdentityDocuments or lending Results)",
             hint="pass the JSON returned by Textract, unchanged",
         )
     partial = check_status(obj, shown, allow_partial)
@@ -242,23 +228,49 @@ def _read_header(path: Path, shown: str, allow_partial: bool) -> tuple[str, bool
 
 
 def scan(paths: list[str], allow_partial: bool = False) -> list[Group]:
-    """Read every file once to validate it and group the parts of each job, in input order."""
+    """Read every file once to validate it and group the parts of each job, in input order;
+    the first unusable file raises (for callers that need every output, like IDP pairing)."""
+    groups, failures = scan_all(paths, allow_partial)
+    if failures:
+        raise failures[0][1]
+    return groups
+
+
+def scan_all(
+    paths: list[str], allow_partial: bool = False
+) -> tuple[list[Group], list[tuple[list[str], InputError]]]:
+    """The usable outputs and, separately, each unusable file or job (its part files and why),
+    so that one bad response among forty does not hide the other thirty-nine."""
     groups: dict[str, Group] = {}
+    failures: list[tuple[list[str], InputError]] = []
     for path, shown in expand_paths(paths):
-        job_id, token, partial = _read_header(path, shown, allow_partial)
+        try:
+            job_id, token, partial = _read_header(path, shown, allow_partial)
+        except InputError as exc:
+            failures.append(([shown], exc))
+            continue
         if job_id:
             key, doc_id = f"job:{job_id}", job_id
         elif path.name.isdigit():
-            key, doc_id = f"dir:{path.resolve().parent}", path.resolve().parent.name
+            folder = path.resolve().parent
+            # Analyze Lending writes <job>/detailedResponse/1, 2...: the job names the output.
+            named = folder.parent if folder.name in _LENDING_PARTS else folder
+            key, doc_id = f"dir:{folder}", named.name
         else:
             key, doc_id = f"file:{path.resolve()}", path.stem
         group = groups.setdefault(key, Group(doc_id=doc_id, job_id=job_id))
         group.parts.append(Part(path, shown, token))
         group.partial = group.partial or partial
+    usable = []
     for group in groups.values():
-        group.parts.sort(key=lambda p: _natural(p.shown))
-        _check_chain(group)
-    return list(groups.values())
+        group.parts.sort(key=lambda p: natural_key(p.shown))
+        try:
+            _check_chain(group)
+        except InputError as exc:
+            failures.append(([p.shown for p in group.parts], exc))
+            continue
+        usable.append(group)
+    return usable, failures
 
 
 def _check_chain(group: Group) -> None:

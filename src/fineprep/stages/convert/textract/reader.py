@@ -13,6 +13,8 @@ Options (``[convert.source]`` or the Python API):
   to convert the pages that were processed.
 - ``skip_furniture`` (default false): leave running headers, footers and page numbers (LAYOUT
   blocks) out of the text.
+- ``image_uri``: the S3 URI pattern of the page images (``s3://b/{id}/{page}.png``, see
+  :mod:`fineprep.stages.convert.page_images`); each row then carries its pages' images.
 
 Template fields: ``document`` (every row) and ``page`` (page rows), described in
 :mod:`fineprep.stages.convert.document`. ``document.text`` is the reading-order text: LAYOUT
@@ -30,12 +32,22 @@ page with no text at all becomes a :class:`~fineprep.stages.convert.sources.base
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.stages.convert.document import Document, Page, document_fields, page_fields
-from fineprep.stages.convert.sources.base import SOURCES, SourceItem, SourceReject, SourceRow
+from fineprep.stages.convert.page_images import check_image_pattern, with_page_images
+from fineprep.stages.convert.sources.base import (
+    SOURCES,
+    SourceItem,
+    SourceReject,
+    SourceRow,
+    failed_input,
+    isolate,
+)
+from fineprep.stages.convert.textract.a2i import a2i_parts
 from fineprep.stages.convert.textract.blocks import Blocks
 from fineprep.stages.convert.textract.fields import (
     entry_pages,
@@ -52,7 +64,13 @@ from fineprep.stages.convert.textract.files import (
     as_list,
     kind,
     load_json,
-    scan,
+    scan_all,
+)
+from fineprep.stages.convert.textract.lending import lending_document
+from fineprep.stages.convert.textract.sniff import (
+    is_a2i,
+    is_lending,
+    is_lending_summary,
     sniff_textract,
 )
 
@@ -68,6 +86,7 @@ class TextractOptions:
     unit: str = "document"
     allow_partial: bool = False
     skip_furniture: bool = False
+    image_uri: str | None = None
 
 
 def as_bool(name: str, value: Any, where: str) -> bool:
@@ -80,12 +99,18 @@ def as_bool(name: str, value: Any, where: str) -> bool:
 
 
 def textract_options(options: dict[str, Any], where: str = "textract") -> TextractOptions:
-    unknown = sorted(set(options) - {"unit", "allow_partial", "skip_furniture"})
+    known = {"unit", "allow_partial", "skip_furniture", "image_uri", "notices"}
+    unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(
             f"{where} source: unknown option {unknown[0]!r} "
-            "(known: unit, allow_partial, skip_furniture)"
+            "(known: unit, allow_partial, skip_furniture, image_uri)"
         )
+    image_uri = options.get("image_uri") or None
+    if image_uri is not None:
+        if not isinstance(image_uri, str):
+            raise ConfigError(f"{where} source: option 'image_uri' must be a string")
+        check_image_pattern(image_uri, where)
     unit = options.get("unit", "document")
     if unit not in ("document", "page"):
         raise ConfigError(f"{where} source: unit must be 'document' or 'page', not {unit!r}")
@@ -93,12 +118,34 @@ def textract_options(options: dict[str, Any], where: str = "textract") -> Textra
         unit=unit,
         allow_partial=as_bool("allow_partial", options.get("allow_partial", False), where),
         skip_furniture=as_bool("skip_furniture", options.get("skip_furniture", False), where),
+        image_uri=image_uri,
     )
 
 
 def load_group(group: Group, opts: TextractOptions) -> list[Document]:
-    """The documents of one output (several for AnalyzeExpense/AnalyzeID with several entries)."""
+    """The documents of one output (several for AnalyzeExpense/AnalyzeID with several entries;
+    none for an Analyze Lending summary, which holds no page content)."""
     objs = [(p.shown, as_dict(load_json(p.path, p.shown))) for p in group.parts]
+    if any(is_lending(o) for _, o in objs):
+        declared = None if group.partial else _declared(objs)
+        return [lending_document(group.doc_id, group.source, objs, declared)]
+    if all(is_lending_summary(o) for _, o in objs):
+        return []
+    if len(objs) == 1 and is_a2i(objs[0][1]):
+        shown = objs[0][0]
+        response, answers, meta = a2i_parts(objs[0][1], shown)
+        docs = _documents(group, [(shown, response)], opts)
+        return [replace(d, kind="a2i", fields=answers, meta=meta) for d in docs]
+    return _documents(group, objs, opts)
+
+
+def _declared(objs: list[tuple[str, dict[str, Any]]]) -> int:
+    return max((as_int(as_dict(o.get("DocumentMetadata")).get("Pages")) or 0) for _, o in objs)
+
+
+def _documents(
+    group: Group, objs: list[tuple[str, dict[str, Any]]], opts: TextractOptions
+) -> list[Document]:
     expense = [(s, as_list(o.get("ExpenseDocuments"))) for s, o in objs]
     identity = [(s, as_list(o.get("IdentityDocuments"))) for s, o in objs]
     if any(entries for _, entries in expense):
@@ -111,10 +158,7 @@ def load_group(group: Group, opts: TextractOptions) -> list[Document]:
     blocks = Blocks([(s, as_list(o.get("Blocks"))) for s, o in objs])
     blocks.check_references(group.source)
     if not group.partial:
-        declared = max(
-            (as_int(as_dict(o.get("DocumentMetadata")).get("Pages")) or 0) for _, o in objs
-        )
-        _check_page_count(blocks, declared, group.source)
+        _check_page_count(blocks, _declared(objs), group.source)
     if any(key == "AnalyzeDocumentModelVersion" for _, o in objs for key in o):
         doc_kind = "document-analysis"
     elif any(key == "DetectDocumentTextModelVersion" for _, o in objs for key in o):
@@ -162,19 +206,28 @@ def _entry_documents(
 
 
 def document_rows(
-    doc: Document, unit: str, extra: dict[str, Any] | None = None
+    doc: Document, unit: str, extra: dict[str, Any] | None = None, image_uri: str | None = None
 ) -> Iterator[SourceItem]:
-    """The rows of one document: itself, or each of its pages; empty ones as rejects."""
+    """The rows of one document: itself, or each of its pages; empty ones as rejects
+    (``image_uri``: the pattern naming its page images in S3)."""
+    doc = with_page_images(doc, image_uri)
     fields = document_fields(doc)
     meta = {"document_id": doc.id, **(extra or {})}
     if unit == "document" or not doc.pages:
         if doc.is_empty():
-            yield SourceReject(doc.source, "no text or fields detected in the document (blank?)")
+            yield SourceReject(doc.source, _empty("document", doc.classes))
         else:
-            yield SourceRow({"document": fields}, doc.source, extra=meta)
+            yield SourceRow({"document": fields}, doc.source, doc.images, extra=meta)
         return
     for page in doc.pages:
         yield _page_row(fields, page, doc.source, meta)
+
+
+def _empty(what: str, classes: tuple[str, ...]) -> str:
+    label = f"classified {classes[0]}, but " if classes else ""
+    if what == "page":
+        return f"{label}no text, fields or image on this page (blank page?)"
+    return f"{label}no text, fields or page images in the document (blank?)"
 
 
 def _page_row(
@@ -182,8 +235,9 @@ def _page_row(
 ) -> SourceItem:
     where = f"{page.source or doc_source}:page {page.number}"
     if page.is_empty():
-        return SourceReject(where, "no text detected on this page (blank page?)")
-    return SourceRow({"document": fields, "page": page_fields(page)}, where, extra=meta)
+        return SourceReject(where, _empty("page", page.classes))
+    row = {"document": fields, "page": page_fields(page)}
+    return SourceRow(row, where, page.images, extra=meta)
 
 
 def read_textract(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem]:
@@ -193,14 +247,32 @@ def read_textract(paths: list[str], options: dict[str, Any]) -> Iterator[SourceI
     failed job stops the run before anything is written.
     """
     opts = textract_options(options)
-    groups = scan(paths, opts.allow_partial)
-    return _rows(groups, opts)
+    groups, failures = scan_all(paths, opts.allow_partial)
+    return _rows(groups, failures, opts, options.setdefault("notices", []))
 
 
-def _rows(groups: list[Group], opts: TextractOptions) -> Iterator[SourceItem]:
+def _rows(
+    groups: list[Group],
+    failures: list[tuple[list[str], InputError]],
+    opts: TextractOptions,
+    notices: list[str],
+) -> Iterator[SourceItem]:
+    for files, error in failures:
+        yield failed_input(files, error)
     for group in groups:
-        for doc in load_group(group, opts):
-            yield from document_rows(doc, opts.unit)
+        rows = partial(_group_rows, group, opts, notices)
+        yield from isolate([p.shown for p in group.parts], rows)
+
+
+def _group_rows(group: Group, opts: TextractOptions, notices: list[str]) -> Iterator[SourceItem]:
+    docs = load_group(group, opts)
+    if not docs:
+        notices.append(
+            f"{group.source}: an Analyze Lending summary (document groups without their pages); "
+            "skipped: the job's detailedResponse parts hold the pages and fields"
+        )
+    for doc in docs:
+        yield from document_rows(doc, opts.unit, image_uri=opts.image_uri)
 
 
 SOURCES.add("textract", read_textract)

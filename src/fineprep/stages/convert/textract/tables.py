@@ -73,10 +73,9 @@ def build_table(blocks: Blocks, table: dict[str, Any], shown: str) -> Table | No
                 in_header = first <= r < first + count
                 grid[r - 1][c - 1] = merged_text if in_header else ""
     header = [
-        _join_header([grid[r][c] for r in range(first - 1, first - 1 + count)])
-        for c in range(ncols)
+        join_header([grid[r][c] for r in range(first - 1, first - 1 + count)]) for c in range(ncols)
     ]
-    captions = [_join_header(grid[r]) for r in range(first - 1)]
+    captions = [join_header(grid[r]) for r in range(first - 1)]
     title = " ".join(blocks.text(t) for t in blocks.related(table, "TABLE_TITLE"))
     footer = " ".join(blocks.text(f) for f in blocks.related(table, "TABLE_FOOTER"))
     return Table(
@@ -131,7 +130,7 @@ def _header_rows(grid: list[list[str]], marked: set[tuple[int, int]]) -> tuple[i
     return 1, 1
 
 
-def _join_header(parts: list[str]) -> str:
+def join_header(parts: list[str]) -> str:
     """Stacked header cells of one column, repeated text once: ``Earnings / this period``."""
     seen: list[str] = []
     for part in parts:

@@ -1,0 +1,1 @@
+"""The ``azure-di`` source: Azure AI Document Intelligence analyze results as documents or pages."""

@@ -1,0 +1,1 @@
+"""The ``bda`` source: Amazon Bedrock Data Automation document outputs (standard and custom)."""

@@ -1,0 +1,1 @@
+"""The ``comprehend`` source: Amazon Comprehend custom classification output and its inputs."""
