@@ -42,6 +42,12 @@ def _field(name: str, what: str) -> Callable[[F], F]:
 @_field("images", "Field with S3 image/video URIs (one, a list, or separated).")
 @click.option("--image-separator", metavar="SEP", help="Separator of URIs in --images text.")
 @click.option("--bucket-owner", metavar="ACCOUNT", help="12-digit owner of the media bucket.")
+@click.option(
+    "--media-dir",
+    metavar="DIR=s3://BUCKET/PREFIX/",
+    help="Media prepared locally under DIR and copied to the S3 prefix: paths under DIR become "
+    "URIs, and every file is checked against the model's media limits.",
+)
 @_field("reference-answer", "rft: field with the reference answer (default: reference_answer).")
 @click.option(
     "--grader-field",

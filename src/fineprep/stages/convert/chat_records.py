@@ -20,12 +20,14 @@ from typing import Any
 
 from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import SCHEMA_VERSION
+from fineprep.stages.convert.local_media import LocalMedia
 from fineprep.stages.convert.media import media_block
 from fineprep.stages.convert.values import RowError
 
 Message = dict[str, Any]
-#: How images are written: (bucket owner, formats the model takes, most per record, allowed).
-Media = tuple[str | None, tuple[str, ...], int | None, bool]
+#: How images are written: (bucket owner, formats the model takes, most per record, allowed,
+#: media prepared locally).
+Media = tuple[str | None, tuple[str, ...], int | None, bool, LocalMedia | None]
 
 
 _VERDICTS: dict[str | None, tuple[bool, str]] = {}
@@ -125,7 +127,7 @@ def _conversation(
     system: str,
     media: Media,
 ) -> dict[str, Any]:
-    owner, formats, max_images, allowed = media
+    owner, formats, max_images, allowed, local = media
     if not allowed:
         pictured = [m for m in messages if m["images"]]
         if pictured:
@@ -148,7 +150,9 @@ def _conversation(
             else:
                 out.append({"role": "user", "content": [block]})
             continue
-        content: list[dict[str, Any]] = [media_block(uri, owner, formats) for uri in m["images"]]
+        content: list[dict[str, Any]] = [
+            media_block(local.resolve(uri) if local else uri, owner, formats) for uri in m["images"]
+        ]
         images += len(m["images"])
         if m["text"].strip():
             content.append({"text": m["text"]})

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError
 from fineprep.core.profiles import ModelProfile
 from fineprep.stages.convert.chunking import ChunkPolicy
+from fineprep.stages.convert.local_media import LocalMedia
 from fineprep.stages.convert.media import IMAGE_FORMATS, VIDEO_FORMATS, check_owner
 from fineprep.stages.convert.options import ConvertOptions
 from fineprep.stages.convert.targets import TARGETS, Mapping
@@ -129,6 +131,7 @@ def build_mapping(
         for name, value in (("label", opts.label), ("group", opts.group), ("id", opts.id))
     )
     nulls = opts.null_as
+    local = LocalMedia.parse(opts.media_dir, Path.cwd(), profile) if opts.media_dir else None
     if target == "rft":
         return Mapping(
             target,
@@ -172,6 +175,7 @@ def build_mapping(
             chat=True,
             profile=profile,
             media_allowed=profile is None or bool(formats),
+            local_media=local,
         )
     return Mapping(
         target,
@@ -193,6 +197,7 @@ def build_mapping(
         group=group,
         id=rid,
         media_allowed=profile is None or bool(formats),
+        local_media=local,
     )
 
 

@@ -57,6 +57,8 @@ class ConvertOptions:
     #: rft: the field holding the reference answer, and grader fields (NAME or NAME=FIELD).
     reference_answer: str | None = None
     grader_fields: list[str] = field(default_factory=list)
+    #: ``LOCAL_FOLDER=s3://bucket/prefix/``: media prepared locally, checked before writing.
+    media_dir: str | None = None
     no_header: bool = False
     sheet: str | None = None
     null_as: str | None = None
@@ -180,6 +182,9 @@ def resolve_options(
         for key in _PATH_KEYS:
             if key in values:
                 values[key] = _rebase(values[key], base)
+        if "media_dir" in values and "=" in values["media_dir"]:
+            folder, _, prefix = values["media_dir"].partition("=")
+            values["media_dir"] = f"{_rebase(folder, base)}={prefix}"
     for key, value in overrides.items():
         if key not in _FIELDS:
             raise ConfigError(f"unknown convert option {key!r}")

@@ -17,6 +17,7 @@ import orjson
 from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import SCHEMA_VERSION
 from fineprep.stages.convert.chat_records import chat_record
+from fineprep.stages.convert.local_media import LocalMedia
 from fineprep.stages.convert.media import media_block, split_uris
 from fineprep.stages.convert.sources.base import SourceRow
 from fineprep.stages.convert.templates import RowError, Template, canonical_json
@@ -52,6 +53,8 @@ class Mapping:
     profile: ModelProfile | None = None
     #: False when the model is known to take no images or videos (text-only models).
     media_allowed: bool = True
+    #: Media prepared locally (``--media-dir``): their files are checked before writing.
+    local_media: LocalMedia | None = None
 
 
 def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
@@ -80,6 +83,7 @@ def build_record(mapping: Mapping, row: SourceRow) -> dict[str, Any]:
             mapping.media_formats,
             mapping.max_images,
             mapping.media_allowed,
+            mapping.local_media,
         )
         return chat_record(target, chat, system, media, mapping.profile)
     assert mapping.prompt is not None
@@ -120,8 +124,11 @@ def _media(mapping: Mapping, row: SourceRow) -> list[dict[str, Any]]:
             f"the row has {len(row.images)} page images, and the model takes no images; "
             "convert for a model that takes images, or leave the page images out"
         )
+    local = mapping.local_media
     blocks = [
-        media_block(uri, mapping.bucket_owner, mapping.media_formats)
+        media_block(
+            local.resolve(uri) if local else uri, mapping.bucket_owner, mapping.media_formats
+        )
         for uri in media_uris(mapping, row)
     ]
     for kind, limit in (("image", mapping.max_images), ("video", mapping.max_videos)):
