@@ -5,6 +5,8 @@ The public Python API mirrors the CLI; heavy dependencies load only when a funct
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fineprep.core import __version__
 from fineprep.core.errors import ConfigError, FineprepError, InputError, UploadError
 
@@ -23,6 +25,9 @@ __all__ = [
     "upload",
 ]
 _API = {"check", "convert", "grade", "launch", "run", "split", "upload"}
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time, imported on first use
+    from fineprep.api import check, convert, grade, launch, run, split, upload
 
 
 def __getattr__(name: str) -> object:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.results import Result
 from fineprep.io.jsonl import AtomicWriter, atomic_write_bytes, sidecar_path
 from fineprep.stages.check.state import CheckResult
 
@@ -40,7 +41,7 @@ class Stage:
 
 
 @dataclass
-class RunResult:
+class RunResult(Result):
     """The stages with their outcome, the last check, and where the outputs are."""
 
     out_dir: Path

@@ -6,44 +6,12 @@ from typing import Any
 
 import orjson
 
-from fineprep.core import __version__
-from fineprep.core.model import Severity
 from fineprep.stages.check.state import CheckResult
 
 
 def report_dict(result: CheckResult) -> dict[str, Any]:
-    p = result.profile
-    return {
-        "version": 1,
-        "tool": {"name": "fineprep", "version": __version__},
-        "valid": result.valid,
-        "model": None if p is None else {"key": p.key, "id": p.base_model_id, "name": p.name},
-        "summary": {
-            "files": len(result.files),
-            "records": result.records,
-            "errors": result.count(Severity.ERROR),
-            "warnings": result.count(Severity.WARNING),
-            "infos": result.count(Severity.INFO),
-            "by_code": result.by_code(),
-            "tokens": token_summary(result),
-        },
-        "files": [f.summary() for f in result.files],
-        "findings": [f.to_dict() for f in result.findings],
-    }
-
-
-def token_summary(result: CheckResult) -> dict[str, Any]:
-    stats = result.stats
-    out: dict[str, Any] = {
-        "encoding": stats.get("encoding"),
-        "tokenized_records": stats.get("tokenized_records", 0),
-        "exact": bool(result.settings.exact_tokens),
-    }
-    if "tokens" in stats:
-        out["files"] = stats["tokens"]
-    if "remote_token_counts" in stats:
-        out["remote"] = stats["remote_token_counts"]
-    return out
+    """The report document (``schemas/report.schema.json``): the result's own ``to_dict()``."""
+    return result.to_dict()
 
 
 def render(result: CheckResult, color: bool = False) -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fineprep.core import __version__
 from fineprep.core.config import Settings
 from fineprep.core.model import Finding, Location, RecordMeta, Severity
 from fineprep.core.profiles import ModelProfile
+from fineprep.core.results import Result
 from fineprep.core.rules import RULES, Path, format_path
 from fineprep.formats.base import View
 from fineprep.stages.check.scan import LiteralScanner
@@ -193,8 +195,9 @@ class RunState:
 
 
 @dataclass
-class CheckResult:
-    """Findings plus what was checked; ``exit_code`` applies the fail-on policy."""
+class CheckResult(Result):
+    """Findings plus what was checked; ``exit_code`` applies the fail-on policy.
+    ``to_dict()`` is the JSON report's document, ``to_pandas()`` the findings as a table."""
 
     findings: list[Finding]
     files: list[FileState]
@@ -223,3 +226,42 @@ class CheckResult:
     def exit_code(self) -> int:
         threshold = self.settings.fail_on.rank
         return 1 if any(f.severity.rank >= threshold for f in self.findings) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return _report_document(self)
+
+
+def _report_document(result: CheckResult) -> dict[str, Any]:
+    """The JSON report's document (``schemas/report.schema.json``)."""
+    p = result.profile
+    return {
+        "version": 1,
+        "tool": {"name": "fineprep", "version": __version__},
+        "valid": result.valid,
+        "model": None if p is None else {"key": p.key, "id": p.base_model_id, "name": p.name},
+        "summary": {
+            "files": len(result.files),
+            "records": result.records,
+            "errors": result.count(Severity.ERROR),
+            "warnings": result.count(Severity.WARNING),
+            "infos": result.count(Severity.INFO),
+            "by_code": result.by_code(),
+            "tokens": _token_summary(result),
+        },
+        "files": [f.summary() for f in result.files],
+        "findings": [f.to_dict() for f in result.findings],
+    }
+
+
+def _token_summary(result: CheckResult) -> dict[str, Any]:
+    stats = result.stats
+    out: dict[str, Any] = {
+        "encoding": stats.get("encoding"),
+        "tokenized_records": stats.get("tokenized_records", 0),
+        "exact": bool(result.settings.exact_tokens),
+    }
+    if "tokens" in stats:
+        out["files"] = stats["tokens"]
+    if "remote_token_counts" in stats:
+        out["remote"] = stats["remote_token_counts"]
+    return out

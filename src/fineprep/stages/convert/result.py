@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fineprep.core.model import Finding, Severity
+from fineprep.core.results import Result
 
 #: Failed inputs and rows with removed control characters listed in the summary, at most.
 SHOWN = 20
@@ -23,7 +24,7 @@ def describe(found: Counter[str]) -> str:
 
 
 @dataclass
-class ConvertResult:
+class ConvertResult(Result):
     """Returned by :func:`fineprep.stages.convert.runner.convert` (and printed by the CLI)."""
 
     target: str

@@ -12,13 +12,14 @@ from typing import Any
 
 from fineprep.core.errors import ConfigError
 from fineprep.core.profiles import ModelProfile, get_profile
+from fineprep.core.results import Result
 from fineprep.io.aws import AwsOptions, aws_error, error_code, make_client, session_region
 from fineprep.stages.launch.request import load_request, validate_request
 from fineprep.stages.launch.validate import custom_model_region
 
 
 @dataclass
-class LaunchResult:
+class LaunchResult(Result):
     request: dict[str, Any]
     region: str
     job_arn: str | None = None

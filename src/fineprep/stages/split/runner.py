@@ -20,6 +20,7 @@ import orjson
 
 from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.results import Result
 from fineprep.core.rules import option
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
 from fineprep.stages.split.assign import (
@@ -51,7 +52,7 @@ _MAX_REGROUPS = 5
 
 
 @dataclass
-class SplitResult:
+class SplitResult(Result):
     """What a split wrote, why, and what the checks found in it."""
 
     out_dir: Path

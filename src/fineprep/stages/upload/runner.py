@@ -20,6 +20,7 @@ import fineprep.stages.check.rules.outside  # noqa: F401  (registers U001-U004)
 from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, UploadError
 from fineprep.core.model import Finding, Location, Severity
+from fineprep.core.results import Result
 from fineprep.core.s3uri import S3Uri, parse_s3_uri, uri_problem
 from fineprep.io.aws import bucket_region, make_client
 from fineprep.stages.check.state import CheckResult
@@ -55,7 +56,7 @@ Progress = Callable[[str], None]
 
 
 @dataclass
-class UploadResult:
+class UploadResult(Result):
     """What happened: the check (with U findings), and, unless refused, what was written."""
 
     check: CheckResult
