@@ -9,6 +9,8 @@ is mergeable: concatenating the arrays of two partitions is the state of their u
 
 D003 compares records of one file; D004 compares each validation or test record with every
 training record, exactly (the same record, or the same input) and nearly (MinHash + LSH).
+A variant made by ``fineprep augment`` is a near-copy of its original on purpose: D003 does not
+pair it with the record its sidecar names in ``augmented_from`` (it still does with any other).
 """
 
 from __future__ import annotations
@@ -90,6 +92,9 @@ class FileSignatures:
     salt: array[int] = field(default_factory=lambda: array("Q"))
     sigs: list[npt.NDArray[np.uint32]] = field(default_factory=list)
     empty: list[npt.NDArray[np.bool_]] = field(default_factory=list)
+    #: Hashes of each record's sidecar id and of the original it was made from (0: none).
+    ident: array[int] = field(default_factory=lambda: array("Q"))
+    origin: array[int] = field(default_factory=lambda: array("Q"))
 
 
 #: Characters of a record compared for near-duplicates: records that share their first
@@ -175,6 +180,13 @@ class NearDuplicateCheck(Check):
         cur.full.append(full)
         cur.context.append(same_input)
         cur.salt.append(salt)
+        meta = rec.meta
+        if meta is None:
+            cur.ident.append(0)
+            cur.origin.append(0)
+        else:
+            cur.ident.append(_id_hash(meta.id))
+            cur.origin.append(_id_hash(meta.augmented_from))
         text = near_text(rec.view)
         self.pending.append(text)
         self.pending_bytes += len(text)
@@ -209,6 +221,7 @@ class NearDuplicateCheck(Check):
         repeat = first[inverse] != np.arange(len(full))
         salt = np.frombuffer(state.salt, dtype=np.uint64)
         i, j, sim = similar_pairs(sig, self.threshold, skip=empty | repeat, salt=salt)
+        i, j, sim = _not_own_original(state, i, j, sim)
         lines = state.lines
         for a, b, s in zip(*(x.tolist() for x in best_match(i, j, sim)), strict=True):
             self.run.emit(
@@ -285,6 +298,27 @@ class _Leaks:
                 data = {"kind": "near", "similarity": round(s, 3), **self._where(b)}
                 out[k] = (other.lines[k], data)
         return [out[k] for k in sorted(out)]
+
+
+def _id_hash(value: str | None) -> int:
+    return hash_bytes(value.encode("utf-8", "surrogatepass")) | 1 if value is not None else 0
+
+
+def _not_own_original(
+    state: FileSignatures, i: I64, j: I64, sim: npt.NDArray[np.float64]
+) -> tuple[I64, I64, npt.NDArray[np.float64]]:
+    """The pairs without those of a variant and the original it was made from."""
+    import numpy as np
+
+    origin = np.frombuffer(state.origin, dtype=np.uint64)
+    if not len(i) or not origin.any():
+        return i, j, sim
+    ident = np.frombuffer(state.ident, dtype=np.uint64)
+    own = ((origin[i] != 0) & (origin[i] == ident[j])) | (
+        (origin[j] != 0) & (origin[j] == ident[i])
+    )
+    keep = ~own
+    return i[keep], j[keep], sim[keep]
 
 
 def _first_index(hashes: U64) -> tuple[U64, I64]:
