@@ -43,6 +43,10 @@ class Scan:
     grouped_records: int = 0
     format: str | None = None
     identities: Identities | None = None
+    #: Augmented records (``fineprep augment``): record index, original's id, strategy.
+    augmented: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Of those, records whose original is not in the dataset (set when units are merged).
+    orphans: int = 0
 
 
 def open_sidecar(path: str) -> Path | None:
@@ -174,6 +178,9 @@ def scan(
             if meta_stream is not None and sidecar is not None:
                 meta = parse_meta(meta_stream.readline() or None, sidecar, line_no)
             obj = parse_record(raw, path, line_no)
+            origin = meta.augmented_from if meta is not None else None
+            if origin is not None and meta is not None:
+                result.augmented.append((result.records, origin, meta.augment_strategy))
             unit_key = record_key(obj, meta)
             group_value = meta_value(meta, group or "group")
             if group_value is not None:
