@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "UploadError",
     "__version__",
+    "augment",
     "check",
     "convert",
     "grade",
@@ -22,7 +23,7 @@ __all__ = [
     "split",
     "upload",
 ]
-_API = {"check", "convert", "grade", "launch", "run", "split", "upload"}
+_API = {"augment", "check", "convert", "grade", "launch", "run", "split", "upload"}
 
 
 def __getattr__(name: str) -> object:

@@ -57,6 +57,19 @@ def split(*args: Any, **kwargs: Any) -> Any:
     return _split(*args, **kwargs)
 
 
+def augment(*args: Any, **kwargs: Any) -> Any:
+    """Add variants of records until a goal is met (``to_min=True``, ``per_class=N``,
+    ``target=N``): see :func:`fineprep.stages.augment.runner.augment`.
+
+    >>> done = augment("train.jsonl", "more.jsonl", to_min=True, model="claude-3-haiku")
+    ...                                                                  # doctest: +SKIP
+    >>> done.made, done.classes, done.exit_code                         # doctest: +SKIP
+    """
+    from fineprep.stages.augment.runner import augment as _augment
+
+    return _augment(*args, **kwargs)
+
+
 def run(*args: Any, **kwargs: Any) -> Any:
     """The whole pipeline from one config: see :func:`fineprep.pipeline.run`."""
     from fineprep.pipeline import run as _run

@@ -36,7 +36,7 @@ def summary_line(result: CheckResult) -> str:
     )
     augmented = sum(f.augmented_records for f in result.files)
     if augmented:
-        scope += f" ({records - augmented:,} original + {augmented:,} augmented)"
+        scope += f", {augmented:,} augmented"
     errors = result.count(Severity.ERROR)
     warnings = result.count(Severity.WARNING)
     infos = result.count(Severity.INFO)

@@ -85,6 +85,19 @@ _MAX_LABEL_CHARS = 100
 _MAX_TRACKED = 10_000
 
 
+def looks_labelled(classes: int, records: int, *, explicit: bool, free_text: bool) -> bool:
+    """Whether the labels seen are classes: always when a sidecar label or the config says so
+    (``explicit``), else only for classification-like answers (see the module docstring);
+    ``free_text`` is an answer used as a label that is longer than a class name can be."""
+    if explicit:
+        return classes > 0
+    return not free_text and 0 < classes <= _MAX_AUTO_CLASSES and records >= 2 * classes
+
+
+def long_label(labels: tuple[str, ...]) -> bool:
+    return any(len(one) > _MAX_LABEL_CHARS for one in labels)
+
+
 @register
 class BalanceCheck(Check):
     """Per-class counts per split role; findings about the whole dataset in ``finish``.
@@ -117,7 +130,7 @@ class BalanceCheck(Check):
         meta_label = rec.meta is not None and rec.meta.label is not None
         self.from_meta = self.from_meta or (meta_label and self.label_from != "completion")
         labels = label if isinstance(label, tuple) else (label,)
-        if not meta_label and any(len(one) > _MAX_LABEL_CHARS for one in labels):
+        if not meta_label and long_label(labels):
             self.free_text = True
         self.records += 1
         role = _ROLES.index(rec.file.role) if rec.file.role in _ROLES else 0
@@ -136,10 +149,12 @@ class BalanceCheck(Check):
     def labelled(self) -> bool:
         if self.overflow:
             return False
-        if self.from_meta or self.declared:
-            return bool(self.counts)
-        n = len(self.counts)
-        return not self.free_text and 0 < n <= _MAX_AUTO_CLASSES and self.records >= 2 * n
+        return looks_labelled(
+            len(self.counts),
+            self.records,
+            explicit=self.from_meta or self.declared,
+            free_text=self.free_text,
+        )
 
     def _per_role(self, table: dict[str, list[int]], present: set[str]) -> dict[str, Any]:
         return {
