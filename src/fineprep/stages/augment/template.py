@@ -93,12 +93,19 @@ class TemplateStrategy:
         wanted = {str(o.meta["source"]) for o in originals.values() if o.meta.get("source")}
         self.rows: dict[str, tuple[str, list[str | None]]] = {}
         self.short: dict[str, tuple[str, list[str | None]] | None] = {}
+        jobs = convert_jobs(settings)
         if wanted:
-            self._read(settings, profile, wanted)
+            self._read(jobs, settings, profile, wanted)
 
-    def _read(self, settings: Settings, profile: ModelProfile | None, wanted: set[str]) -> None:
+    def _read(
+        self,
+        jobs: list[ConvertOptions],
+        settings: Settings,
+        profile: ModelProfile | None,
+        wanted: set[str],
+    ) -> None:
         shorts = {short_source(s) for s in wanted}
-        for opts in convert_jobs(settings):
+        for opts in jobs:
             prompt = self._prompt(opts, settings, profile)
             for item in iter_items(plan(opts.inputs, opts.source), _reader_options(opts)):
                 if not isinstance(item, SourceRow):
