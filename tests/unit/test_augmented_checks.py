@@ -71,3 +71,26 @@ def test_no_augmented_records_keeps_finding_data_as_it_was(tmp_path: Path) -> No
     (b002,) = [f for f in result.findings if f.code == "B002"]
     assert "original_counts" not in b002.data and "augmented" not in b002.message
     assert "augmented" not in result.stats["balance"]
+
+
+def test_html_report_shows_original_and_augmented_records_per_class(tmp_path: Path) -> None:
+    from fineprep.report.html import render_html
+    from tests.unit.test_html_report import ALLOWED, Doc
+
+    rows = _rows("common", 12, 0) + _rows("<b>rare</b>", 2, 3)
+    result = check(_write(tmp_path, rows), isolated=True, select=["B"])
+    doc = Doc(render_html(result))
+    assert {tag for tag, _ in doc.elements} <= ALLOWED  # the label stays text
+    summary = " ".join(doc.texts["augmented-summary"].split())
+    assert summary.startswith("3 of 17 records (18%) are variants made by fineprep augment")
+    assert "(rules 2, template 1); 14 are original." in summary
+    table = " ".join(doc.texts["augmented-classes"].split())  # cells run together
+    assert "<b>rare</b>23560% over 50%" in table and "common120120%" in table
+
+
+def test_html_report_without_augmented_records_has_no_such_section(tmp_path: Path) -> None:
+    from fineprep.report.html import render_html
+
+    result = check(_write(tmp_path, _rows("a", 12, 0) + _rows("b", 12, 0)), isolated=True)
+    html = render_html(result)
+    assert "augmented-summary" not in html and "Augmented" not in html

@@ -14,7 +14,8 @@ run reports the shortfall). Errors that no retry can fix (access denied, an unkn
 credentials) stop the run with one line saying what to fix.
 
 A paraphrase is kept only if it is not empty, not the original (ignoring case and spacing),
-within ``min-length-ratio``..``max-length-ratio`` of the original's length, not cut off
+within ``min-length-ratio``..``max-length-ratio`` of the original's length (plus 32
+characters, so that a short question can become a polite one), not cut off
 (``stopReason`` ``max_tokens``) or filtered, and holds no secret, personal data or placeholder
 the original did not (H001-H003's patterns).
 """
@@ -43,6 +44,8 @@ INSTRUCTION = (
 )
 #: Tokens a chat template may add per message (system, user) beyond the text's own.
 TEMPLATE_ALLOWANCE = 32
+#: Characters a paraphrase may have beyond ``max-length-ratio`` times the original's.
+LENGTH_SLACK = 32
 TRANSIENT = frozenset(
     {
         "ThrottlingException",
@@ -60,6 +63,12 @@ def _bytes(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
+def longest(original: str, opts: BedrockOptions) -> float:
+    """The longest paraphrase kept, in characters: ``max-length-ratio`` times the original,
+    plus a few words of slack, or a short question could not become a polite one."""
+    return opts.max_length_ratio * len(original) + LENGTH_SLACK
+
+
 def problem(original: str, new: str, stop: str | None, opts: BedrockOptions) -> str | None:
     """Why a paraphrase is not kept, or None."""
     if stop == "max_tokens":
@@ -72,7 +81,7 @@ def problem(original: str, new: str, stop: str | None, opts: BedrockOptions) -> 
         return "identical to the original"
     if len(new) < opts.min_length_ratio * len(original):
         return "too short"
-    if len(new) > opts.max_length_ratio * len(original):
+    if len(new) > longest(original, opts):
         return "too long"
     if new_marks(original, new):
         return "new secret, personal data or placeholder"
@@ -100,13 +109,13 @@ class BedrockStrategy:
         opts: BedrockOptions,
         rounds: int,
         client: Any = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         assert opts.model is not None
         self.opts = opts
         self.model = opts.model
         self.rounds = rounds
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep  # looked up now: tests replace time.sleep
         self.calls = 0
         self.tokens = 0
         self.retried = 0
@@ -152,7 +161,8 @@ class BedrockStrategy:
     def _limits(self, text: str) -> int | None:
         """``maxTokens`` for this text within the budget, or None when it cannot be afforded."""
         worst_input = _bytes(INSTRUCTION) + _bytes(text) + 2 * TEMPLATE_ALLOWANCE
-        wanted = max(64, math.ceil(self.opts.max_length_ratio * _bytes(text)))
+        # A kept reply has at most longest() characters, 4 UTF-8 bytes each at most.
+        wanted = max(64, math.ceil(self.opts.max_length_ratio * _bytes(text) + 4 * LENGTH_SLACK))
         room = self.opts.max_tokens - self.tokens - worst_input
         if self.calls >= self.opts.max_calls or room < min(wanted, 16):
             self.stopped = (

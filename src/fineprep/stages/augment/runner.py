@@ -28,6 +28,7 @@ from fineprep.stages.augment.write import write_output
 
 if TYPE_CHECKING:
     from fineprep.core.profiles import ModelProfile
+    from fineprep.stages.augment.bedrock import BedrockStrategy
     from fineprep.stages.check.state import CheckResult
 
 #: Codes checked on the output unless a selection is given.
@@ -179,7 +180,7 @@ def augment(
         notes = getattr(made_by, "notes", None)
         if notes is not None:
             result.notes.extend(notes())
-    result.bedrock = extra
+    result.bedrock = extra.stats() if extra is not None else None
     if run_checks:
         result.check = check_output(opts.output, settings, select)
     return result
@@ -246,7 +247,7 @@ def _strategies(
     originals: dict[int, Original],
     profile: ModelProfile | None,
     client: Any,
-) -> tuple[list[Strategy], dict[str, Any] | None]:
+) -> tuple[list[Strategy], BedrockStrategy | None]:
     out: list[Strategy] = []
     bedrock = None
     for name in opts.strategies:
@@ -263,7 +264,7 @@ def _strategies(
 
             bedrock = BedrockStrategy(opts.bedrock, opts.max_per_record * 2, client)
             out.append(bedrock)
-    return out, bedrock.stats() if bedrock is not None else None
+    return out, bedrock
 
 
 def _result(
