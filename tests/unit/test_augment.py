@@ -155,7 +155,7 @@ def test_per_class_raises_only_the_classes_below(tmp_path: Path) -> None:
     assert result.classes["small"] == {"original": 2, "augmented": 3, "made": 3}
     assert result.classes["big"]["made"] == 0
     assert any(
-        "small" in line and "60% augmented (over B005's 50%)" in line for line in result.summary()
+        "small" in line and "60% augmented, over B005's 50%" in line for line in result.summary()
     )
 
 

@@ -1,9 +1,10 @@
 """Spreading variants over originals: every original of a class gets its first variant before
 any gets a second, in an order keyed by the seed, and none gets more than ``max-per-record``.
 
-Class goals are met first, smallest class first; then the dataset's total, always adding to the
-class that is smallest at the time (which also evens out the classes). A class whose originals
-have no variant left is reported short; nothing is ever repeated to fill it.
+Class goals are met first, smallest class first; then the dataset's total, spread over every
+original (those with the fewest variants first), so that no class's share of variants grows
+faster than another's. A class whose originals have no variant left is reported short; nothing
+is ever repeated to fill it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,15 @@ class Producer:
             if elements(o.label):
                 by_class.setdefault(ALL, []).append(o)
         self._queues = {k: deque(seeded_order(v, self.seed)) for k, v in by_class.items()}
+
+    def fewest_first(self) -> None:
+        """Order every original by the variants it has (fewest first, then the seeded order):
+        the dataset's total is then spread over all originals, whatever their class, so no
+        class's share of variants grows faster than another's."""
+        queue = self._queues.get(ALL)
+        if queue:
+            rank = {index: n for n, index in enumerate(queue)}
+            self._queues[ALL] = deque(sorted(queue, key=lambda i: (self.made.get(i, 0), rank[i])))
 
     def one(self, key: str) -> Variant | None:
         """One more variant of an original of class ``key`` (``ALL``: any), or None."""
@@ -148,16 +158,9 @@ def produce(producer: Producer, goal: Goal, counts: dict[str, int], records: int
                 break
             add(variant)
     if goal.total is not None:
-        open_classes = [k for k in counts if k in producer._queues]
+        producer.fewest_first()
         while total < goal.total:
-            variant = None
-            for label in sorted(open_classes, key=lambda k: (counts.get(k, 0), k)):
-                variant = producer.one(label)
-                if variant is not None:
-                    break
-                open_classes.remove(label)
-            if variant is None:
-                variant = producer.one(ALL)
+            variant = producer.one(ALL)
             if variant is None:
                 short[ALL] = goal.total - total
                 break

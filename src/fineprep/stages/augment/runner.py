@@ -87,7 +87,7 @@ class AugmentResult:
 def _counts(original: int, augmented: int, result: AugmentResult) -> str:
     total = original + augmented
     share = augmented / total if total else 0.0
-    warn = f" (over B005's {result.max_share:.0%})" if share > result.max_share else ""
+    warn = f", over B005's {result.max_share:.0%}" if share > result.max_share else ""
     return (
         f"{original:,} original + {augmented:,} augmented = {total:,} ({share:.0%} augmented{warn})"
     )
