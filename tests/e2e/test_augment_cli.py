@@ -197,3 +197,17 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert nogoal.code == 2 and "no goal" in nogoal.err
     same = fineprep("augment", str(data), "-o", str(data), "--target", "3", "--isolated")
     assert same.code == 2 and "would overwrite its input" in same.err
+
+
+def test_same_seed_same_output_across_processes(tmp_path: Path) -> None:
+    data = haiku_dataset(tmp_path)
+    outputs = []
+    for n, hashseed in enumerate(("1", "2")):
+        out = tmp_path / f"o{n}.jsonl"
+        run = fineprep(
+            "augment", str(data), "-o", str(out), "--target", "40", "--seed", "5", "--isolated",
+            env={"PYTHONHASHSEED": hashseed},
+        )  # fmt: skip
+        assert run.code == 0, run.err
+        outputs.append((out.read_bytes(), (tmp_path / f"o{n}.meta.jsonl").read_bytes()))
+    assert outputs[0] == outputs[1]
