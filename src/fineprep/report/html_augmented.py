@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fineprep.core.rules import option
+from fineprep.stages.check.rules.augmented import max_share
 from fineprep.stages.check.state import CheckResult
 
 
@@ -36,7 +36,7 @@ def augmented_summary(result: CheckResult) -> dict[str, Any] | None:
     augmented = sum(f.augmented_records for f in result.files)
     if not augmented:
         return None
-    limit = float(option(result.settings.check_options("B005"), "max-share", 0.5, float))
+    limit = max_share(result.settings)
     strategies: dict[str, int] = {}
     for f in result.files:
         for name, n in f.augmented.items():

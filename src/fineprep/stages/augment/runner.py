@@ -11,7 +11,6 @@ D003), so what augment wrote is judged by the same rules as ``fineprep check``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from fineprep.stages.augment.options import AugmentOptions, resolve_options
 from fineprep.stages.augment.plan import Goal, plan
 from fineprep.stages.augment.produce import ALL, Producer, elements, produce
 from fineprep.stages.augment.records import Inventory, Original, inventory, load
+from fineprep.stages.augment.result import AugmentResult, build_result
 from fineprep.stages.augment.strategy import Strategy
 from fineprep.stages.augment.write import write_output
 
@@ -33,64 +33,6 @@ if TYPE_CHECKING:
 
 #: Codes checked on the output unless a selection is given.
 DEFAULT_SELECT = ("N", "B", "D001", "D003")
-
-
-@dataclass
-class AugmentResult:
-    """What augment wrote, per class and strategy, what it could not make, and the check."""
-
-    input: Path
-    output: Path
-    sidecar: Path
-    format: str | None
-    records: int
-    original: int
-    made: int
-    strategies: dict[str, int]
-    classes: dict[str, dict[str, int]]
-    goal: Goal
-    short: dict[str, int]
-    rejected: dict[str, int]
-    notes: list[str]
-    max_share: float = 0.5
-    bedrock: dict[str, Any] | None = None
-    check: CheckResult | None = None
-
-    @property
-    def augmented(self) -> int:
-        return self.records - self.original
-
-    @property
-    def exit_code(self) -> int:
-        if self.short:
-            return 1
-        return self.check.exit_code if self.check is not None else 0
-
-    def summary(self) -> list[str]:
-        """Per class original and augmented counts, then the dataset's, then what fell short."""
-        lines = []
-        for label, row in self.classes.items():
-            lines.append(f"class {label!r}: {_counts(row['original'], row['augmented'], self)}")
-        made = ", ".join(f"{name} {n:,}" for name, n in self.strategies.items()) or "none"
-        lines.append(
-            f"dataset: {_counts(self.original, self.augmented, self)}; made {self.made:,} ({made})"
-        )
-        for key, missing in self.short.items():
-            where = "the dataset" if key == ALL else f"class {key!r}"
-            lines.append(
-                f"{where}: {missing:,} records short of the goal (no distinct variant left: add "
-                "rules or templates, raise --max-per-record, or collect more data)"
-            )
-        return lines
-
-
-def _counts(original: int, augmented: int, result: AugmentResult) -> str:
-    total = original + augmented
-    share = augmented / total if total else 0.0
-    warn = f", over B005's {result.max_share:.0%}" if share > result.max_share else ""
-    return (
-        f"{original:,} original + {augmented:,} augmented = {total:,} ({share:.0%} augmented{warn})"
-    )
 
 
 def augment(
@@ -175,7 +117,7 @@ def augment(
     short = produce(producer, goal, counts, inv.records)
     variants = sorted(producer.variants, key=lambda v: v.original)
     sidecar = write_output(inv, originals, variants, opts.output)
-    result = _result(inv, opts, goal, short, producer, settings, sidecar)
+    result = build_result(inv, opts, goal, short, producer, settings, sidecar)
     for made_by in strategies:
         notes = getattr(made_by, "notes", None)
         if notes is not None:
@@ -265,56 +207,6 @@ def _strategies(
             bedrock = BedrockStrategy(opts.bedrock, opts.max_per_record * 2, client)
             out.append(bedrock)
     return out, bedrock
-
-
-def _result(
-    inv: Inventory,
-    opts: AugmentOptions,
-    goal: Goal,
-    short: dict[str, int],
-    producer: Producer,
-    settings: Settings,
-    sidecar: Path,
-) -> AugmentResult:
-    variants = [i for i, kind in enumerate(inv.kind) if kind == Inventory.VARIANT]
-    classes: dict[str, dict[str, int]] = {}
-    for index, label in enumerate(inv.labels):
-        for one in elements(label):
-            row = classes.setdefault(one, {"original": 0, "augmented": 0, "made": 0})
-            row["augmented" if inv.kind[index] == Inventory.VARIANT else "original"] += 1
-    strategies: dict[str, int] = {}
-    for v in producer.variants:
-        strategies[v.strategy] = strategies.get(v.strategy, 0) + 1
-        for one in v.labels:
-            classes[one]["augmented"] += 1
-            classes[one]["made"] += 1
-    notes = [f"goal: {why}" for why in goal.why]
-    if not goal.per_class and goal.total is None:
-        notes.append("nothing to add: the dataset already meets the goal")
-    notes += [f"{n:,} {why}" for why, n in inv.not_rewritable.items()]
-    if producer.guard.rejected:
-        listed = ", ".join(f"{why} {n:,}" for why, n in sorted(producer.guard.rejected.items()))
-        notes.append(f"candidates refused: {listed}")
-    return AugmentResult(
-        input=Path(inv.path),
-        output=opts.output,
-        sidecar=sidecar,
-        format=inv.format,
-        records=inv.records + len(producer.variants),
-        original=inv.records - len(variants),
-        made=len(producer.variants),
-        strategies=dict(sorted(strategies.items())),
-        classes=dict(sorted(classes.items())),
-        goal=goal,
-        short=short,
-        rejected=dict(sorted(producer.guard.rejected.items())),
-        notes=notes,
-        max_share=_max_share(settings),
-    )
-
-
-def _max_share(settings: Settings) -> float:
-    return float(option(settings.check_options("B005"), "max-share", 0.5, float))
 
 
 def check_output(output: Path, settings: Settings, select: list[str] | None) -> CheckResult:

@@ -10,11 +10,17 @@ mostly on rewordings of a few examples learns those few examples.
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING, Any
 
+from fineprep.core.hashing import hash_bytes
 from fineprep.core.rules import option, rule
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from fineprep.core.config import Settings
     from fineprep.stages.check.state import FileState, RunState
 
 rule(
@@ -50,8 +56,9 @@ def count_data(records: int, augmented: int) -> dict[str, int]:
     return {"original": records - augmented, "augmented": augmented}
 
 
-def max_share(run: RunState) -> float:
-    value = float(option(run.settings.check_options("B005"), "max-share", 0.5, float))
+def max_share(settings: Settings) -> float:
+    """B005's ``max-share`` (checked): the check, augment's summary and the report use it."""
+    value = float(option(settings.check_options("B005"), "max-share", 0.5, float))
     if not 0.0 <= value < 1.0:
         from fineprep.core.errors import ConfigError
 
@@ -76,7 +83,7 @@ def share_findings(
     ``classes`` maps a label to ``(records, augmented)`` over every split."""
     if not run.is_enabled("B005"):
         return
-    limit = max_share(run)
+    limit = max_share(run.settings)
     records = sum(f.records for f in run.files)
     augmented = sum(f.augmented_records for f in run.files)
     if not augmented:
@@ -121,3 +128,30 @@ def _data(
 
 def _listed(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {n:,}" for name, n in counts.items())
+
+
+def id_hash(value: str | None) -> int:
+    """A sidecar id as a non-zero 64-bit hash (0: no id), for D003's per-record arrays."""
+    return hash_bytes(value.encode("utf-8", "surrogatepass")) | 1 if value is not None else 0
+
+
+def without_own_originals(
+    ident: array[int],
+    origin: array[int],
+    i: npt.NDArray[np.int64],
+    j: npt.NDArray[np.int64],
+    sim: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """D003's pairs ``(i, j, sim)`` without those of a variant and the original it was made
+    from (``origin`` of one is the ``ident`` of the other)."""
+    import numpy as np
+
+    made_from = np.frombuffer(origin, dtype=np.uint64)
+    if not len(i) or not made_from.any():
+        return i, j, sim
+    ids = np.frombuffer(ident, dtype=np.uint64)
+    own = ((made_from[i] != 0) & (made_from[i] == ids[j])) | (
+        (made_from[j] != 0) & (made_from[j] == ids[i])
+    )
+    keep = ~own
+    return i[keep], j[keep], sim[keep]

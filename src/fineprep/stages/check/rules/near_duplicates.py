@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.hashing import hash_bytes
 from fineprep.core.rules import option, rule
+from fineprep.stages.check.rules.augmented import id_hash, without_own_originals
 from fineprep.stages.check.rules.base import Check, register
 
 if TYPE_CHECKING:
@@ -185,8 +186,8 @@ class NearDuplicateCheck(Check):
             cur.ident.append(0)
             cur.origin.append(0)
         else:
-            cur.ident.append(_id_hash(meta.id))
-            cur.origin.append(_id_hash(meta.augmented_from))
+            cur.ident.append(id_hash(meta.id))
+            cur.origin.append(id_hash(meta.augmented_from))
         text = near_text(rec.view)
         self.pending.append(text)
         self.pending_bytes += len(text)
@@ -221,7 +222,7 @@ class NearDuplicateCheck(Check):
         repeat = first[inverse] != np.arange(len(full))
         salt = np.frombuffer(state.salt, dtype=np.uint64)
         i, j, sim = similar_pairs(sig, self.threshold, skip=empty | repeat, salt=salt)
-        i, j, sim = _not_own_original(state, i, j, sim)
+        i, j, sim = without_own_originals(state.ident, state.origin, i, j, sim)
         lines = state.lines
         for a, b, s in zip(*(x.tolist() for x in best_match(i, j, sim)), strict=True):
             self.run.emit(
@@ -298,27 +299,6 @@ class _Leaks:
                 data = {"kind": "near", "similarity": round(s, 3), **self._where(b)}
                 out[k] = (other.lines[k], data)
         return [out[k] for k in sorted(out)]
-
-
-def _id_hash(value: str | None) -> int:
-    return hash_bytes(value.encode("utf-8", "surrogatepass")) | 1 if value is not None else 0
-
-
-def _not_own_original(
-    state: FileSignatures, i: I64, j: I64, sim: npt.NDArray[np.float64]
-) -> tuple[I64, I64, npt.NDArray[np.float64]]:
-    """The pairs without those of a variant and the original it was made from."""
-    import numpy as np
-
-    origin = np.frombuffer(state.origin, dtype=np.uint64)
-    if not len(i) or not origin.any():
-        return i, j, sim
-    ident = np.frombuffer(state.ident, dtype=np.uint64)
-    own = ((origin[i] != 0) & (origin[i] == ident[j])) | (
-        (origin[j] != 0) & (origin[j] == ident[i])
-    )
-    keep = ~own
-    return i[keep], j[keep], sim[keep]
 
 
 def _first_index(hashes: U64) -> tuple[U64, I64]:
