@@ -16,6 +16,7 @@ __all__ = [
     "InputError",
     "UploadError",
     "__version__",
+    "augment",
     "check",
     "convert",
     "grade",
@@ -24,10 +25,10 @@ __all__ = [
     "split",
     "upload",
 ]
-_API = {"check", "convert", "grade", "launch", "run", "split", "upload"}
+_API = {"augment", "check", "convert", "grade", "launch", "run", "split", "upload"}
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time, imported on first use
-    from fineprep.api import check, convert, grade, launch, run, split, upload
+    from fineprep.api import augment, check, convert, grade, launch, run, split, upload
 
 
 def __getattr__(name: str) -> object:

@@ -24,6 +24,7 @@ from fineprep.io.inline import NAME, is_inline, records_file
 
 if TYPE_CHECKING:
     from fineprep.pipeline import RunResult
+    from fineprep.stages.augment.result import AugmentResult
     from fineprep.stages.check.state import CheckResult
     from fineprep.stages.convert.result import ConvertResult
     from fineprep.stages.launch.submit import LaunchResult
@@ -293,3 +294,47 @@ def launch(
 
     aws = AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url)
     return _launch(request, role_arn=role_arn, dry_run=dry_run, aws=aws)
+
+
+def augment(
+    dataset: Data,
+    output: str | Path | None = None,
+    *,
+    to_min: bool | None = None,
+    per_class: int | None = None,
+    target: int | None = None,
+    strategy: str | list[str] | None = None,
+    seed: int | None = None,
+    max_per_record: int | None = None,
+    system: bool | None = None,
+    held_out: float | None = None,
+    templates: tuple[str, ...] = (),
+    model: str | None = None,
+    format: str | None = None,
+    select: str | Sequence[str] | None = None,
+    bedrock: dict[str, Any] | None = None,
+    config: str | Path | None = None,
+    isolated: bool = False,
+    settings: Settings | None = None,
+    run_checks: bool = True,
+) -> AugmentResult:
+    """Add variants of records (a JSONL file or records in memory) until a goal is met:
+    ``to_min=True`` (the model's minimum), ``per_class=N`` or ``target=N``. Originals are kept
+    byte for byte; each variant's sidecar line names its original.
+
+    >>> done = augment("train.jsonl", "more.jsonl", to_min=True, model="claude-3-haiku")
+    ...                                                                  # doctest: +SKIP
+    >>> done.made, done.classes, done.exit_code                         # doctest: +SKIP
+    """
+    from fineprep.stages.augment.runner import augment as _augment
+
+    chosen = _settings(settings, config, isolated)
+    picks = [select] if isinstance(select, str) else list(select) if select else None
+    with ExitStack() as stack:
+        (path,) = _paths(stack, dataset)
+        return _augment(
+            path, output, to_min=to_min, per_class=per_class, target=target,
+            strategy=strategy, seed=seed, max_per_record=max_per_record, system=system,
+            held_out=held_out, templates=templates, model=model, format=format,
+            settings=chosen, select=picks, run_checks=run_checks, bedrock=bedrock,
+        )  # fmt: skip

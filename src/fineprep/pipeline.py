@@ -1,10 +1,11 @@
 """``fineprep run``: the whole pipeline from one config file.
 
-convert -> check -> split -> check the splits -> upload (when ``[upload] to`` is set) -> job
-request, then ``report.html``. Each stage runs only if the one before it left no errors, and
-the run says which stage stopped it and why: a labeller fixing row 17 of a CSV should not have
-to read an upload traceback. Everything lands in one output folder (``[run] output-dir``,
-default ``fineprep-out``), written atomically file by file.
+convert -> augment (when ``[augment]`` sets a goal) -> check -> split -> check the splits ->
+upload (when ``[upload] to`` is set) -> job request, then ``report.html``. Each stage runs only
+if the one before it left no errors, and the run says which stage stopped it and why: a
+labeller fixing row 17 of a CSV should not have to read an upload traceback. Everything lands
+in one output folder (``[run] output-dir``, default ``fineprep-out``), written atomically file
+by file.
 
 Several sources with different mappings (a CSV of labelled rows and a folder of Textract
 responses) are ``[[convert.sources]]`` tables: each overrides keys of ``[convert]`` for one
@@ -49,6 +50,8 @@ class RunResult(Result):
     check: CheckResult | None = None
     report: Path | None = None
     split_classes: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Per class, original and augmented records (the augment stage ran).
+    augmented: dict[str, dict[str, int]] = field(default_factory=dict)
     tool_error: str | None = None
     #: The reward function's dry run (``[rft] grader`` set), shown in the report.
     grade: CheckResult | None = None
@@ -94,6 +97,7 @@ def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: S
     dataset = _convert(settings, base, out, result, say)
     if dataset is None:
         return
+    dataset = _augment(settings, dataset, out, result, say)
     from fineprep.stages.check.engine import check_files
 
     checked = check_files([str(dataset)], settings)
@@ -120,6 +124,33 @@ def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: S
     if not _gate(result, "check splits", checked, f"{checked.records:,} records"):
         return
     _upload(settings, split_dir, result, say)
+
+
+def _augment(settings: Settings, dataset: Path, out: Path, result: RunResult, say: Say) -> Path:
+    """With a goal in ``[augment]`` (and ``[run] augment`` not false), variants go into
+    ``out/augmented.jsonl``, which the later stages use. A goal it cannot reach is said here
+    and left to the check (N001, B002) to judge."""
+    from fineprep.stages.augment.options import has_goal
+
+    section = settings.sections.get("augment")
+    if not has_goal(section) or settings.sections.get("run", {}).get("augment", True) is False:
+        return dataset
+    from fineprep.stages.augment.runner import augment
+
+    held = None
+    if settings.sections.get("run", {}).get("split", True) is False:
+        held = 0.0  # no split follows: nothing is held out of training
+    done = augment(
+        dataset, out / "augmented.jsonl", settings=settings, held_out=held, run_checks=False
+    )
+    for line in [*done.notes, *done.summary()]:
+        say(f"augment: {line}")
+    made = ", ".join(f"{name} {n:,}" for name, n in done.strategies.items()) or "none needed"
+    short = f"; {sum(done.short.values()):,} short of the goal" if done.short else ""
+    detail = f"{done.made:,} variants ({made}){short} -> {done.output}"
+    result.stages.append(Stage("augment", "ok", detail))
+    result.augmented = done.classes
+    return done.output
 
 
 def _grade(settings: Settings, dataset: Path, result: RunResult, say: Say) -> bool:
@@ -264,6 +295,8 @@ def _report(settings: Settings, result: RunResult, say: Say) -> None:
     sections: dict[str, Any] = {
         "Pipeline": {s.name: f"{s.status}: {s.detail}" for s in result.stages},
     }
+    if result.augmented:
+        sections["Original and augmented records per class"] = result.augmented
     if result.split_classes:
         sections["Classes per split"] = result.split_classes
     path = result.out_dir / "report.html"

@@ -23,7 +23,7 @@ LAYERS: list[list[str]] = [
     ["core"],
     ["formats", "io"],
     ["tokens"],
-    ["stages.convert", "stages.check", "stages.split", "stages.grade"],
+    ["stages.convert", "stages.check", "stages.split", "stages.augment", "stages.grade"],
     ["stages.upload", "stages.launch", "report"],
     ["pipeline"],
     ["api", "cli"],
@@ -35,6 +35,10 @@ SIDEWAYS: dict[tuple[str, str], str] = {
     ("stages.convert", "stages.check.rules.outside"): "convert emits G001, declared there",
     ("stages.upload", "stages.launch"): "upload writes the job request beside the manifest",
     ("stages.grade", "stages.check"): "grade reports R findings as a CheckResult, for reporters",
+    ("stages.augment", "stages.check"): "variants are judged by check's identity, near-duplicate "
+    "and hygiene rules, and augment checks what it wrote",
+    ("stages.augment", "stages.convert"): "the template strategy re-renders convert's prompt "
+    "templates over convert's source rows (read-only)",
 }
 ROOMS = [room for layer in LAYERS for room in layer]
 LAYER_OF = {room: i for i, layer in enumerate(LAYERS) for room in layer}

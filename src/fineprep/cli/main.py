@@ -24,6 +24,11 @@ COMMANDS = {
         "Convert CSV, Parquet, JSONL, Textract and IDP results to Bedrock JSONL.",
     ),
     "check": ("fineprep.cli.check", "check", "Validate Bedrock fine-tuning JSONL files."),
+    "augment": (
+        "fineprep.cli.augment",
+        "augment",
+        "Add variants of records to reach a model's minimums or class quotas.",
+    ),
     "split": ("fineprep.cli.split", "split", "Split a dataset into train/validation(/test)."),
     "upload": ("fineprep.cli.upload", "upload", "Upload a checked dataset to S3 with a manifest."),
     "grade": (
@@ -63,7 +68,7 @@ def cli() -> None:
     """Prepare and validate fine-tuning data for Amazon Bedrock model customization.
 
     \b
-    Pipeline: convert -> check -> split -> upload -> launch.
+    Pipeline: convert -> (augment) -> check -> split -> upload -> launch.
     Exit codes: 0 no errors, 1 errors found, 2 tool, config or input failure.
     """
 

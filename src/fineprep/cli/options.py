@@ -9,6 +9,7 @@ import click
 
 if TYPE_CHECKING:
     from fineprep.core.config import Settings
+    from fineprep.stages.check.state import CheckResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,3 +111,16 @@ def apply_policy(
     settings.ignore = [*settings.ignore, *ignore]
     if fail_on:
         settings.fail_on = Severity.parse(fail_on)
+
+
+def echo_check(result: CheckResult, output_format: str, quiet: bool) -> None:
+    """Print the check a command ran on what it wrote (split, augment); ``quiet`` drops the
+    text reporter's summary line."""
+    import sys
+
+    from fineprep.report import render
+
+    text = render(result, output_format, color=sys.stdout.isatty() and not quiet)
+    if quiet and output_format == "text":
+        text = "".join(line + "\n" for line in text.splitlines()[:-1])
+    click.echo(text, nl=False)

@@ -11,6 +11,7 @@ from fineprep.cli.main import run_guarded
 from fineprep.cli.options import (
     apply_policy,
     config_options,
+    echo_check,
     fail_on_option,
     model_option,
     output_format_option,
@@ -100,7 +101,6 @@ def _split(
     quiet: bool,
 ) -> None:
     from fineprep.core.config import load_settings
-    from fineprep.report import render
     from fineprep.stages.split.runner import split as run_split
 
     settings = load_settings(config, isolated=isolated)
@@ -128,8 +128,5 @@ def _split(
         )
         click.echo(f"fineprep split: wrote {written}; {result.out_dir / 'split.json'}", err=True)
     if result.check is not None:
-        text = render(result.check, output_format, color=sys.stdout.isatty() and not quiet)
-        if quiet and output_format == "text":
-            text = "".join(line + "\n" for line in text.splitlines()[:-1])
-        click.echo(text, nl=False)
+        echo_check(result.check, output_format, quiet)
     sys.exit(0 if exit_zero else result.exit_code)

@@ -130,7 +130,17 @@ _SETTING_KEYS = {
     "labels",
     "label-from",
 }
-_SECTIONS = {"convert", "split", "upload", "job", "run", "report", "expectations", "rft"}
+_SECTIONS = {
+    "convert",
+    "augment",
+    "split",
+    "upload",
+    "job",
+    "run",
+    "report",
+    "expectations",
+    "rft",
+}
 
 
 def find_config(start: Path | None = None) -> Path | None:

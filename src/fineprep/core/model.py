@@ -89,6 +89,13 @@ class Finding:
 
 _META_KEYS = frozenset({"id", "label", "group", "source"})
 
+#: Sidecar keys of a record made by ``fineprep augment``: the id of the original it was made
+#: from (its group is copied too, so a split keeps them together), the strategy that made it
+#: and what the strategy did. Counts "with and without augmented records" read these.
+AUGMENTED_FROM = "augmented_from"
+AUGMENT_STRATEGY = "augment_strategy"
+AUGMENT_DETAIL = "augment_detail"
+
 
 @dataclass(slots=True)
 class RecordMeta:
@@ -113,6 +120,18 @@ class RecordMeta:
             None if source is None else source if type(source) is str else str(source),
             {} if known == len(obj) else {k: v for k, v in obj.items() if k not in _META_KEYS},
         )
+
+    @property
+    def augmented_from(self) -> str | None:
+        """The id of the original this record is a variant of (None: an original)."""
+        value = self.extra.get(AUGMENTED_FROM) if self.extra else None
+        return None if value is None else str(value)
+
+    @property
+    def augment_strategy(self) -> str:
+        """The strategy that made an augmented record (``unknown`` when the sidecar omits it)."""
+        value = self.extra.get(AUGMENT_STRATEGY) if self.extra else None
+        return str(value) if value is not None else "unknown"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "label": self.label, "group": self.group}

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from fineprep.core.errors import InputError
 
@@ -125,6 +125,52 @@ def glob_escape(name: str) -> str:
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     with AtomicWriter(path) as fh:
         fh.write(data)
+
+
+def existing_sidecar(path: str) -> Path | None:
+    """The sidecar beside a dataset, if there is one (and it is not the dataset itself)."""
+    meta = sidecar_path(path)
+    return meta if meta.is_file() and meta != Path(path) else None
+
+
+def with_sidecar(path: str, sidecar: Path | None) -> Iterator[tuple[int, bytes, bytes | None]]:
+    """``(line number, physical line, sidecar line or None)`` for every line of a dataset read
+    with its sidecar, which must have exactly one line per line (an :class:`InputError` names
+    the file otherwise). Stages that rewrite a dataset (split, augment) read it this way."""
+    hint = "regenerate the sidecar so it has one line per record"
+    stream = open_input(path)
+    meta_stream: BinaryIO | None = sidecar.open("rb") if sidecar else None
+    try:
+        line_no = 0
+        for line_no, physical in enumerate(stream, 1):
+            meta = None
+            if meta_stream is not None:
+                meta = meta_stream.readline()
+                if not meta:
+                    raise InputError(
+                        f"{sidecar}: has fewer lines than the dataset (no line {line_no})",
+                        hint=hint,
+                    )
+            yield line_no, physical, meta
+        if meta_stream is not None and meta_stream.readline():
+            raise InputError(f"{sidecar}: has more lines than the dataset ({line_no})", hint=hint)
+    finally:
+        stream.close()
+        if meta_stream is not None:
+            meta_stream.close()
+
+
+def sidecar_object(raw: bytes, sidecar: Path | None, line: int) -> dict[str, Any]:
+    """A sidecar line as a JSON object, or an :class:`InputError` naming the file and line."""
+    import orjson
+
+    try:
+        obj = orjson.loads(raw)  # JSON allows the line terminator as trailing whitespace
+    except orjson.JSONDecodeError:
+        raise InputError(f"{sidecar}:{line}: sidecar line is not valid JSON") from None
+    if not isinstance(obj, dict):
+        raise InputError(f"{sidecar}:{line}: sidecar line is not a JSON object")
+    return obj
 
 
 def sidecar_path(path: str | os.PathLike[str]) -> Path:

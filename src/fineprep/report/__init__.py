@@ -5,7 +5,7 @@ be piped; the human format prints a summary line.
 
 May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens and the stages whose
 results it renders (fineprep.stages.convert, fineprep.stages.check, fineprep.stages.split,
-fineprep.stages.grade).
+fineprep.stages.augment, fineprep.stages.grade).
 """
 
 from __future__ import annotations

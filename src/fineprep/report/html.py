@@ -27,6 +27,7 @@ from fineprep.core.model import Finding, Severity
 from fineprep.core.rules import code_key
 from fineprep.report import svg
 from fineprep.report.excerpts import Excerpt, collect, excerpt
+from fineprep.report.html_augmented import augmented_summary
 from fineprep.report.html_charts import build_charts, tokens_summary
 from fineprep.report.html_sections import sections_from
 from fineprep.stages.check.rules import RULES
@@ -98,7 +99,11 @@ def render_html(
             "warnings": result.count(Severity.WARNING),
             "infos": result.count(Severity.INFO),
         },
-        "files": [{**f.summary(), "tokens": f.tokens} for f in result.files],
+        "files": [
+            {**f.summary(), "tokens": f.tokens, "augmented": f.augmented_records}
+            for f in result.files
+        ],
+        "augmented": augmented_summary(result),
         "tokens": tokens_summary(result),
         "sections": sections_from(sections or {}),
         "charts": build_charts(result),

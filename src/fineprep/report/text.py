@@ -34,6 +34,9 @@ def summary_line(result: CheckResult) -> str:
     scope = (
         f"{files} file{'s' if files != 1 else ''}, {records:,} record{'s' if records != 1 else ''}"
     )
+    augmented = sum(f.augmented_records for f in result.files)
+    if augmented:
+        scope += f", {augmented:,} augmented"
     errors = result.count(Severity.ERROR)
     warnings = result.count(Severity.WARNING)
     infos = result.count(Severity.INFO)

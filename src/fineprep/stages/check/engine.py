@@ -16,7 +16,7 @@ import orjson
 
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError, InputError
-from fineprep.core.model import Finding, RecordMeta
+from fineprep.core.model import AUGMENTED_FROM, Finding, RecordMeta
 from fineprep.core.profiles import RFT, ModelProfile
 from fineprep.core.rules import Path
 from fineprep.formats import FORMATS, RFT_LOOKALIKES, compatible, detect
@@ -226,6 +226,9 @@ def _stream_records(
             emit("P002", f"line is a JSON {_json_kind(obj)}, not an object", file, line_no)
             continue
         file.records += 1
+        if meta is not None and meta.extra and AUGMENTED_FROM in meta.extra:
+            strategy = meta.augment_strategy
+            file.augmented[strategy] = file.augmented.get(strategy, 0) + 1
         if file.first_record_line is None:
             file.first_record_line = line_no
         if analyze is None:

@@ -49,6 +49,13 @@ class FileState:
     dropped: set[int] = field(default_factory=set)
     #: A forced format the records are not in (reported once, the records not walked).
     format_mismatch: bool = False
+    #: Records whose sidecar names the original they were made from (``fineprep augment``),
+    #: per strategy: counts are reported with and without them.
+    augmented: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def augmented_records(self) -> int:
+        return sum(self.augmented.values())
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -2,5 +2,5 @@
 
 May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens and the stages below
 it (fineprep.stages.convert, fineprep.stages.check, fineprep.stages.split,
-fineprep.stages.grade).
+fineprep.stages.augment, fineprep.stages.grade).
 """

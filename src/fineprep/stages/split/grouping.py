@@ -6,7 +6,9 @@ repeated ids) are merged with a union-find over every pair of records that
 
 - are the same record as D004 sees it (text, media, tool blocks),
 - share their input (the D002 key: same prompt and context, different answer), or
-- are near-duplicates at the D003 threshold (or D004's, if lower), by MinHash + LSH.
+- are near-duplicates at the D003 threshold (or D004's, if lower), by MinHash + LSH, or
+- are a variant made by ``fineprep augment`` and the original its sidecar names in
+  ``augmented_from`` (:func:`merge_variants`), whatever their similarity.
 
 The keys and signatures are those of the check itself (:func:`leak_keys`, :func:`near_text`,
 the same MinHasher), computed per record in the scan. LSH finds candidate pairs per bucket, not
@@ -28,7 +30,7 @@ from fineprep.stages.split.identity import Identities
 if TYPE_CHECKING:
     from fineprep.stages.split.scan import Scan
 
-REASONS = ("identical", "same_input", "near_duplicate", "leak_check")
+REASONS = ("identical", "same_input", "near_duplicate", "augmented", "leak_check")
 
 
 class UnionFind:
@@ -84,6 +86,41 @@ def merge_leaky_units(
     later, earlier, _ = similar_pairs(sig, threshold, skip=empty | ~compared, salt=salt)
     for a, b in zip(later.tolist(), earlier.tolist(), strict=True):
         units.union(unit_of[a], unit_of[b], "near_duplicate")
+
+
+def merge_variants(sc: Scan, units: UnionFind) -> int:
+    """Merge each augmented record's unit with its original's (the record whose sidecar id is
+    its ``augmented_from``); returns (and keeps in ``sc.orphans``) how many variants have no
+    original in the dataset.
+
+    The sidecar is read again only for the ids variants name, so a split of data that was
+    never augmented keeps nothing more per record."""
+    if not sc.augmented or sc.sidecar is None:
+        sc.orphans = len(sc.augmented)
+        return sc.orphans
+    import orjson
+
+    wanted = {origin for _, origin, _ in sc.augmented}
+    found: dict[str, int] = {}
+    with sc.sidecar.open("rb") as fh:
+        for index, line in enumerate(fh):
+            if index >= sc.records:
+                break
+            if b'"id"' not in line:
+                continue
+            rid = orjson.loads(line).get("id")
+            key = None if rid is None else str(rid)
+            if key in wanted and key not in found:
+                found[key] = index
+    orphans = 0
+    for index, origin, _ in sc.augmented:
+        original = found.get(origin)
+        if original is None:
+            orphans += 1
+        else:
+            units.union(sc.unit_of[index], sc.unit_of[original], "augmented")
+    sc.orphans = orphans
+    return orphans
 
 
 def regrouped(sc: Scan, units: UnionFind) -> Scan:

@@ -32,12 +32,18 @@ from fineprep.stages.split.assign import (
     Unit,
     assign,
 )
-from fineprep.stages.split.grouping import UnionFind, merge_leaky_units, merge_summary, regrouped
+from fineprep.stages.split.grouping import (
+    UnionFind,
+    merge_leaky_units,
+    merge_summary,
+    merge_variants,
+    regrouped,
+)
 from fineprep.stages.split.identity import Identities
 from fineprep.stages.split.options import SplitOptions, resolve_options
 from fineprep.stages.split.scan import Scan, scan
 from fineprep.stages.split.strata import label_counts, rare_labels, unit_strata
-from fineprep.stages.split.summary import class_counts, split_summary
+from fineprep.stages.split.summary import augmented_summary, class_counts, split_summary
 from fineprep.stages.split.write import remove_stale, write_splits
 
 if TYPE_CHECKING:
@@ -134,6 +140,12 @@ def split(
     merges = UnionFind(len(sc.unit_keys))
     merge_leaky_units(identities, sc.unit_of, merges, settings)
     sc.identities = None  # the signatures are not needed again
+    orphans = merge_variants(sc, merges)
+    if orphans:
+        notes.append(
+            f"{orphans:,} augmented records name an original (augmented_from) that is not in "
+            f"{path}: they are split on their own"
+        )
     min_count = option(settings.check_options("B002"), "min-count", 10, int)
     for _ in range(_MAX_REGROUPS):
         result = _split_once(sc, merges, opts, settings, profile, target, min_count, list(notes))
@@ -183,11 +195,13 @@ def _split_once(
     summary = split_summary(sc, opts, settings, outputs, counts, classes, rare, done, notes)
     grouping = merge_summary(scanned, merges)
     summary["groups"].update(grouping)
+    summary["augmented"] = augmented_summary(scanned, per_record, bool(opts.stratify))
     if grouping["merged_records"]:
         why = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in grouping["merges"].items() if v)
         summary["notes"].append(
             f"{grouping['merged_records']:,} records kept together with their identical, "
-            f"same-input or near-duplicate records so that no leak crosses splits ({why})"
+            f"same-input, near-duplicate or augmented records so that no leak crosses splits "
+            f"({why})"
         )
     atomic_write_bytes(
         opts.out_dir / "split.json", orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"

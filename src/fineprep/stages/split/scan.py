@@ -13,7 +13,7 @@ import hashlib
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
@@ -21,7 +21,7 @@ from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import RecordMeta
 from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import Label, View, normalise_label, record_label, sidecar_decides
-from fineprep.io.jsonl import BOM, open_input, sidecar_path
+from fineprep.io.jsonl import BOM, existing_sidecar, sidecar_object, sidecar_path, with_sidecar
 from fineprep.stages.split.identity import Identities
 
 _META_ATTRS = ("id", "label", "group", "source")
@@ -43,11 +43,10 @@ class Scan:
     grouped_records: int = 0
     format: str | None = None
     identities: Identities | None = None
-
-
-def open_sidecar(path: str) -> Path | None:
-    meta = sidecar_path(path)
-    return meta if meta.is_file() and meta != Path(path) else None
+    #: Augmented records (``fineprep augment``): record index, original's id, strategy.
+    augmented: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Of those, records whose original is not in the dataset (set when units are merged).
+    orphans: int = 0
 
 
 def meta_value(meta: RecordMeta | None, name: str) -> Any:
@@ -57,21 +56,6 @@ def meta_value(meta: RecordMeta | None, name: str) -> Any:
     if name in _META_ATTRS:
         return getattr(meta, name)
     return meta.extra.get(name)
-
-
-def parse_meta(raw: bytes | None, path: Path, line: int) -> RecordMeta | None:
-    if raw is None:
-        raise InputError(
-            f"{path}: has fewer lines than the dataset (no line {line})",
-            hint="regenerate the sidecar so it has one line per record",
-        )
-    try:
-        obj = orjson.loads(raw)  # JSON allows the line terminator as trailing whitespace
-    except orjson.JSONDecodeError:
-        raise InputError(f"{path}:{line}: sidecar line is not valid JSON") from None
-    if not isinstance(obj, dict):
-        raise InputError(f"{path}:{line}: sidecar line is not a JSON object")
-    return RecordMeta.from_dict(obj)
 
 
 def parse_record(raw: bytes, path: str, line: int) -> dict[str, Any]:
@@ -150,7 +134,7 @@ def scan(
 ) -> Scan:
     """Read the dataset (and its sidecar) once; keep only keys, groups and labels, and (with
     ``identities``) what D004 compares each record by."""
-    sidecar = open_sidecar(path)
+    sidecar = existing_sidecar(path)
     needs_meta = group is not None or (stratify is not None and stratify != "label")
     if needs_meta and sidecar is None:
         field_name = group if group is not None else stratify
@@ -162,42 +146,33 @@ def scan(
     labeller = _Labeller(stratify, fmt, label_from, profile)
     index: dict[bytes, int] = {}
     digest = hashlib.sha256()
-    stream = open_input(path)
-    meta_stream: BinaryIO | None = sidecar.open("rb") if sidecar else None
-    try:
-        for line_no, physical in enumerate(stream, 1):
-            digest.update(physical)
-            raw = physical
-            if line_no == 1 and raw.startswith(BOM):
-                raw, result.bom = raw[len(BOM) :], True
-            meta = None
-            if meta_stream is not None and sidecar is not None:
-                meta = parse_meta(meta_stream.readline() or None, sidecar, line_no)
-            obj = parse_record(raw, path, line_no)
-            unit_key = record_key(obj, meta)
-            group_value = meta_value(meta, group or "group")
-            if group_value is not None:
-                unit_key = b"group\x00" + str(group_value).encode("utf-8", "surrogatepass")
-                result.grouped_records += 1
-            unit = index.get(unit_key)
-            if unit is None:
-                unit = index[unit_key] = len(result.unit_keys)
-                result.unit_keys.append(unit_key)
-                result.unit_sizes.append(0)
-            result.unit_sizes[unit] += 1
-            result.unit_of.append(unit)
-            view = identities.add(obj) if identities is not None else None
-            result.labels.append(labeller(obj, meta, view))
-            result.records += 1
-        if meta_stream is not None and meta_stream.readline():
-            raise InputError(
-                f"{sidecar}: has more lines than the dataset ({result.records})",
-                hint="regenerate the sidecar so it has one line per record",
-            )
-    finally:
-        stream.close()
-        if meta_stream is not None:
-            meta_stream.close()
+    for line_no, physical, meta_raw in with_sidecar(path, sidecar):
+        digest.update(physical)
+        raw = physical
+        if line_no == 1 and raw.startswith(BOM):
+            raw, result.bom = raw[len(BOM) :], True
+        meta = None
+        if meta_raw is not None:
+            meta = RecordMeta.from_dict(sidecar_object(meta_raw, sidecar, line_no))
+        obj = parse_record(raw, path, line_no)
+        origin = meta.augmented_from if meta is not None else None
+        if origin is not None and meta is not None:
+            result.augmented.append((result.records, origin, meta.augment_strategy))
+        unit_key = record_key(obj, meta)
+        group_value = meta_value(meta, group or "group")
+        if group_value is not None:
+            unit_key = b"group\x00" + str(group_value).encode("utf-8", "surrogatepass")
+            result.grouped_records += 1
+        unit = index.get(unit_key)
+        if unit is None:
+            unit = index[unit_key] = len(result.unit_keys)
+            result.unit_keys.append(unit_key)
+            result.unit_sizes.append(0)
+        result.unit_sizes[unit] += 1
+        result.unit_of.append(unit)
+        view = identities.add(obj) if identities is not None else None
+        result.labels.append(labeller(obj, meta, view))
+        result.records += 1
     result.sha256 = digest.hexdigest()
     result.format = labeller.format
     return result

@@ -26,6 +26,26 @@ def class_counts(labels: list[Any], per_record: list[str]) -> dict[str, dict[str
     return {name: dict(sorted(out[name].items())) for name in (*SPLITS, DROPPED) if name in out}
 
 
+def augmented_summary(sc: Scan, per_record: list[str], stratified: bool) -> dict[str, Any]:
+    """For ``split.json``: augmented records in all, per strategy, per split and (stratified)
+    per split and class; and how many name an original that is not in the dataset."""
+    strategies: dict[str, int] = {}
+    splits: dict[str, int] = {}
+    for index, _, strategy in sc.augmented:
+        strategies[strategy] = strategies.get(strategy, 0) + 1
+        splits[per_record[index]] = splits.get(per_record[index], 0) + 1
+    out: dict[str, Any] = {
+        "records": len(sc.augmented),
+        "strategies": dict(sorted(strategies.items())),
+        "splits": {name: splits[name] for name in (*SPLITS, DROPPED) if name in splits},
+        "without_original": sc.orphans,
+    }
+    if stratified:
+        rows = [index for index, _, _ in sc.augmented]
+        out["classes"] = class_counts([sc.labels[i] for i in rows], [per_record[i] for i in rows])
+    return out
+
+
 def split_summary(
     sc: Scan,
     opts: SplitOptions,

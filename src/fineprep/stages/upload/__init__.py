@@ -2,6 +2,6 @@
 
 May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens, the stages below it
 (fineprep.stages.convert, fineprep.stages.check: the dataset is checked before a byte is sent,
-fineprep.stages.split, fineprep.stages.grade), and fineprep.stages.launch (the job request is
-written beside the manifest).
+fineprep.stages.split, fineprep.stages.augment, fineprep.stages.grade), and
+fineprep.stages.launch (the job request is written beside the manifest).
 """

@@ -69,6 +69,8 @@ class FileEntry:
     format: str | None = None
     tokens: dict[str, Any] | None = None
     of: str | None = None
+    #: Records made by ``fineprep augment``: ``{"records": n, "strategies": {name: n}}``.
+    augmented: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": self.role, "name": self.name}
@@ -84,7 +86,22 @@ class FileEntry:
         )
         if self.role in ("train", "validation", "test"):
             out.update(records=self.records, format=self.format, tokens=self.tokens)
+            out["augmented"] = self.augmented or {"records": 0, "strategies": {}}
         return out
+
+
+def augmented_entry(strategies: dict[str, int]) -> dict[str, Any]:
+    """A data file's augmented records, from the check's count per strategy."""
+    return {"records": sum(strategies.values()), "strategies": dict(sorted(strategies.items()))}
+
+
+def augmented_total(files: list[FileEntry]) -> dict[str, Any]:
+    """Augmented records over every data file, per strategy."""
+    out: dict[str, int] = {}
+    for f in files:
+        for name, n in ((f.augmented or {}).get("strategies") or {}).items():
+            out[name] = out.get(name, 0) + int(n)
+    return augmented_entry(out)
 
 
 def token_entry(result: CheckResult, path: str) -> dict[str, Any] | None:
@@ -139,6 +156,7 @@ def build_manifest(
         "expected_bucket_owner": owner,
         "encryption": encryption,
         "files": [f.to_dict() for f in files],
+        "augmented": augmented_total(files),
         "split": split,
         "check": check,
         "job_request": job_request,

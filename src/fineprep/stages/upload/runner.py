@@ -40,6 +40,7 @@ from fineprep.stages.upload.manifest import (
     JOB_REQUEST_NAME,
     MANIFEST_NAME,
     FileEntry,
+    augmented_entry,
     build_manifest,
     check_summary,
     encode,
@@ -202,6 +203,7 @@ def upload(
         if f.role in ("train", "validation", "test"):
             state = _file(result, f)
             entry.records, entry.format = state.records, state.format
+            entry.augmented = augmented_entry(state.augmented)
             entry.tokens = token_entry(result, state.path)
     data_digest = hashlib.sha256("".join(e.sha256 for e in entries).encode()).hexdigest()
     request = build_request(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fineprep.core.rules import RULES, Rule, ordered_rules
 from fineprep.stages.check.rules import (  # noqa: F401  (imported to register)
+    augmented,
     balance,
     content,
     counts,

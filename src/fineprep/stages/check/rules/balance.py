@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.rules import option, rule
 from fineprep.formats.base import record_label
+from fineprep.stages.check.rules.augmented import count_note, share_findings
 from fineprep.stages.check.rules.base import Check, register
 
 if TYPE_CHECKING:
@@ -84,11 +85,28 @@ _MAX_LABEL_CHARS = 100
 _MAX_TRACKED = 10_000
 
 
+def looks_labelled(classes: int, records: int, *, explicit: bool, free_text: bool) -> bool:
+    """Whether the labels seen are classes: always when a sidecar label or the config says so
+    (``explicit``), else only for classification-like answers (see the module docstring);
+    ``free_text`` is an answer used as a label that is longer than a class name can be."""
+    if explicit:
+        return classes > 0
+    return not free_text and 0 < classes <= _MAX_AUTO_CLASSES and records >= 2 * classes
+
+
+def long_label(labels: tuple[str, ...]) -> bool:
+    return any(len(one) > _MAX_LABEL_CHARS for one in labels)
+
+
 @register
 class BalanceCheck(Check):
-    """Per-class counts per split role; findings about the whole dataset in ``finish``."""
+    """Per-class counts per split role; findings about the whole dataset in ``finish``.
 
-    codes: ClassVar[tuple[str, ...]] = ("B001", "B002", "B003", "B004")
+    Augmented records (a sidecar ``augmented_from``) are counted apart as well: verdicts are
+    on every record, messages and ``data`` also say how many of them are augmented (B005
+    warns when they are too many)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("B001", "B002", "B003", "B004", "B005")
 
     def start(self, run: RunState) -> None:
         s = run.settings
@@ -97,6 +115,9 @@ class BalanceCheck(Check):
         self.label_from = s.label_from
         self.declared = s.labels is not None or s.label_from == "completion"
         self.counts: dict[str, list[int]] = {}
+        #: Of ``counts``, the augmented records (only labels that have any).
+        self.augmented: dict[str, list[int]] = {}
+        self.extra: dict[str, Any] = {}
         self.from_meta = False
         self.free_text = False
         self.overflow = False
@@ -109,10 +130,11 @@ class BalanceCheck(Check):
         meta_label = rec.meta is not None and rec.meta.label is not None
         self.from_meta = self.from_meta or (meta_label and self.label_from != "completion")
         labels = label if isinstance(label, tuple) else (label,)
-        if not meta_label and any(len(one) > _MAX_LABEL_CHARS for one in labels):
+        if not meta_label and long_label(labels):
             self.free_text = True
         self.records += 1
         role = _ROLES.index(rec.file.role) if rec.file.role in _ROLES else 0
+        variant = rec.meta is not None and rec.meta.augmented_from is not None
         for one in dict.fromkeys(labels):
             row = self.counts.get(one)
             if row is None:
@@ -121,35 +143,67 @@ class BalanceCheck(Check):
                     continue
                 row = self.counts[one] = [0, 0, 0]
             row[role] += 1
+            if variant:
+                self.augmented.setdefault(one, [0, 0, 0])[role] += 1
 
     def labelled(self) -> bool:
         if self.overflow:
             return False
-        if self.from_meta or self.declared:
-            return bool(self.counts)
-        n = len(self.counts)
-        return not self.free_text and 0 < n <= _MAX_AUTO_CLASSES and self.records >= 2 * n
+        return looks_labelled(
+            len(self.counts),
+            self.records,
+            explicit=self.from_meta or self.declared,
+            free_text=self.free_text,
+        )
 
-    def finish(self, run: RunState) -> None:
-        if not self.labelled():
-            return
-        present = {f.role for f in run.files}
-        data_counts = {
-            role: {label: row[k] for label, row in sorted(self.counts.items()) if row[k]}
+    def _per_role(self, table: dict[str, list[int]], present: set[str]) -> dict[str, Any]:
+        return {
+            role: {label: row[k] for label, row in sorted(table.items()) if row[k]}
             for k, role in enumerate(_ROLES)
             if role in present
         }
+
+    def _aug(self, label: str, role: int | None = None) -> int:
+        row = self.augmented.get(label)
+        if row is None:
+            return 0
+        return sum(row) if role is None else row[role]
+
+    def finish(self, run: RunState) -> None:
         where = _first(run, "train") or (run.files[0] if run.files else None)
+        if not self.labelled():
+            share_findings(run, where, None)
+            return
+        present = {f.role for f in run.files}
+        data_counts = self._per_role(self.counts, present)
         totals = {label: sum(row) for label, row in self.counts.items()}
+        run.stats["balance"] = {"classes": _by_label(self.counts, present)}
+        share_findings(run, where, {k: (n, self._aug(k)) for k, n in totals.items()})
+        if self.augmented:
+            # The same counts without the augmented records, for every B finding.
+            originals = {
+                label: [
+                    n - a for n, a in zip(row, self.augmented.get(label, [0, 0, 0]), strict=True)
+                ]
+                for label, row in self.counts.items()
+            }
+            self.extra = {
+                "original_counts": self._per_role(originals, present),
+                "augmented_counts": self._per_role(self.augmented, present),
+            }
+            run.stats["balance"]["augmented"] = _by_label(self.augmented, present)
+        else:
+            self.extra = {}
         if len(totals) == 1:
             (only,) = totals
             run.emit(
                 "B004",
-                f"every labelled record has the label {only!r} ({totals[only]:,} records)",
+                f"every labelled record has the label {only!r} ({totals[only]:,} records"
+                f"{count_note(totals[only], self._aug(only))})",
                 where,
                 None,
                 None,
-                {"label": only, "counts": data_counts},
+                {"label": only, "counts": data_counts, **self.extra},
             )
             return
         self._imbalance(run, where, data_counts)
@@ -157,8 +211,8 @@ class BalanceCheck(Check):
             if total < self.min_count:
                 run.emit(
                     "B002",
-                    f"class {label!r} has {total:,} record{'s' if total != 1 else ''} "
-                    f"(minimum {self.min_count})",
+                    f"class {label!r} has {total:,} record{'s' if total != 1 else ''}"
+                    f"{count_note(total, self._aug(label))} (minimum {self.min_count})",
                     where,
                     None,
                     None,
@@ -167,6 +221,7 @@ class BalanceCheck(Check):
                         "records": total,
                         "minimum": self.min_count,
                         "counts": data_counts,
+                        **self.extra,
                     },
                 )
         self._missing(run, totals, data_counts)
@@ -184,10 +239,13 @@ class BalanceCheck(Check):
         smallest = min(sorted(train), key=lambda k: train[k])
         ratio = train[largest] / train[smallest]
         if ratio > self.ratio:
+            big = count_note(train[largest], self._aug(largest, 0))
+            small = count_note(train[smallest], self._aug(smallest, 0))
             run.emit(
                 "B001",
-                f"train classes are imbalanced: {largest!r} has {train[largest]:,} records, "
-                f"{smallest!r} {train[smallest]:,} (ratio {ratio:.1f}, threshold {self.ratio:g})",
+                f"train classes are imbalanced: {largest!r} has {train[largest]:,} records{big}, "
+                f"{smallest!r} {train[smallest]:,}{small} (ratio {ratio:.1f}, threshold "
+                f"{self.ratio:g})",
                 where,
                 None,
                 None,
@@ -197,6 +255,7 @@ class BalanceCheck(Check):
                     "largest": {"label": largest, "records": train[largest]},
                     "smallest": {"label": smallest, "records": train[smallest]},
                     "counts": counts,
+                    **self.extra,
                 },
             )
 
@@ -208,25 +267,39 @@ class BalanceCheck(Check):
                 continue
             for label, row in sorted(self.counts.items()):
                 if row[0] and not row[k] and totals[label] >= self.min_count:
-                    message = f"class {label!r} has {row[0]:,} records in train and none in {role}"
+                    note = count_note(row[0], self._aug(label, 0))
+                    message = (
+                        f"class {label!r} has {row[0]:,} records{note} in train and none in {role}"
+                    )
                     run.emit(
                         "B003",
                         message,
                         other,
                         None,
                         None,
-                        {"label": label, "missing_in": role, "counts": counts},
+                        {"label": label, "missing_in": role, "counts": counts, **self.extra},
                     )
                 elif row[k] and not row[0]:
-                    message = f"class {label!r} has {row[k]:,} records in {role} and none in train"
+                    note = count_note(row[k], self._aug(label, k))
+                    message = (
+                        f"class {label!r} has {row[k]:,} records{note} in {role} and none in train"
+                    )
                     run.emit(
                         "B003",
                         message,
                         train_file,
                         None,
                         None,
-                        {"label": label, "missing_in": "train", "counts": counts},
+                        {"label": label, "missing_in": "train", "counts": counts, **self.extra},
                     )
+
+
+def _by_label(table: dict[str, list[int]], present: set[str]) -> dict[str, dict[str, int]]:
+    """``{label: {role: n}}``: the shape the HTML report's class chart reads."""
+    return {
+        label: {role: row[k] for k, role in enumerate(_ROLES) if role in present and row[k]}
+        for label, row in sorted(table.items())
+    }
 
 
 def _first(run: RunState, role: str) -> FileState | None:

@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING, ClassVar
 
 from fineprep.core.rules import rule
+from fineprep.stages.check.rules.augmented import count_data, count_note
 from fineprep.stages.check.rules.base import Check, register
 
 if TYPE_CHECKING:
@@ -190,25 +191,30 @@ class CountCheck(Check):
             elif p.max_validation_records is not None and n > p.max_validation_records:
                 emit(
                     "N003",
-                    f"{n:,} validation records; {p.name} takes at most "
-                    f"{p.max_validation_records:,}",
+                    f"{n:,} validation records{count_note(n, file.augmented_records)}; {p.name} "
+                    f"takes at most {p.max_validation_records:,}",
                     file,
                     None,
                     None,
-                    {"records": n, "limit": p.max_validation_records},
+                    {
+                        "records": n,
+                        "limit": p.max_validation_records,
+                        **count_data(n, file.augmented_records),
+                    },
                 )
             self._size(file, p.max_validation_file_bytes)
             return
         self._minimum(file, p)
         limit = _limit_max(p, file)
         if limit is not None and n > limit:
+            aug = file.augmented_records
             emit(
                 "N002",
-                f"{n:,} training records; {p.name} takes at most {limit:,}",
+                f"{n:,} training records{count_note(n, aug)}; {p.name} takes at most {limit:,}",
                 file,
                 None,
                 None,
-                {"records": n, "limit": limit},
+                {"records": n, "limit": limit, **count_data(n, aug)},
             )
         size_limit = p.max_train_file_bytes
         if file.format == "pretraining" and p.pretraining_max_train_file_bytes:
@@ -226,13 +232,14 @@ class CountCheck(Check):
             docs = ""
             if p.hard_min_records is not None and n >= p.hard_min_records:
                 docs = f" (the docs say {p.hard_min_records}; the AWS validator requires {minimum})"
+            aug = file.augmented_records
             self.run.emit(
                 "N001",
-                f"{n:,} {what}; {p.name} needs at least {minimum:,}{docs}",
+                f"{n:,} {what}{count_note(n, aug)}; {p.name} needs at least {minimum:,}{docs}",
                 file,
                 None,
                 None,
-                {"records": n, "minimum": minimum},
+                {"records": n, "minimum": minimum, **count_data(n, aug)},
             )
 
     def _size(self, file: FileState, limit: int | None) -> None:
@@ -253,29 +260,38 @@ class CountCheck(Check):
             valid, minimum = file.records - len(file.dropped), p.distillation_min_records
             if valid < minimum:
                 dropped = f" ({len(file.dropped):,} dropped)" if file.dropped else ""
+                note = f"; {file.augmented_records:,} augmented" if file.augmented_records else ""
                 run.emit(
                     "N001",
-                    f"{valid:,} valid distillation prompts{dropped}; {p.name} needs at least "
-                    f"{minimum:,}",
+                    f"{valid:,} valid distillation prompts{dropped}{note}; {p.name} needs at "
+                    f"least {minimum:,}",
                     file,
                     None,
                     None,
-                    {"records": valid, "minimum": minimum, "dropped": len(file.dropped)},
+                    {
+                        "records": valid,
+                        "minimum": minimum,
+                        "dropped": len(file.dropped),
+                        **({"augmented": file.augmented_records} if note else {}),
+                    },
                 )
         if p is None or not p.count_train_and_validation or p.max_records is None:
             return
         val = sum(f.records for f in run.files if f.role == "validation")
         if not val:
             return
+        val_aug = sum(f.augmented_records for f in run.files if f.role == "validation")
         for file in run.files:
             if file.role != "train":
                 continue
             total = file.records + val
+            aug = file.augmented_records + val_aug
             if file.records <= p.max_records < total:
                 run.emit(
                     "N002",
                     f"{file.records:,} training + {val:,} validation = {total:,} "
-                    f"records; {p.name} counts them together, at most {p.max_records:,}",
+                    f"records{count_note(total, aug)}; {p.name} counts them together, at most "
+                    f"{p.max_records:,}",
                     file,
                     None,
                     None,
@@ -284,5 +300,6 @@ class CountCheck(Check):
                         "train": file.records,
                         "validation": val,
                         "limit": p.max_records,
+                        **count_data(total, aug),
                     },
                 )

@@ -9,6 +9,8 @@ is mergeable: concatenating the arrays of two partitions is the state of their u
 
 D003 compares records of one file; D004 compares each validation or test record with every
 training record, exactly (the same record, or the same input) and nearly (MinHash + LSH).
+A variant made by ``fineprep augment`` is a near-copy of its original on purpose: D003 does not
+pair it with the record its sidecar names in ``augmented_from`` (it still does with any other).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.hashing import hash_bytes
 from fineprep.core.rules import option, rule
+from fineprep.stages.check.rules.augmented import id_hash, without_own_originals
 from fineprep.stages.check.rules.base import Check, register
 
 if TYPE_CHECKING:
@@ -90,6 +93,9 @@ class FileSignatures:
     salt: array[int] = field(default_factory=lambda: array("Q"))
     sigs: list[npt.NDArray[np.uint32]] = field(default_factory=list)
     empty: list[npt.NDArray[np.bool_]] = field(default_factory=list)
+    #: Hashes of each record's sidecar id and of the original it was made from (0: none).
+    ident: array[int] = field(default_factory=lambda: array("Q"))
+    origin: array[int] = field(default_factory=lambda: array("Q"))
 
 
 #: Characters of a record compared for near-duplicates: records that share their first
@@ -175,6 +181,13 @@ class NearDuplicateCheck(Check):
         cur.full.append(full)
         cur.context.append(same_input)
         cur.salt.append(salt)
+        meta = rec.meta
+        if meta is None:
+            cur.ident.append(0)
+            cur.origin.append(0)
+        else:
+            cur.ident.append(id_hash(meta.id))
+            cur.origin.append(id_hash(meta.augmented_from))
         text = near_text(rec.view)
         self.pending.append(text)
         self.pending_bytes += len(text)
@@ -209,6 +222,7 @@ class NearDuplicateCheck(Check):
         repeat = first[inverse] != np.arange(len(full))
         salt = np.frombuffer(state.salt, dtype=np.uint64)
         i, j, sim = similar_pairs(sig, self.threshold, skip=empty | repeat, salt=salt)
+        i, j, sim = without_own_originals(state.ident, state.origin, i, j, sim)
         lines = state.lines
         for a, b, s in zip(*(x.tolist() for x in best_match(i, j, sim)), strict=True):
             self.run.emit(
