@@ -25,6 +25,7 @@ from fineprep.stages.convert.chunking import ChunkPolicy
 from fineprep.stages.convert.local_media import LocalMedia
 from fineprep.stages.convert.media import IMAGE_FORMATS, VIDEO_FORMATS, check_owner
 from fineprep.stages.convert.options import ConvertOptions
+from fineprep.stages.convert.sandbox import Budget
 from fineprep.stages.convert.targets import TARGETS, Mapping
 from fineprep.stages.convert.templates import Template, compile_template, field_getter, lookup
 
@@ -131,14 +132,15 @@ def build_mapping(
         for name, value in (("label", opts.label), ("group", opts.group), ("id", opts.id))
     )
     nulls = opts.null_as
+    budget = Budget(opts.template_steps, opts.template_seconds)
     local = LocalMedia.parse(opts.media_dir, Path.cwd(), profile) if opts.media_dir else None
     if target == "rft":
         return Mapping(
             target,
-            prompt=compile_template("prompt", opts.prompt, nulls)
+            prompt=compile_template("prompt", opts.prompt, nulls, budget)
             if opts.prompt is not None
             else None,
-            system=compile_template("system", opts.system, nulls)
+            system=compile_template("system", opts.system, nulls, budget)
             if opts.system is not None
             else None,
             reference_answer=field_getter("reference-answer", opts.reference_answer)
@@ -154,14 +156,16 @@ def build_mapping(
     if target == "pretraining":
         return Mapping(
             target,
-            input=compile_template("input", opts.input, nulls)
+            input=compile_template("input", opts.input, nulls, budget)
             if opts.input
             else replace(_DEFAULT_INPUT, null_as=nulls),
             label=label,
             group=group,
             id=rid,
         )
-    system = compile_template("system", opts.system, nulls) if opts.system is not None else None
+    system = (
+        compile_template("system", opts.system, nulls, budget) if opts.system is not None else None
+    )
     if chat:
         return Mapping(
             target,
@@ -179,10 +183,12 @@ def build_mapping(
         )
     return Mapping(
         target,
-        prompt=compile_template("prompt", opts.template("prompt", "prompt"), nulls),
+        prompt=compile_template("prompt", opts.template("prompt", "prompt"), nulls, budget),
         completion=None
         if opts.completion_json
-        else compile_template("completion", opts.template("completion", "completion"), nulls),
+        else compile_template(
+            "completion", opts.template("completion", "completion"), nulls, budget
+        ),
         system=system,
         completion_json=field_getter("completion-json", opts.completion_json)
         if opts.completion_json

@@ -59,6 +59,9 @@ class ConvertOptions:
     grader_fields: list[str] = field(default_factory=list)
     #: ``LOCAL_FOLDER=s3://bucket/prefix/``: media prepared locally, checked before writing.
     media_dir: str | None = None
+    #: The work one row's templates may do: Python steps and seconds (hostile templates).
+    template_steps: int = 200_000
+    template_seconds: float = 1.0
     no_header: bool = False
     sheet: str | None = None
     null_as: str | None = None
@@ -70,7 +73,9 @@ class ConvertOptions:
 
 
 _PATH_KEYS = ("inputs", "output", "rejects", "expectations")
-_INT_KEYS = {"chunk_tokens", "overlap", "min_chunk_tokens", "expectations_chunk_rows"}
+_INT_KEYS = {
+    "chunk_tokens", "overlap", "min_chunk_tokens", "expectations_chunk_rows", "template_steps",
+}  # fmt: skip
 _BOOL_KEYS = {"no_header"}
 _CHOICES = {"control_chars": ("strip", "reject")}
 #: Keys that all [[convert.sources]] share (one output), so a source table may not set them.
@@ -117,6 +122,10 @@ def _checked(attr: str, value: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table of reader options, got {value!r}")
         return {str(k).replace("-", "_"): v for k, v in value.items()}
+    if attr == "template_seconds":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
+            raise ConfigError(f"{where}: expected seconds (0-3600], got {value!r}")
+        return float(value)
     if attr in _INT_KEYS:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(f"{where}: expected a whole number >= 0, got {value!r}")

@@ -34,10 +34,10 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, TemplateSyntaxError
 from jinja2.exceptions import UndefinedError
 from jinja2.runtime import Undefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
 from fineprep.core.errors import ConfigError
+from fineprep.stages.convert.sandbox import BoundedSandbox, Budget, install_limits, run_bounded
 from fineprep.stages.convert.values import (
     NullField,
     RowError,
@@ -55,6 +55,8 @@ __all__ = ["MissingField", "RowError", "Template", "canonical_json", "compile_te
 _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
 _SINGLE_EXPR = re.compile(r"\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}", re.S)
 _MARKUP = ("{{", "{%", "{#")
+#: Statements that can repeat work (loops, macros and their calls): rendered under the budget.
+_LOOPS = re.compile(r"\{%[-+]?\s*(for|macro|call|filter|include|import|from|extends)\b")
 _MAX_LISTED = 20
 
 
@@ -91,51 +93,14 @@ class _FieldUndefined(StrictUndefined):
         return f"{name!r} of a {type(obj).__name__} value"
 
 
-#: Largest string or list a template may build with ``*``, ``**`` or padding filters.
-MAX_TEMPLATE_VALUE = 10_000_000
-
-
-class _BoundedSandbox(ImmutableSandboxedEnvironment):
-    """The sandbox stops attribute tricks but not ``{{ 'a' * 10**12 }}``: sizes are bounded
-    here, so a hostile template rejects its row instead of exhausting memory."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
-            raise RowError(f"exponent {right} is too large for a template")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                sized = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
-                if sized and len(seq) * times > MAX_TEMPLATE_VALUE:
-                    raise RowError("template builds a value over 10 MB")
-        return super().call_binop(context, operator, left, right)
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        return null_safe(attribute, super().getattr(obj, attribute))
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        return null_safe(str(argument), super().getitem(obj, argument))
-
-
-def _bounded_width(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def bounded(value: Any, width: int = 80, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(width, int) and width > MAX_TEMPLATE_VALUE:
-            raise RowError("template pads a value over 10 MB")
-        return fn(value, width, *args, **kwargs)
-
-    return bounded
-
-
-def _env() -> ImmutableSandboxedEnvironment:
-    env = _BoundedSandbox(
+def _env() -> BoundedSandbox:
+    env = BoundedSandbox(
         undefined=_FieldUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         finalize=finalize,
     )
-    for name in ("center", "indent", "truncate", "wordwrap"):
-        env.filters[name] = _bounded_width(env.filters[name])
+    install_limits(env)
     env.filters["json"] = canonical_json
     return env
 
@@ -153,11 +118,17 @@ class Template:
     _fn: Callable[[dict[str, Any]], Any]
     #: How a null is written (``--null-as``); None: a null rejects the row.
     null_as: str | None = field(default=None, compare=False)
+    #: The work one row's rendering may do (field lookups need no budget).
+    budget: Budget = field(default=Budget(), compare=False)
 
     def render(self, fields: dict[str, Any]) -> Any:
         try:
             with nulls_written_as(self.null_as):
-                value = self._fn(fields)
+                if self.kind == "field" or not _LOOPS.search(self.source):
+                    # No loops, macros or calls: the size caps bound the work of the rest.
+                    value = self._fn(fields)
+                else:
+                    value = run_bounded(lambda: self._fn(fields), self.budget, self.name)
                 if isinstance(value, NullField):
                     return str(value)  # the --null-as text, or a RowError naming the field
                 return value
@@ -191,18 +162,21 @@ class Template:
         return out
 
 
-def compile_template(name: str, source: str, null_as: str | None = None) -> Template:
+def compile_template(
+    name: str, source: str, null_as: str | None = None, budget: Budget | None = None
+) -> Template:
     """Compile one mapping template; a syntax error is a :class:`ConfigError`."""
+    work = budget or Budget()
     if not isinstance(source, str):
         raise ConfigError(f"template {name!r} must be a string, got {source!r}")
     if not any(m in source for m in _MARKUP) and _FIELD_PATH.fullmatch(source):
-        return Template(name, source, "field", lambda fields: lookup(fields, source), null_as)
+        return Template(name, source, "field", lambda fields: lookup(fields, source), null_as, work)
     single = _SINGLE_EXPR.fullmatch(source)
     try:
         if single and "{%" not in source:
             expr = _ENV.compile_expression(single.group("expr"), undefined_to_none=False)
             return Template(
-                name, source, "expression", lambda f: _native(expr(**_context(f))), null_as
+                name, source, "expression", lambda f: _native(expr(**_context(f))), null_as, work
             )
         template = _ENV.from_string(source)
     except TemplateSyntaxError as exc:
@@ -210,7 +184,7 @@ def compile_template(name: str, source: str, null_as: str | None = None) -> Temp
             f"template {name!r}: syntax error on line {exc.lineno}: {exc.message}",
             hint="fix the template (Jinja2 syntax: {{ field }})",
         ) from None
-    return Template(name, source, "text", lambda f: template.render(_context(f)), null_as)
+    return Template(name, source, "text", lambda f: template.render(_context(f)), null_as, work)
 
 
 def field_getter(name: str, path: str) -> Template:
