@@ -135,3 +135,33 @@ def test_parse_delimiter_and_codec() -> None:
     assert check_codec("latin1") == "iso8859-1"
     with pytest.raises(ConfigError, match="unknown encoding 'utf-9'"):
         check_codec("utf-9")
+
+
+@pytest.mark.parametrize(
+    "name", ["utf-16", "utf-32", "rot13", "hex", "base64", "zlib", "punycode", "idna", "nonesuch"]
+)
+def test_every_encoding_a_user_may_type_is_a_clear_error(tmp_path: Path, name: str) -> None:
+    import subprocess
+    import sys
+
+    source = tmp_path / "t.csv"
+    source.write_text("prompt,completion\nhello,world\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "fineprep", "convert", str(source), "-o", str(tmp_path / "o.jsonl"),
+         "--isolated", "--encoding", name, "--to", "prompt-completion"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fineprep: error: ")
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_broken_utf16_byte_order_mark_is_a_clear_error(tmp_path: Path) -> None:
+    from fineprep.api import convert
+    from fineprep.core.errors import InputError
+
+    source = tmp_path / "t.csv"
+    source.write_bytes(b"\xff\xfep\x00r\x00\n")  # a BOM, then half a character
+    with pytest.raises(InputError, match="cannot be decoded as utf-16"):
+        convert(source, output=tmp_path / "o.jsonl", to="prompt-completion", isolated=True)

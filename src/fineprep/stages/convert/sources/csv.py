@@ -61,7 +61,7 @@ def _read_one(path: str, options: dict[str, Any]) -> Iterator[SourceItem]:
     with p.open(encoding=encoding, newline="", errors="strict") as fh:
         try:
             sample = fh.read(SAMPLE_BYTES)
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise InputError(
                 f"{path}: {locate_invalid(path, encoding)} cannot be decoded as {encoding}",
                 hint="pass the right --encoding, or leave it out to detect it",
@@ -108,7 +108,7 @@ def _rows(
                 yield SourceReject(source, _ragged(fields, header), _raw(fields, delimiter))
                 continue
             yield SourceRow(dict(zip(header, fields, strict=True)), source)
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise InputError(
             f"{path}: {locate_invalid(path, encoding)} cannot be decoded as {encoding}",
             hint="pass the right --encoding, or leave it out to detect it",

@@ -55,14 +55,24 @@ class Detected:
     reason: str
 
 
+#: Codecs Python calls text encodings that no file is written in (IDNA labels, Punycode).
+_NOT_FOR_FILES = frozenset({"idna", "punycode", "raw-unicode-escape", "unicode-escape"})
+
+
 def check_codec(name: str) -> str:
     """A codec name the user gave, validated (a typo is a config error, not a decode error)."""
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         raise ConfigError(
             f"unknown encoding {name!r}", hint="use e.g. utf-8, gb18030, shift_jis, cp1251, cp1252"
         ) from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_FILES:
+        raise ConfigError(
+            f"--encoding {name!r} is not a text encoding of files",
+            hint="use e.g. utf-8, utf-16, gb18030, shift_jis, cp1251, cp1252",
+        )
+    return info.name
 
 
 def parse_delimiter(value: str) -> str:
@@ -184,6 +194,8 @@ def _first_invalid(path: str, encoding: str) -> tuple[int, int] | None:
                 decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 return offset - pending + exc.start, exc.object[exc.start]
+            except UnicodeError:  # utf-16 without a byte-order mark, and the like
+                return offset, chunk[0] if chunk else 0
             if not chunk:
                 return None
             offset += len(chunk)
