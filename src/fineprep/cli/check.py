@@ -179,6 +179,11 @@ def _check(
         raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
     if fix and "-" in train:
         raise click.UsageError("--fix needs files, not standard input")
+    if output:
+        from fineprep.io.outputs import refuse_overwrite
+        from fineprep.stages.check.cache import files_read
+
+        refuse_overwrite(output, files_read(settings, [*train, *val, *tst]))
     result = None
     key = None
     if cache and not fix and os.environ.get("FINEPREP_NO_CACHE") is None:
