@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from fineprep.core import jsonexact
 from fineprep.core.errors import InputError
 
 BOM = b"\xef\xbb\xbf"
@@ -232,7 +233,7 @@ def sidecar_object(raw: bytes, sidecar: Path | None, line: int) -> dict[str, Any
     import orjson
 
     try:
-        obj = orjson.loads(raw)  # JSON allows the line terminator as trailing whitespace
+        obj = jsonexact.loads(raw)  # JSON allows the line terminator as trailing whitespace
     except orjson.JSONDecodeError:
         raise InputError(f"{sidecar}:{line}: sidecar line is not valid JSON") from None
     if not isinstance(obj, dict):

@@ -9,7 +9,7 @@ something anyone with write access to the checkout can edit, so:
   and data files (an editable install changes without a new version), the effective settings,
   the bytes of every file the settings name (config, completion schema, tokenizer file,
   allow-lists: any setting whose value is an existing file), and for every input its role, its
-  name and the SHA-256 of its bytes and of its sidecar;
+  name and the SHA-256 of its bytes, of its sidecar and of the manifest of its set;
 - an entry is sealed with an HMAC-SHA256 under a per-user key (``key`` beside the entries,
   mode 0600, owned by the user): an entry that was edited, forged or copied under another key
   fails the check and is recomputed, never trusted;
@@ -39,7 +39,7 @@ from fineprep.core import __version__
 from fineprep.core.config import Settings
 from fineprep.core.model import Finding, Location, Severity
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
-from fineprep.io.outputs import file_sha256
+from fineprep.io.outputs import SPLIT_SUMMARY, file_sha256, set_manifest_path
 from fineprep.stages.check.rules import RULES
 from fineprep.stages.check.state import CheckResult, FileState
 
@@ -154,9 +154,11 @@ def cache_key(settings: Settings, roles: dict[str, list[str]]) -> Key | None:
             for path in paths:
                 if path == "-" or not Path(path).is_file():
                     return None
-                side = sidecar_path(path)
-                side_digest = digest(side) if side.is_file() and side != Path(path) else None
-                material["files"].append((role, path, digest(path), side_digest))
+                # The sidecar, and the manifests S009 verifies the pair against.
+                extra = [sidecar_path(path), set_manifest_path(path)]
+                extra.append(Path(path).with_name(SPLIT_SUMMARY))
+                beside = [digest(p) if p.is_file() and p != Path(path) else None for p in extra]
+                material["files"].append((role, path, digest(path), beside))
     except OSError:
         return None
     blob = orjson.dumps(material, default=str, option=orjson.OPT_SORT_KEYS)

@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import AUGMENTED_FROM, Finding, RecordMeta
@@ -200,7 +201,7 @@ def _stream_records(
                 run.emit("S009", mixed, file, None, None, {"set": "mismatch"})
     analyze = FORMATS.get(file.format).analyze if file.format else None
     emit = run.emit
-    loads = orjson.loads
+    loads = jsonexact.loads  # orjson, with integers beyond 64 bits kept exact
     size = 0
     line_no = 0
     model_checked = False
@@ -370,7 +371,7 @@ def _next_meta(
             )
         return None
     try:
-        obj = orjson.loads(item)
+        obj = jsonexact.loads(item)
     except orjson.JSONDecodeError:
         run.emit("S009", "sidecar line is not valid JSON", file, line_no)
         return None

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.model import RecordMeta
 from fineprep.io.jsonl import AtomicWriter, sidecar_path
 from fineprep.io.outputs import OutputLock, OutputSet, set_manifest_path
@@ -75,15 +76,15 @@ class Outputs:
 
     def write(self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None) -> None:
         """Write one record (``line``: the record already serialized as its JSON line)."""
-        self._out_fh.write(line if line is not None else orjson.dumps(record, option=_LINE))
-        self._meta_fh.write(orjson.dumps(meta.to_dict(), default=_default, option=_LINE))
+        self._out_fh.write(line if line is not None else jsonexact.dumps(record, option=_LINE))
+        self._meta_fh.write(jsonexact.dumps(meta.to_dict(), default=_default, option=_LINE))
         self.records += 1
 
     def reject(self, source: str, reason: str, raw: str | None) -> None:
         if self._rej_fh is None:
             self._rej_fh = self._enter(AtomicWriter(self.rejects))
         line = {"source": source, "reason": reason, "raw": raw}
-        self._rej_fh.write(orjson.dumps(line, default=_default, option=_LINE))
+        self._rej_fh.write(jsonexact.dumps(line, default=_default, option=_LINE))
         self.rejected += 1
         self.last_reason = reason
 
