@@ -3,9 +3,11 @@
 The order is what makes an upload trustworthy. Everything that can be decided locally comes
 first (the data is re-checked against the model, every S3 URI against Bedrock's pattern), then
 what needs S3 without writing (bucket region, media objects); only a dataset without errors
-(or with ``--force``) is sent. Objects already stored with the same SHA-256 are skipped, so a
-rerun after a failure sends only what is missing. ``manifest.json`` goes last: if it exists,
-the upload completed; a failed upload writes none and removes a stale one first.
+(or with ``--force``) is sent. Objects already stored with the same SHA-256 and the same
+encryption (algorithm and KMS key) are skipped, so a rerun after a failure sends only what is
+missing or changed; multipart uploads an earlier run left open under the destination are
+aborted first. ``manifest.json`` goes last: if it exists, the upload completed; a failed upload
+writes none, removes a stale one first, and removes its own when its read-back fails.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from fineprep.stages.upload.digest import (
     Digest,
     TransferSettings,
     bytes_digest,
+    encrypted_as,
     file_digest,
     file_stamp,
     head,
@@ -198,7 +201,12 @@ def upload(
     up = Uploader(
         s3, dest.bucket, sse=sse, owner=owner, settings=transfer, progress=transfer_progress
     )
-    entries = _send(up, targets, transfer, sse["ServerSideEncryption"], dest, inputs, out, say)
+    aborted = up.abort_incomplete(dest.key)
+    if aborted:
+        plural = "s" if len(aborted) != 1 else ""
+        keys = ", ".join(sorted(set(aborted))[:3])
+        say(f"aborted {len(aborted):,} incomplete multipart upload{plural} under {dest} ({keys})")
+    entries = _send(up, targets, transfer, dest, inputs, out, say)
     for entry, (f, _) in zip(entries, targets, strict=True):
         if f.role in ("train", "validation", "test"):
             state = _file(result, f)
@@ -232,8 +240,12 @@ def upload(
     data = encode(out.manifest, "manifest")
     key = dest.child(MANIFEST_NAME).key
     stored = head(s3, dest.bucket, key, owner)
-    if stored is None or not same_checksum(stored.checksum, bytes_digest(data)):
-        up.put_bytes(data, key, "application/json")
+    if (
+        stored is None
+        or not same_checksum(stored.checksum, bytes_digest(data))
+        or not encrypted_as(stored, sse)
+    ):
+        up.put_bytes(data, key, "application/json")  # read back; removed again if that fails
     out.job_request, out.job_request_path = request, inputs.out_dir / JOB_REQUEST_NAME
     write_local(out.job_request_path, request_bytes)
     out.manifest_uri = str(dest.child(MANIFEST_NAME))
@@ -251,7 +263,6 @@ def _send(
     up: Uploader,
     targets: list[tuple[LocalFile, str]],
     transfer: TransferSettings,
-    algorithm: str,
     dest: S3Uri,
     inputs: Inputs,
     out: UploadResult,
@@ -263,7 +274,7 @@ def _send(
     for f, uri in targets:
         key = parse_s3_uri(uri).key
         stored = head(up.client, up.bucket, key, up.owner)
-        same = matches(stored, f.path, transfer, algorithm)
+        same = matches(stored, f.path, transfer, up.sse)
         plan.append((f, uri, same, stored.version_id if stored and same else None))
     if any(same is None for _, _, same, _ in plan):
         up.delete(dest.child(MANIFEST_NAME).key)

@@ -5,7 +5,10 @@ refuses a body that changed on the way; after the upload the checksum S3 stored 
 (HEAD with ChecksumMode=ENABLED) and compared with ours, so a successful return means the
 object in S3 is byte for byte the file that was checked. Large files go up in parts, at most
 ``concurrency`` parts in memory at once; a failed multipart upload is aborted, so no orphaned
-parts (which S3 bills for) and no partial object remain.
+parts (which S3 bills for) and no partial object remain, and one a killed run left open is
+aborted by the next (:meth:`Uploader.abort_incomplete`). After a failed PUT or read-back the
+object is looked at again: kept only if it is verifiably this run's, with the encryption asked
+for (an encryption mismatch removes it), never left unverified.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from fineprep.stages.upload.digest import (
     b64,
     bytes_digest,
     composite,
+    encrypted_as,
     file_digest,
     head,
     same_checksum,
+    sse_metadata,
 )
 
 #: progress(key, bytes_sent, bytes_total), called as parts complete (from worker threads)
@@ -83,20 +88,58 @@ class Uploader:
                     digest = file_digest(path, 0)
                     self._put_object(key, fh, digest, ContentLength=size)
         except (BotoCoreError, ClientError) as exc:
-            raise aws_error(exc, f"{where}: upload failed") from None
+            # The PUT may have landed although its answer did not: nothing unverified stays.
+            error = aws_error(exc, f"{where}: upload failed")
+            raise self._settle(key, file_digest(path, part_size), error) from None
         if not part_size:
             self._advance(key, size, size)
-        return digest, self.verify(key, digest)
+        return digest, self._verified(key, digest)
 
     def put_bytes(self, data: bytes, key: str, content_type: str) -> tuple[Digest, str | None]:
+        """PUT a small object (the manifest, a commit marker) and read it back; on any failure
+        it is removed again (its absence only says the upload is not complete), or the error
+        says it may remain."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         digest = bytes_digest(data)
         try:
             self._put_object(key, data, digest, ContentType=content_type)
         except (BotoCoreError, ClientError) as exc:
-            raise aws_error(exc, f"s3://{self.bucket}/{key}: upload failed") from None
-        return digest, self.verify(key, digest)
+            error = aws_error(exc, f"s3://{self.bucket}/{key}: upload failed")
+            raise self._settle(key, digest, error, blind=True) from None
+        return digest, self._verified(key, digest, blind=True)
+
+    def _verified(self, key: str, digest: Digest, *, blind: bool = False) -> str | None:
+        """:meth:`verify`, settling the object when the read-back itself fails."""
+        try:
+            return self.verify(key, digest)
+        except UploadError as exc:
+            if "was removed" in exc.message:
+                raise
+            raise self._settle(key, digest, exc, blind=blind) from None
+
+    def _settle(
+        self, key: str, digest: Digest, error: UploadError, *, blind: bool = False
+    ) -> UploadError:
+        """After a failed PUT or read-back, leave no object this run wrote and did not verify:
+        an object with our checksum and encryption is verified (kept), one with our checksum
+        but other encryption is removed, another object (an earlier run's) is not ours to
+        touch. ``blind``: remove whatever is there. Returns the error to raise."""
+        where = f"s3://{self.bucket}/{key}"
+        try:
+            if not blind:
+                stored = head(self.client, self.bucket, key, self.owner)
+                if stored is None or not same_checksum(stored.checksum, digest):
+                    return error
+                if encrypted_as(stored, self.sse) is not False:
+                    return UploadError(f"{error.message} (stored and verified)", hint=error.hint)
+            self.delete(key)
+        except UploadError:
+            return UploadError(
+                f"{error.message}; {where} may hold an object this run could not verify",
+                hint="delete it, or run the upload again",
+            )
+        return UploadError(f"{error.message}; the object was removed", hint=error.hint)
 
     def _put_object(self, key: str, body: Any, digest: Digest, **extra: Any) -> None:
         """One single-part PUT: every object gets its SHA-256, encryption and owner check."""
@@ -106,7 +149,7 @@ class Uploader:
             Body=body,
             ChecksumAlgorithm="SHA256",
             ChecksumSHA256=digest.checksum,
-            Metadata={PART_SIZE_KEY: "0"},
+            Metadata={PART_SIZE_KEY: "0", **sse_metadata(self.sse)},
             **extra,
             **self.sse,
             **self.owner,
@@ -119,6 +162,32 @@ class Uploader:
             self.client.delete_object(Bucket=self.bucket, Key=key, **self.owner)
         except (BotoCoreError, ClientError) as exc:
             raise aws_error(exc, f"s3://{self.bucket}/{key}: delete failed") from None
+
+    def abort_incomplete(self, prefix: str) -> list[str]:
+        """Abort every multipart upload left open under ``prefix`` (an earlier run killed, or
+        whose answer was lost, leaves parts S3 bills for and never shows); the keys aborted.
+        Listing needs s3:ListBucketMultipartUploads: without it nothing is aborted."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        aborted: list[str] = []
+        where = f"s3://{self.bucket}/{prefix}"
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=prefix, **self.owner
+            )
+            for page in pages:
+                for item in page.get("Uploads") or []:
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=item["Key"], UploadId=item["UploadId"], **self.owner
+                    )
+                    aborted.append(str(item["Key"]))
+        except ClientError as exc:
+            if error_code(exc) in ("AccessDenied", "NotImplemented"):
+                return aborted
+            raise aws_error(exc, f"{where}: aborting incomplete multipart uploads") from None
+        except BotoCoreError as exc:
+            raise aws_error(exc, f"{where}: aborting incomplete multipart uploads") from None
+        return aborted
 
     def verify(self, key: str, digest: Digest) -> str | None:
         """Read back the stored checksum; a mismatch removes the object and fails."""
@@ -134,10 +203,14 @@ class Uploader:
                 f"the local file's {digest.checksum}; the object was removed",
                 hint="retry the upload; if it persists, check for a proxy rewriting requests",
             )
-        if stored.sse != self.sse["ServerSideEncryption"]:
+        if encrypted_as(stored, self.sse) is False:
+            # Not what was asked for: the object must not stay where a job would read it.
+            with contextlib.suppress(Exception):
+                self.delete(key)
+            wanted = " ".join(self.sse.values())
+            got = " ".join(v for v in (stored.sse, stored.kms_key_id) if v) or "none"
             raise UploadError(
-                f"{where}: stored with encryption {stored.sse or 'none'}, not "
-                f"{self.sse['ServerSideEncryption']}",
+                f"{where}: stored with encryption {got}, not {wanted}; the object was removed",
                 hint="check the bucket's default encryption and policies",
             )
         return stored.version_id
@@ -148,7 +221,7 @@ class Uploader:
             Bucket=self.bucket,
             Key=key,
             ChecksumAlgorithm="SHA256",
-            Metadata={PART_SIZE_KEY: str(part_size)},
+            Metadata={PART_SIZE_KEY: str(part_size), **sse_metadata(self.sse)},
             **self.sse,
             **self.owner,
         )
