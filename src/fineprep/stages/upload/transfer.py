@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 from fineprep.core.errors import UploadError
 from fineprep.io.aws import aws_error, error_code
+from fineprep.stages.upload.cleanup import abort_incomplete, delete_object, settle
 from fineprep.stages.upload.digest import (
     PART_SIZE_KEY,
     Digest,
@@ -109,6 +110,15 @@ class Uploader:
             raise self._settle(key, digest, error, blind=True) from None
         return digest, self._verified(key, digest, blind=True)
 
+    def _settle(
+        self, key: str, digest: Digest, error: UploadError, *, blind: bool = False
+    ) -> UploadError:
+        return settle(self.client, self.bucket, key, digest, error, self.sse, self.owner, blind)
+
+    def abort_incomplete(self, prefix: str) -> list[str]:
+        """Abort the multipart uploads an earlier run left open under ``prefix``."""
+        return abort_incomplete(self.client, self.bucket, prefix, self.owner)
+
     def _verified(self, key: str, digest: Digest, *, blind: bool = False) -> str | None:
         """:meth:`verify`, settling the object when the read-back itself fails."""
         try:
@@ -117,29 +127,6 @@ class Uploader:
             if "was removed" in exc.message:
                 raise
             raise self._settle(key, digest, exc, blind=blind) from None
-
-    def _settle(
-        self, key: str, digest: Digest, error: UploadError, *, blind: bool = False
-    ) -> UploadError:
-        """After a failed PUT or read-back, leave no object this run wrote and did not verify:
-        an object with our checksum and encryption is verified (kept), one with our checksum
-        but other encryption is removed, another object (an earlier run's) is not ours to
-        touch. ``blind``: remove whatever is there. Returns the error to raise."""
-        where = f"s3://{self.bucket}/{key}"
-        try:
-            if not blind:
-                stored = head(self.client, self.bucket, key, self.owner)
-                if stored is None or not same_checksum(stored.checksum, digest):
-                    return error
-                if encrypted_as(stored, self.sse) is not False:
-                    return UploadError(f"{error.message} (stored and verified)", hint=error.hint)
-            self.delete(key)
-        except UploadError:
-            return UploadError(
-                f"{error.message}; {where} may hold an object this run could not verify",
-                hint="delete it, or run the upload again",
-            )
-        return UploadError(f"{error.message}; the object was removed", hint=error.hint)
 
     def _put_object(self, key: str, body: Any, digest: Digest, **extra: Any) -> None:
         """One single-part PUT: every object gets its SHA-256, encryption and owner check."""
@@ -156,38 +143,7 @@ class Uploader:
         )
 
     def delete(self, key: str) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            self.client.delete_object(Bucket=self.bucket, Key=key, **self.owner)
-        except (BotoCoreError, ClientError) as exc:
-            raise aws_error(exc, f"s3://{self.bucket}/{key}: delete failed") from None
-
-    def abort_incomplete(self, prefix: str) -> list[str]:
-        """Abort every multipart upload left open under ``prefix`` (an earlier run killed, or
-        whose answer was lost, leaves parts S3 bills for and never shows); the keys aborted.
-        Listing needs s3:ListBucketMultipartUploads: without it nothing is aborted."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        aborted: list[str] = []
-        where = f"s3://{self.bucket}/{prefix}"
-        try:
-            pages = self.client.get_paginator("list_multipart_uploads").paginate(
-                Bucket=self.bucket, Prefix=prefix, **self.owner
-            )
-            for page in pages:
-                for item in page.get("Uploads") or []:
-                    self.client.abort_multipart_upload(
-                        Bucket=self.bucket, Key=item["Key"], UploadId=item["UploadId"], **self.owner
-                    )
-                    aborted.append(str(item["Key"]))
-        except ClientError as exc:
-            if error_code(exc) in ("AccessDenied", "NotImplemented"):
-                return aborted
-            raise aws_error(exc, f"{where}: aborting incomplete multipart uploads") from None
-        except BotoCoreError as exc:
-            raise aws_error(exc, f"{where}: aborting incomplete multipart uploads") from None
-        return aborted
+        delete_object(self.client, self.bucket, key, self.owner)
 
     def verify(self, key: str, digest: Digest) -> str | None:
         """Read back the stored checksum; a mismatch removes the object and fails."""
