@@ -26,6 +26,7 @@ from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.results import Result
 from fineprep.io.jsonl import AtomicWriter, atomic_write_bytes, sidecar_path
+from fineprep.io.outputs import OutputLock, set_manifest_path, write_set_manifest
 from fineprep.stages.check.state import CheckResult
 
 if TYPE_CHECKING:
@@ -248,15 +249,18 @@ def _convert_failure(conv: ConvertResult) -> str:
 
 
 def _concatenate(parts: list[Path], dataset: Path) -> None:
-    """Join converted parts and their sidecars line for line (both atomically)."""
-    for target, pick in ((dataset, lambda p: p), (sidecar_path(dataset), sidecar_path)):
-        with AtomicWriter(target) as fh:
-            for part in parts:
-                src = Path(pick(part))
-                if src.is_file():
-                    with src.open("rb") as inp:
-                        while chunk := inp.read(1 << 20):
-                            fh.write(chunk)
+    """Join converted parts and their sidecars line for line (both atomically, under the
+    output's lock, sealed by the set manifest written last)."""
+    with OutputLock(dataset):
+        for target, pick in ((dataset, lambda p: p), (sidecar_path(dataset), sidecar_path)):
+            with AtomicWriter(target) as fh:
+                for part in parts:
+                    src = Path(pick(part))
+                    if src.is_file():
+                        with src.open("rb") as inp:
+                            while chunk := inp.read(1 << 20):
+                                fh.write(chunk)
+        write_set_manifest(set_manifest_path(dataset), [dataset, sidecar_path(dataset)])
 
 
 def _upload(settings: Settings, split_dir: Path, result: RunResult, say: Say) -> None:

@@ -40,6 +40,10 @@ def test_demo_pipeline_writes_every_output(tmp_path: Path) -> None:
     ]
     assert any("tickets.csv:row" in s for s in sources)
     assert any("intake-form.json" in s for s in sources)
+    # The joined dataset and the split are sealed sets; check finds each pair whole.
+    assert (out / "dataset.set.json").is_file()
+    for data in (out / "dataset.jsonl", train, val):
+        assert "S009" not in fineprep("check", "--select", "S009", str(data)).out
 
 
 def test_run_stops_at_the_failing_stage(tmp_path: Path) -> None:

@@ -225,8 +225,10 @@ def _refuse_overwrite(path: str, output: Path) -> None:
             "augment reads its input three times and cannot take standard input",
             hint="save it to a .jsonl file first",
         )
-    inputs = {Path(path).resolve(), sidecar_path(path).resolve()}
-    if {output.resolve(), sidecar_path(output).resolve()} & inputs:
+    from fineprep.io.outputs import same_file
+
+    inputs = [Path(path), sidecar_path(path)]
+    if any(same_file(o, i) for o in (output, sidecar_path(output)) for i in inputs):
         raise ConfigError(
             f"-o {output}: augment would overwrite its input {path}",
             hint="write the augmented dataset to another file",
