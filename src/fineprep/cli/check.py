@@ -179,6 +179,11 @@ def _check(
         raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
     if fix and "-" in train:
         raise click.UsageError("--fix needs files, not standard input")
+    if output:
+        from fineprep.io.outputs import refuse_overwrite
+        from fineprep.stages.check.cache import files_read
+
+        refuse_overwrite(output, files_read(settings, [*train, *val, *tst]))
     result = None
     key = None
     if cache and not fix and os.environ.get("FINEPREP_NO_CACHE") is None:
@@ -205,10 +210,12 @@ def _check(
 
         for path in [*train, *val, *tst]:
             s = write_fixes(result, path, fix_duplicates)
+            kept = f"{s.kept} records -> {s.fixed_path}" if s.kept else "no records kept"
+            rejected = f", {s.rejected} rejected -> {s.rejected_path}" if s.rejected else ""
             click.echo(
-                f"{path}: {s.kept} records -> {s.fixed_path}, {s.rejected} rejected -> "
-                f"{s.rejected_path} ({s.dropped_blank} blank lines, {s.whitespace_fixed} "
-                f"whitespace fixes, {s.dropped_duplicates} duplicates dropped)",
+                f"{path}: {kept}{rejected} ({s.dropped_blank} blank lines, "
+                f"{s.whitespace_fixed} whitespace fixes, "
+                f"{s.dropped_duplicates} duplicates dropped)",
                 err=True,
             )
     sys.exit(0 if exit_zero else result.exit_code)

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.model import Finding
 from fineprep.io.jsonl import BOM, iter_lines
 from fineprep.stages.check.rules.patterns import PII, SECRET, redact
@@ -93,7 +94,7 @@ def excerpt(raw: bytes, json_path: str | None, data: dict[str, Any]) -> Excerpt:
     value = _value_at(raw, json_path) if json_path else None
     if value is None:
         return _window(raw.decode("utf-8", errors="replace"), 0, of_value=False)
-    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    text = value if isinstance(value, str) else jsonexact.dumps(value).decode()
     position = data.get("position")
     start = 0
     if type(position) is int and position > EXCERPT_CHARS - 60:  # not bool: a position

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from fineprep.core import __version__
+from fineprep.core import __version__, jsonexact
 from fineprep.core.model import Severity
 from fineprep.stages.check.rules import RULES, Rule, ordered_rules
 from fineprep.stages.check.state import CheckResult
@@ -89,4 +89,4 @@ def render(result: CheckResult, color: bool = False) -> str:
             }
         ],
     }
-    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return jsonexact.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"

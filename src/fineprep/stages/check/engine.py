@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import AUGMENTED_FROM, Finding, RecordMeta
@@ -21,6 +22,7 @@ from fineprep.core.profiles import RFT, ModelProfile
 from fineprep.core.rules import Path
 from fineprep.formats import FORMATS, RFT_LOOKALIKES, compatible, detect
 from fineprep.io.jsonl import BOM, open_input, peek_start, sidecar_path, strip_line
+from fineprep.io.outputs import verify_set
 from fineprep.stages.check.rules import CHECKS, RULES, Check
 from fineprep.stages.check.scan import ESCAPES, LiteralScanner
 from fineprep.stages.check.selection import resolve_selection
@@ -193,9 +195,13 @@ def _stream_records(
         if meta_path.is_file() and meta_path != PurePath(path):
             meta_file = meta_path.open("rb")
             file.has_sidecar = True
+        if "S009" in run.enabled:
+            mixed = verify_set(path, meta_path if file.has_sidecar else None)
+            if mixed is not None:
+                run.emit("S009", mixed, file, None, None, {"set": "mismatch"})
     analyze = FORMATS.get(file.format).analyze if file.format else None
     emit = run.emit
-    loads = orjson.loads
+    loads = jsonexact.loads  # orjson, with integers beyond 64 bits kept exact
     size = 0
     line_no = 0
     model_checked = False
@@ -365,7 +371,7 @@ def _next_meta(
             )
         return None
     try:
-        obj = orjson.loads(item)
+        obj = jsonexact.loads(item)
     except orjson.JSONDecodeError:
         run.emit("S009", "sidecar line is not valid JSON", file, line_no)
         return None
