@@ -16,6 +16,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -41,6 +42,9 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 #: Shannon entropy (bits per character) from which a mixed token counts as random: English
 #: words and identifiers stay well below it, keys drawn from 36+ symbols well above.
 _ENTROPY_BITS = 3.5
+#: Share of neighbouring characters of different classes from which a token looks random
+#: (random base64: ~0.6, random hex: ~0.45; camelCase words and ids with numbers: under 0.3).
+_CLASS_CHANGES = 0.3
 _PATH_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]")
 
 
@@ -140,17 +144,21 @@ def mask(text: str) -> str:
 
 
 def _secret_like(token: str) -> bool:
-    """Random-looking: letters and digits mixed, high entropy (not a word, a path of words or
-    a number), and not a UUID (an identifier the reader needs to find the record)."""
-    if "*" in token or _UUID.fullmatch(token.strip("-")):
+    """Random-looking: high entropy and the character classes (lower, upper, digit) changing
+    often, as they do in random keys (about every other character) and rarely in words, paths,
+    identifiers, dates or numbers (``FINEPREP_UPDATE_GOLDEN``, ``job-1005/detailedResponse``);
+    UUIDs (identifiers the reader needs to find the record) are kept."""
+    if "*" in token or _UUID.search(token):
         return False
     core = token.strip("=-_")
-    if not any(c.isdigit() for c in core) or sum(c.isalpha() for c in core) < 4:
+    changes = pairs = 0
+    for segment in re.split(r"[^A-Za-z0-9]+", core):
+        kinds = ["d" if c.isdigit() else "u" if c.isupper() else "l" for c in segment]
+        pairs += max(len(kinds) - 1, 0)
+        changes += sum(a != b for a, b in pairwise(kinds))
+    longest = max(len(run) for run in re.split(r"[^A-Za-z0-9]+", core))
+    if longest < 12 or not any(c.isdigit() for c in core) or changes < _CLASS_CHANGES * pairs:
         return False
-    if any(part.isalpha() and part.islower() for part in re.split(r"[/_-]", core)) and (
-        core.count("/") + core.count("_") + core.count("-") >= 2
-    ):
-        return False  # a path or identifier made of words: src/fineprep/v2_report
     counts = Counter(core)
     n = len(core)
     entropy = -sum(k / n * math.log2(k / n) for k in counts.values())
