@@ -109,6 +109,7 @@ def test_endless_stdin_without_newlines_ends_with_p007(tmp_path: Path) -> None:
             capture_output=True,
             env=cli_env(),
             timeout=120,
+            check=False,
         )
     assert proc.returncode == 1, proc.stderr
     assert b"P007" in proc.stdout and b"stopped reading" in proc.stdout
