@@ -103,8 +103,16 @@ def test_endless_stdin_without_newlines_ends_with_p007(tmp_path: Path) -> None:
 
     with Path("/dev/zero").open("rb") as zero:
         proc = subprocess.run(
-            [sys.executable, "-m", "fineprep", "check", "--no-cache", "--isolated"]
-            + ["--max-line-bytes", "2000000", "-"],
+            [
+                sys.executable,
+                "-m",
+                "fineprep",
+                "check",
+                "--no-cache",
+                "--max-line-bytes",
+                "2000000",
+                "-",
+            ],
             stdin=zero,
             capture_output=True,
             env=cli_env(),
