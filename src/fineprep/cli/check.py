@@ -97,6 +97,12 @@ from fineprep.core.profiles import FORMATS
     help="Reuse the result of an identical earlier run (same files, settings and version; "
     "kept in .fineprep_cache/ or $FINEPREP_CACHE_DIR; FINEPREP_NO_CACHE=1 disables it).",
 )
+@click.option(
+    "--max-line-bytes",
+    type=click.IntRange(min=1),
+    help="Longest line to read, in bytes (default 64 MiB; config max-line-bytes); a longer "
+    "line is one P007 finding, skipped without being held in memory.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
@@ -145,6 +151,7 @@ def _check(
     quiet: bool,
     color: bool | None,
     cache: bool,
+    max_line_bytes: int | None,
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.core.errors import ConfigError
@@ -167,6 +174,8 @@ def _check(
         settings.tokenizer = tokenizer
     if tokenizer_file:
         settings.tokenizer_file = tokenizer_file
+    if max_line_bytes:
+        settings.max_line_bytes = max_line_bytes
     train, val, tst = list(files), list(validation), list(test_files)
     if dataset:
         declared = settings.dataset
@@ -177,8 +186,13 @@ def _check(
         tst.extend([declared["test"]] if declared.get("test") else [])
     if not train and not val and not tst:
         raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
-    if fix and "-" in train:
-        raise click.UsageError("--fix needs files, not standard input")
+    if fix and "-" in [*train, *val, *tst]:
+        from fineprep.core.errors import InputError
+
+        raise InputError(
+            "-: --fix writes its fixed copy beside the input file, and standard input has none",
+            hint="save the data to a file and run check --fix on that file",
+        )
     if output:
         from fineprep.io.outputs import refuse_overwrite
         from fineprep.stages.check.cache import files_read

@@ -45,8 +45,11 @@ def _explain(code: str | None, list_all: bool, output_format: str) -> None:
         return
     rule = RULES.find(code.strip().upper())
     if rule is None:
-        raise click.BadParameter(
-            f"unknown code {code!r}; run `fineprep explain --list`", param_hint="CODE"
+        from fineprep.core.errors import ConfigError
+
+        shown = repr(code[:40]) if code.strip() else "(an empty code)"
+        raise ConfigError(
+            f"explain: unknown code {shown}", hint="run `fineprep explain --list` for every code"
         )
     if output_format == "json":
         click.echo(orjson.dumps(_rule_dict(rule), option=orjson.OPT_INDENT_2).decode())

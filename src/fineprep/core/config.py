@@ -42,6 +42,8 @@ class Settings:
     exact_tokens: bool = False
     stats: bool = False
     token_sample_size: int = 1000
+    #: Longest line check reads (bytes); a longer one is a P007 finding, skipped unread.
+    max_line_bytes: int = 64 * 1024 * 1024
     epochs: int | None = None
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -120,6 +122,7 @@ _SETTING_KEYS = {
     "exact-tokens",
     "stats",
     "token-sample-size",
+    "max-line-bytes",
     "epochs",
     "hyperparameters",
     "checks",
