@@ -266,6 +266,8 @@ def _reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str],
     table readers also get the encoding, delimiter, header and sheet options."""
 
     def options_for(kind: str) -> dict[str, Any]:
+        if opts.source_options and kind not in _OWN_OPTIONS:
+            _no_reader_options(kind, sorted(opts.source_options))
         options = {**opts.source_options, "notices": notices}
         if kind in TABULAR:
             options.update(
@@ -277,6 +279,24 @@ def _reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str],
         return options
 
     return options_for
+
+
+#: Source kinds whose readers take -S options (each reader refuses the ones it does not know).
+_OWN_OPTIONS = frozenset({"textract", "docai", "azure-di", "bda", "comprehend", "idp"})
+
+
+def _no_reader_options(kind: str, given: list[str]) -> None:
+    """Tables and chat files have no reader options: an -S given for them is a mistake (a
+    typo, or a command-line option given as -S), never something to ignore."""
+    from fineprep.core.errors import did_you_mean
+
+    key = given[0]
+    table_options = ["encoding", "delimiter", "no_header", "sheet"]
+    close = did_you_mean(key, table_options)
+    hint = f"use --{close.split(chr(39))[1].replace('_', '-')}" if close else "remove it"
+    raise ConfigError(
+        f"-S {key.replace('_', '-')}: the {kind} source has no option {key!r}{close}", hint=hint
+    )
 
 
 def _output_path(jobs: list[ConvertOptions]) -> Path:
