@@ -83,3 +83,19 @@ def test_missing_optional_dependency_names_the_extra(tmp_path: Path) -> None:
     assert run.code == 2
     line = one_line_error(run.err)
     assert "needs boto3" in line and "pip install 'fineprep[aws]'" in line, line
+
+
+def test_run_refuses_a_typo_in_split_before_convert_starts(tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text("q,a\nhello,world\n", encoding="utf-8")
+    (tmp_path / "fineprep.toml").write_text(
+        'model = "nova-micro"\n'
+        '[convert]\ninputs = ["rows.csv"]\noutput = "out/data.jsonl"\nprompt = "q"\n'
+        'completion = "a"\n'
+        "[split]\nvalidaton = 0.2\n",
+        encoding="utf-8",
+    )
+    run = fineprep("run", "--config", str(tmp_path / "fineprep.toml"), "-o", str(tmp_path / "o"))
+    assert run.code == 2
+    line = one_line_error(run.err)
+    assert "'split.validaton' (did you mean 'validation'?)" in line, line
+    assert not (tmp_path / "o").exists() and not (tmp_path / "out").exists()

@@ -266,7 +266,7 @@ def _reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str],
     table readers also get the encoding, delimiter, header and sheet options."""
 
     def options_for(kind: str) -> dict[str, Any]:
-        if opts.source_options and kind not in _OWN_OPTIONS:
+        if opts.source_options and kind in _NO_OPTIONS:
             _no_reader_options(kind, sorted(opts.source_options))
         options = {**opts.source_options, "notices": notices}
         if kind in TABULAR:
@@ -281,8 +281,11 @@ def _reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str],
     return options_for
 
 
-#: Source kinds whose readers take -S options (each reader refuses the ones it does not know).
-_OWN_OPTIONS = frozenset({"textract", "docai", "azure-di", "bda", "comprehend", "idp"})
+#: Source kinds whose readers take no -S options (the document readers refuse the options
+#: they do not know themselves; a reader registered by a plugin gets whatever is given).
+_NO_OPTIONS = frozenset(
+    {"csv", "xlsx", "parquet", "arrow", "json", "jsonl", "openai-chat", "sharegpt", "alpaca"}
+)
 
 
 def _no_reader_options(kind: str, given: list[str]) -> None:
