@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from fineprep.core import __version__
-from fineprep.core.model import Severity
+from fineprep.core.model import Location, Severity
 from fineprep.stages.check.rules import RULES, Rule, ordered_rules
 from fineprep.stages.check.state import CheckResult
 
@@ -39,6 +39,21 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _related(index: int, loc: Location) -> dict[str, Any]:
+    """Another record the finding is about (the first copy, the training record leaked from),
+    with its source row as the message a code-scanning view shows beside it."""
+    physical: dict[str, Any] = {"artifactLocation": {"uri": loc.path}}
+    if loc.line is not None:
+        physical["region"] = {"startLine": loc.line}
+    text = f"related record {loc.path}:{loc.line}" if loc.line else f"related file {loc.path}"
+    if loc.source:
+        text += f" (source: {loc.source})"
+    out: dict[str, Any] = {"id": index, "physicalLocation": physical, "message": {"text": text}}
+    if loc.source:
+        out["properties"] = {"source": loc.source}
+    return out
+
+
 def render(result: CheckResult, color: bool = False) -> str:
     # Only the rules this run refers to: reports stay small and stable as rules are added.
     used = {f.code for f in result.findings}
@@ -63,6 +78,9 @@ def render(result: CheckResult, color: bool = False) -> str:
                     {"fullyQualifiedName": loc.json_path, "kind": "member"}
                 ]
             item["locations"] = [location]
+        related = [_related(i, r) for i, r in enumerate(f.related) if r.path]
+        if related:
+            item["relatedLocations"] = related
         props: dict[str, Any] = {}
         if f.data:
             props["data"] = f.data

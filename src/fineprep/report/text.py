@@ -25,6 +25,9 @@ def format_finding(f: Finding, color: bool = False) -> str:
         line += f"  ({loc.json_path})"
     if loc.source:
         line += f"  [source: {loc.source}]"
+    also = [f"{r.path}:{r.line} = {r.source}" for r in f.related if r.source]
+    if also:
+        line += f"  [also: {'; '.join(also)}]"
     return line
 
 

@@ -22,7 +22,7 @@ import orjson
 
 from fineprep.core import __version__
 from fineprep.core.config import Settings
-from fineprep.core.model import Finding, Location, Severity
+from fineprep.core.model import Finding
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
 from fineprep.stages.check.rules import RULES
 from fineprep.stages.check.state import CheckResult, FileState
@@ -72,17 +72,7 @@ def load(key: str, settings: Settings) -> CheckResult | None:
     path = cache_dir() / key[:2] / f"{key}.json"
     try:
         doc = orjson.loads(path.read_bytes())
-        findings = [
-            Finding(
-                code=f["code"],
-                name=f["name"],
-                severity=Severity(f["severity"]),
-                message=f["message"],
-                location=Location(f["path"], f["line"], f["json_path"], f["source"]),
-                data=f["data"],
-            )
-            for f in doc["findings"]
-        ]
+        findings = [Finding.from_dict(f) for f in doc["findings"]]
         files = [FileState(**f) for f in doc["files"]]
         return CheckResult(findings, files, settings.model_profile(), settings, doc["stats"])
     except (OSError, ValueError, KeyError, TypeError):

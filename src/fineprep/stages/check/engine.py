@@ -21,6 +21,7 @@ from fineprep.core.profiles import RFT, ModelProfile
 from fineprep.core.rules import Path
 from fineprep.formats import FORMATS, RFT_LOOKALIKES, compatible, detect
 from fineprep.io.jsonl import BOM, open_input, peek_start, sidecar_path, strip_line
+from fineprep.stages.check.related import attach_related
 from fineprep.stages.check.rules import CHECKS, RULES, Check
 from fineprep.stages.check.scan import ESCAPES, LiteralScanner
 from fineprep.stages.check.selection import resolve_selection
@@ -138,6 +139,7 @@ def check_files(
     if run._tokens is not None:
         run.stats["token_source"] = run._tokens.effective.describe()
     run.findings.sort(key=Finding.sort_key)
+    attach_related(run.findings, run.files)
     return CheckResult(run.findings, run.files, run.profile, settings, run.stats)
 
 
