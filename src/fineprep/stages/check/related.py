@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -62,11 +64,24 @@ def attach_related(findings: list[Finding], files: Iterable[FileState]) -> None:
 
 
 def _sources(path: str, lines: set[int]) -> dict[int, str]:
-    """The ``source`` of the wanted sidecar lines (a line that is not an object has none)."""
+    """The ``source`` of the wanted lines of a data file's sidecar."""
     out: dict[int, str] = {}
+    for number, meta in sidecar_lines(sidecar_path(path), lines).items():
+        source = meta.get("source")
+        if source is not None:
+            out[number] = source if isinstance(source, str) else str(source)
+    return out
+
+
+def sidecar_lines(path: Path, lines: set[int]) -> dict[int, dict[str, Any]]:
+    """The wanted lines of a sidecar as objects (one pass; stops after the last wanted line;
+    a line that is not a JSON object is left out, as is a missing sidecar)."""
+    out: dict[int, dict[str, Any]] = {}
+    if not lines:
+        return out
     last = max(lines)
     try:
-        stream = sidecar_path(path).open("rb")
+        stream = path.open("rb")
     except OSError:
         return out
     with stream:
@@ -79,7 +94,6 @@ def _sources(path: str, lines: set[int]) -> dict[int, str]:
                 meta = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 continue
-            source = meta.get("source") if isinstance(meta, dict) else None
-            if source is not None:
-                out[number] = source if isinstance(source, str) else str(source)
+            if isinstance(meta, dict):
+                out[number] = meta
     return out
