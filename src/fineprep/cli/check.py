@@ -49,6 +49,14 @@ from fineprep.core.profiles import FORMATS
     is_flag=True,
     help="Check the dataset declared in config ([dataset] train/validation/test).",
 )
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "record"]),
+    default="all",
+    show_default=True,
+    help="record: only rules that judge each record alone (for checks of a few changed files; "
+    "counts, balance, duplicates and leaks need the whole dataset: --dataset).",
+)
 @fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
 @output_format_option()
@@ -136,6 +144,7 @@ def _check(
     validation: tuple[str, ...],
     test_files: tuple[str, ...],
     dataset: bool,
+    scope: str,
     fail_on: str | None,
     exit_zero: bool,
     output_format: str,
@@ -166,6 +175,7 @@ def _check(
     apply_policy(
         settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
     )
+    settings.scope = scope
     settings.stats = settings.stats or stats
     settings.exact_tokens = settings.exact_tokens or exact_tokens
     if encoding:

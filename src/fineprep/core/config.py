@@ -53,6 +53,8 @@ class Settings:
     labels: list[str] | None = None
     label_from: str = "auto"
     dataset: dict[str, Any] = field(default_factory=dict)
+    #: "all" rules, or only the "record" ones (``check --scope record``: no dataset rules).
+    scope: str = "all"
     sections: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
     config_hash: str = ""

@@ -32,6 +32,7 @@ from fineprep.io.jsonl import (
     strip_line,
 )
 from fineprep.io.outputs import verify_set
+from fineprep.stages.check.related import attach_related
 from fineprep.stages.check.rules import CHECKS, RULES, Check
 from fineprep.stages.check.scan import ESCAPES, LiteralScanner
 from fineprep.stages.check.selection import resolve_selection
@@ -151,6 +152,7 @@ def check_files(
     if run._tokens is not None:
         run.stats["token_source"] = run._tokens.effective.describe()
     run.findings.sort(key=Finding.sort_key)
+    attach_related(run.findings, run.files)
     return CheckResult(run.findings, run.files, run.profile, settings, run.stats)
 
 
