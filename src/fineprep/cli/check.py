@@ -10,8 +10,10 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.options import (
+    apply_engine,
     apply_policy,
     config_options,
+    engine_flags,
     fail_on_option,
     model_option,
     output_format_option,
@@ -97,6 +99,7 @@ from fineprep.core.profiles import FORMATS
     help="Reuse the result of an identical earlier run (same files, settings and version; "
     "kept in .fineprep_cache/ or $FINEPREP_CACHE_DIR; FINEPREP_NO_CACHE=1 disables it).",
 )
+@engine_flags
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
@@ -145,6 +148,9 @@ def _check(
     quiet: bool,
     color: bool | None,
     cache: bool,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.core.errors import ConfigError
@@ -159,6 +165,7 @@ def _check(
     apply_policy(
         settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
     )
+    apply_engine(settings, jobs, engine_name, scheduler)
     settings.stats = settings.stats or stats
     settings.exact_tokens = settings.exact_tokens or exact_tokens
     if encoding:

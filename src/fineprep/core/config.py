@@ -140,6 +140,7 @@ _SECTIONS = {
     "report",
     "expectations",
     "rft",
+    "engine",
 }
 
 

@@ -1,0 +1,83 @@
+"""Partitions of a JSONL file: byte ranges cut just after a newline, with the number of the
+first line of each, so that a partition reports the line numbers a single pass would.
+
+Cutting costs one pass that counts newlines (memory-bandwidth speed, no parsing); reading a
+partition seeks to its start and stops at its end, so every byte is read by exactly one
+partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fineprep.engines.base import MIN_PARTITION_BYTES
+
+_CHUNK = 8 << 20
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    """Bytes ``[start, end)`` of a file; ``first_line`` is the 1-based number of its first line."""
+
+    start: int
+    end: int
+    first_line: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+def jsonl_ranges(path: str, parts: int, min_part: int = MIN_PARTITION_BYTES) -> list[ByteRange]:
+    """At most ``parts`` ranges of about equal size (none under ``min_part`` bytes unless the
+    file is), each ending just after a newline or at the end of the file."""
+    size = Path(path).stat().st_size
+    count = max(1, min(parts, size // max(1, min_part)))
+    if count == 1:
+        return [ByteRange(0, size, 1)]
+    targets = [size * k // count for k in range(1, count)]
+    cuts: list[tuple[int, int]] = []  # (offset just after a newline, lines before it)
+    lines = 0
+    offset = 0
+    with Path(path).open("rb") as stream:
+        while targets:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                break
+            at = 0
+            while targets and targets[0] < offset + len(chunk):
+                local = max(at, targets[0] - offset)
+                newline = chunk.find(b"\n", local)
+                if newline < 0:
+                    break
+                lines += chunk.count(b"\n", at, newline + 1)
+                at = newline + 1
+                cut = offset + at
+                if not cuts or cut > cuts[-1][0]:
+                    cuts.append((cut, lines))
+                while targets and targets[0] < cut:
+                    targets.pop(0)
+            lines += chunk.count(b"\n", at)
+            offset += len(chunk)
+    bounds = [(0, 0), *[c for c in cuts if c[0] < size]]
+    ranges = []
+    for k, (start, before) in enumerate(bounds):
+        end = bounds[k + 1][0] if k + 1 < len(bounds) else size
+        ranges.append(ByteRange(start, end, before + 1))
+    return ranges
+
+
+def read_range(path: str, part: ByteRange) -> Iterator[bytes]:
+    """The physical lines (with their newlines) of one range of a file."""
+    if part.size <= 0:
+        return
+    with Path(path).open("rb") as stream:
+        stream.seek(part.start)
+        left = part.size
+        for line in stream:
+            yield line
+            left -= len(line)
+            if left <= 0:
+                return

@@ -1,0 +1,217 @@
+"""``check`` over partitions: one file cut into byte ranges, each checked by a worker, the
+results merged so that the findings, their order and every count are a single pass's.
+
+A worker runs the per-record work of its range (parsing, the format's walk, the record checks)
+and returns its findings, its part of the file's counts, each check's exported state and the
+texts it queued for token counting. The coordinator adds the partitions in file order: it
+queues those texts on its own counter (tickets then follow the order of one pass), lets every
+check absorb the states, and runs ``finish_file``/``finish`` as one pass would.
+
+A file is cut only when that cannot change the answer: a regular file with no sidecar whose
+first record, and the record that fixes its format, lie in the first partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from fineprep.core.config import Settings
+from fineprep.core.model import Finding
+from fineprep.engines.base import Engine, EngineHolder, EngineOptions
+from fineprep.engines.partitions import ByteRange, jsonl_ranges, read_range
+from fineprep.formats import detect
+from fineprep.io.jsonl import BOM, sidecar_path, strip_line
+from fineprep.stages.check.records import (
+    other_customization,
+    start_file_state,
+    stream_records,
+)
+from fineprep.stages.check.rules import Check
+from fineprep.stages.check.run import new_run
+from fineprep.stages.check.state import FileState, RunState
+from fineprep.tokens.counter import TokenCounter
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the start of a file fixes for all its partitions."""
+
+    format: str
+    first_record_line: int
+    #: A forced format its records are not in (the file's records go unwalked).
+    mismatch: bool
+
+
+@dataclass(frozen=True)
+class PartitionTask:
+    settings: Settings
+    roles: frozenset[str]
+    hint: str | None
+    path: str
+    display: str
+    role: str
+    part: ByteRange
+    has_bom: bool
+    probe: Probe
+
+
+@dataclass
+class PartitionResult:
+    findings: list[Finding]
+    file: FileState
+    states: list[Any]
+    #: Texts queued for counting, in order: ``(inputs, outputs, size)``.
+    deferred: list[tuple[list[str], list[str], int]]
+
+
+class _QueuedTexts(TokenCounter):
+    """A worker's counter: it keeps the texts to count (the coordinator counts them) and
+    hands out tickets that index them."""
+
+    def __init__(self, run: RunState) -> None:
+        from fineprep.tokens.source import profile_source
+
+        super().__init__(run.token_source or profile_source(run.profile, run.encoding), run.profile)
+        self.queued: list[tuple[list[str], list[str], int]] = []
+
+    def defer(self, inputs: list[str], outputs: list[str], size: int) -> int:
+        self.queued.append((inputs, outputs, size))
+        return len(self.queued) - 1
+
+
+def plan(
+    path: str, file: FileState, run: RunState, options: EngineOptions, engines: EngineHolder
+) -> tuple[list[ByteRange], Probe, bool] | None:
+    """The partitions of one file and what its start fixes, or None to check it in one pass."""
+    if path == "-" or not options.parallel:
+        return None
+    try:
+        if not Path(path).is_file() or Path(path).stat().st_size < options.min_bytes:
+            return None
+        workers = engines.workers
+        if workers < 2 and options.engine != "dask":
+            return None
+        meta = sidecar_path(path)
+        if meta.exists() and str(meta) != path:
+            return None
+        with Path(path).open("rb") as stream:
+            head = stream.read(64)
+        has_bom = head.startswith(BOM)
+        if (head[3:] if has_bom else head).lstrip().startswith(b"["):
+            return None
+        ranges = jsonl_ranges(path, workers, options.partition_bytes)
+        if len(ranges) < 2:
+            return None
+        probe = _probe(path, run, has_bom, ranges[0].end)
+    except OSError:
+        return None
+    return None if probe is None else (ranges, probe, has_bom)
+
+
+def _probe(path: str, run: RunState, has_bom: bool, limit: int) -> Probe | None:
+    """The file's format and first record, read as the engine reads them, if both are
+    decided within ``limit`` bytes by lines that parse (anything unusual: one pass)."""
+    forced = run.settings.format
+    first: int | None = None
+    seen = 0
+    with Path(path).open("rb") as stream:
+        for line_no, physical in enumerate(stream, 1):
+            seen += len(physical)
+            if seen > limit:
+                return None
+            raw = strip_line(physical)
+            if line_no == 1 and has_bom:
+                raw = raw[3:]
+            if not raw or raw.isspace():
+                continue
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return None
+            if type(obj) is not dict:
+                continue
+            if first is None:
+                first = line_no
+            if forced:
+                other = other_customization(obj, detect(obj), forced)
+                return Probe(forced, first, other and run.is_enabled("S002"))
+            found = detect(obj)
+            if found is not None:
+                return Probe(found, first, False)
+    return None
+
+
+def check_partition(task: PartitionTask) -> PartitionResult:
+    """One partition's per-record work, in a worker (or here)."""
+    run, checks = new_run(task.settings, task.roles, task.hint)
+    run.findings.clear()  # run-level findings of ``start`` are the coordinator's
+    queued = _QueuedTexts(run)
+    run._tokens = queued
+    file = FileState(path=task.display, role=task.role)
+    if task.settings.format:
+        file.forced_format = True
+        file.format = task.settings.format
+    if task.part.first_line > 1:
+        file.format = task.probe.format
+        file.first_record_line = task.probe.first_record_line
+        file.format_mismatch = task.probe.mismatch
+    run.files.append(file)
+    for check in checks:
+        check.start_file(file)
+    run.findings.clear()  # so are the file-level findings of ``start_file``
+    lines = read_range(task.path, task.part)
+    has_bom = task.has_bom and task.part.start == 0
+    stream_records(lines, task.path, file, run, checks, has_bom,
+                    first_line=task.part.first_line, whole_file=False)  # fmt: skip
+    states = [check.export_partition() for check in checks]
+    return PartitionResult(run.findings, file, states, queued.queued)
+
+
+def check_partitioned(
+    engine: Engine,
+    path: str,
+    file: FileState,
+    run: RunState,
+    checks: Sequence[Check],
+    planned: tuple[list[ByteRange], Probe, bool],
+    hint: str | None,
+) -> None:
+    """Check one file through ``engine`` and merge its partitions into ``run``."""
+    ranges, probe, has_bom = planned
+    roles = run.planned_roles
+    tasks = [
+        PartitionTask(run.settings, roles, hint, path, file.path, file.role, r, has_bom, probe)
+        for r in ranges
+    ]
+    results = engine.map(check_partition, tasks)
+    start_file_state(file, run, has_bom)
+    for check in checks:
+        check.start_file(file)
+    for result in results:
+        run.findings.extend(result.findings)
+        merge_file(file, result.file)
+        tickets = [run.tokens.defer(*item) for item in result.deferred]
+        for check, state in zip(checks, result.states, strict=True):
+            check.absorb_partition(state, tickets)
+    for check in checks:
+        check.finish_file(file)
+
+
+def merge_file(into: FileState, part: FileState) -> None:
+    """Add one partition's counts of a file to the file's."""
+    if into.format is None:
+        into.format = part.format
+    if into.first_record_line is None:
+        into.first_record_line = part.first_record_line
+    into.format_mismatch = into.format_mismatch or part.format_mismatch
+    into.records += part.records
+    into.lines = max(into.lines, part.lines)
+    into.bytes += part.bytes
+    into.dropped |= part.dropped
+    for strategy, n in part.augmented.items():
+        into.augmented[strategy] = into.augmented.get(strategy, 0) + n
