@@ -70,13 +70,29 @@ def _engines() -> list[EngineOptions]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(train=LINES, leaks=st.lists(st.integers(0, 39), max_size=5), stats=st.booleans())
+@given(
+    train=LINES,
+    leaks=st.lists(st.integers(0, 39), max_size=5),
+    stats=st.booleans(),
+    sidecar=st.one_of(st.none(), st.integers(-2, 2)),
+)
 def test_jobs_give_the_same_report(
-    tmp_path: Path, train: list[tuple[int, int, int]], leaks: list[int], stats: bool
+    tmp_path: Path,
+    train: list[tuple[int, int, int]],
+    leaks: list[int],
+    stats: bool,
+    sidecar: int | None,
 ) -> None:
     lines = [_record(*t) for t in train]
     train_path = tmp_path / "train.jsonl"
     train_path.write_text("\n".join(lines) + "\n")
+    meta = tmp_path / "train.meta.jsonl"
+    meta.unlink(missing_ok=True)
+    if sidecar is not None:
+        # Labels and groups per line; a sidecar shorter or longer than the data (S009).
+        count = max(0, len(lines) + sidecar)
+        rows = [json.dumps({"id": f"r{i}", "label": ANSWERS[i % 3]}) for i in range(count)]
+        meta.write_text("".join(r + "\n" for r in rows))
     kept = [lines[i] for i in leaks if i < len(lines) and lines[i]]
     val_path = tmp_path / "validation.jsonl"
     val_path.write_text("\n".join([*kept, _record(0, 1, 3)]) + "\n")

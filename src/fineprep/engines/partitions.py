@@ -81,3 +81,51 @@ def read_range(path: str, part: ByteRange) -> Iterator[bytes]:
             left -= len(line)
             if left <= 0:
                 return
+
+
+def line_offsets(path: str, lines: list[int]) -> list[int | None]:
+    """Where each of ``lines`` (1-based, ascending) starts in a file: the end of the file for
+    the line after its last, None past that. For a sidecar read beside a partition."""
+    out: list[int | None] = []
+    wanted = iter(lines)
+    target = next(wanted, None)
+    seen = 0  # newlines before ``offset``
+    offset = 0
+    last = b"\n"
+    with Path(path).open("rb") as stream:
+        while target is not None:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                break
+            at = 0
+            while target is not None:
+                need = target - 1 - seen  # newlines still to pass in this chunk
+                if need <= 0:
+                    out.append(offset + at)
+                    target = next(wanted, None)
+                    continue
+                here = chunk.count(b"\n", at)
+                if here < need:
+                    seen += here
+                    break
+                found = _nth_newline(chunk, at, need)
+                seen += need
+                at = found + 1
+            offset += len(chunk)
+            last = chunk[-1:]
+    lines_in_file = seen + (0 if last == b"\n" else 1)
+    while target is not None:
+        # Past the counted part: the line after the last starts at the end, others nowhere.
+        out.append(offset if target - 1 == lines_in_file else None)
+        target = next(wanted, None)
+    return out
+
+
+def _nth_newline(chunk: bytes, start: int, n: int) -> int:
+    """Index of the ``n``-th newline at or after ``start`` (-1 if fewer)."""
+    at = start - 1
+    for _ in range(n):
+        at = chunk.find(b"\n", at + 1)
+        if at < 0:
+            return -1
+    return at

@@ -7,23 +7,24 @@ texts it queued for token counting. The coordinator adds the partitions in file 
 queues those texts on its own counter (tickets then follow the order of one pass), lets every
 check absorb the states, and runs ``finish_file``/``finish`` as one pass would.
 
-A file is cut only when that cannot change the answer: a regular file with no sidecar whose
-first record, and the record that fixes its format, lie in the first partition.
+A file is cut only when that cannot change the answer: a regular file whose first record, and
+the record that fixes its format, lie in the first partition. Its sidecar is read beside each
+partition from the offset of the partition's first line (one newline-counting pass finds them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import Any, BinaryIO
 
 import orjson
 
 from fineprep.core.config import Settings
 from fineprep.core.model import Finding
 from fineprep.engines.base import Engine, EngineHolder, EngineOptions
-from fineprep.engines.partitions import ByteRange, jsonl_ranges, read_range
+from fineprep.engines.partitions import ByteRange, jsonl_ranges, line_offsets, read_range
 from fineprep.formats import detect
 from fineprep.io.jsonl import BOM, sidecar_path, strip_line
 from fineprep.stages.check.records import (
@@ -58,6 +59,22 @@ class PartitionTask:
     part: ByteRange
     has_bom: bool
     probe: Probe
+    #: The file's sidecar, where this partition's first line starts in it (None: the sidecar
+    #: ended before), and whether this is the file's last partition.
+    sidecar: str | None = None
+    sidecar_at: int | None = None
+    last: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one file is cut: its ranges, what its start fixes, its sidecar's matching offsets."""
+
+    ranges: list[ByteRange]
+    probe: Probe
+    has_bom: bool
+    sidecar: str | None
+    sidecar_at: list[int | None]
 
 
 @dataclass
@@ -86,7 +103,7 @@ class _QueuedTexts(TokenCounter):
 
 def plan(
     path: str, file: FileState, run: RunState, options: EngineOptions, engines: EngineHolder
-) -> tuple[list[ByteRange], Probe, bool] | None:
+) -> Plan | None:
     """The partitions of one file and what its start fixes, or None to check it in one pass."""
     if path == "-" or not options.parallel:
         return None
@@ -95,9 +112,6 @@ def plan(
             return None
         workers = engines.workers
         if workers < 2 and options.engine != "dask":
-            return None
-        meta = sidecar_path(path)
-        if meta.exists() and str(meta) != path:
             return None
         with Path(path).open("rb") as stream:
             head = stream.read(64)
@@ -108,9 +122,15 @@ def plan(
         if len(ranges) < 2:
             return None
         probe = _probe(path, run, has_bom, ranges[0].end)
+        if probe is None:
+            return None
+        meta = sidecar_path(path)
+        if not meta.is_file() or meta == PurePath(path):
+            return Plan(ranges, probe, has_bom, None, [None] * len(ranges))
+        offsets = line_offsets(str(meta), [r.first_line for r in ranges])
     except OSError:
         return None
-    return None if probe is None else (ranges, probe, has_bom)
+    return Plan(ranges, probe, has_bom, str(meta), offsets)
 
 
 def _probe(path: str, run: RunState, has_bom: bool, limit: int) -> Probe | None:
@@ -166,8 +186,17 @@ def check_partition(task: PartitionTask) -> PartitionResult:
     run.findings.clear()  # so are the file-level findings of ``start_file``
     lines = read_range(task.path, task.part)
     has_bom = task.has_bom and task.part.start == 0
+    sidecar: tuple[BinaryIO, bool] | None = None
+    if task.sidecar is not None:
+        file.has_sidecar = True
+        if task.sidecar_at is None:
+            file.sidecar_short = True  # reported by the partition where it ran out
+        else:
+            meta = Path(task.sidecar).open("rb")  # noqa: SIM115 (closed by stream_records)
+            meta.seek(task.sidecar_at)
+            sidecar = (meta, task.last)
     stream_records(lines, task.path, file, run, checks, has_bom,
-                    first_line=task.part.first_line, whole_file=False)  # fmt: skip
+                   first_line=task.part.first_line, whole_file=False, sidecar=sidecar)  # fmt: skip
     states = [check.export_partition() for check in checks]
     return PartitionResult(run.findings, file, states, queued.queued)
 
@@ -178,15 +207,27 @@ def check_partitioned(
     file: FileState,
     run: RunState,
     checks: Sequence[Check],
-    planned: tuple[list[ByteRange], Probe, bool],
+    planned: Plan,
     hint: str | None,
 ) -> None:
     """Check one file through ``engine`` and merge its partitions into ``run``."""
-    ranges, probe, has_bom = planned
-    roles = run.planned_roles
+    has_bom, last = planned.has_bom, len(planned.ranges) - 1
     tasks = [
-        PartitionTask(run.settings, roles, hint, path, file.path, file.role, r, has_bom, probe)
-        for r in ranges
+        PartitionTask(
+            run.settings,
+            run.planned_roles,
+            hint,
+            path,
+            file.path,
+            file.role,
+            r,
+            has_bom,
+            planned.probe,
+            planned.sidecar,
+            at,
+            k == last,
+        )
+        for k, (r, at) in enumerate(zip(planned.ranges, planned.sidecar_at, strict=True))
     ]
     results = engine.map(check_partition, tasks)
     start_file_state(file, run, has_bom)
@@ -209,6 +250,8 @@ def merge_file(into: FileState, part: FileState) -> None:
     if into.first_record_line is None:
         into.first_record_line = part.first_record_line
     into.format_mismatch = into.format_mismatch or part.format_mismatch
+    into.has_sidecar = into.has_sidecar or part.has_sidecar
+    into.sidecar_short = into.sidecar_short or part.sidecar_short
     into.records += part.records
     into.lines = max(into.lines, part.lines)
     into.bytes += part.bytes

@@ -50,17 +50,22 @@ def stream_records(
     *,
     first_line: int = 1,
     whole_file: bool = True,
+    sidecar: tuple[BinaryIO, bool] | None = None,
 ) -> None:
     """Every line of ``stream`` (numbered from ``first_line``) through parsing, the format's
-    walk and the record checks. A later partition of a file (``whole_file`` False) comes with
-    the file's format already known and reads no sidecar."""
+    walk and the record checks. A partition of a file (``whole_file`` False) comes with the
+    file's format known when it is not the first, and with its ``sidecar``: the sidecar
+    positioned at the partition's first line, and whether it is the file's last partition
+    (which reports a sidecar longer than the data)."""
     record_checks = [c for c in checks if c.has_record_hook()]
     valid_only = [c for c in record_checks if c.needs_valid]
     any_record = [c for c in record_checks if not c.needs_valid]
     profile = run.profile
     # Sidecar lines keep their newline: to orjson it is JSON whitespace.
-    meta_file: BinaryIO | None = None
-    if path != "-" and whole_file:
+    meta_file, last = sidecar if sidecar is not None else (None, True)
+    if meta_file is not None:
+        file.has_sidecar = True
+    elif path != "-" and whole_file:
         meta_path = sidecar_path(path)
         if meta_path.is_file() and meta_path != PurePath(path):
             meta_file = meta_path.open("rb")
@@ -180,7 +185,8 @@ def stream_records(
     file.bytes = size
     if meta_file is not None:
         with meta_file:
-            _finish_meta(meta_file, file, run, line_no)
+            if last:
+                _finish_meta(meta_file, file, run, line_no)
 
 
 _MISMATCH_HINT = {
