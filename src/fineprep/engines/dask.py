@@ -26,7 +26,7 @@ class DaskEngine:
         self.scheduler = options.scheduler
         try:
             self._client: Any = Client(  # type: ignore[no-untyped-call]
-                options.scheduler, timeout=30, set_as_default=False
+                options.scheduler, timeout=10, set_as_default=False
             )
         except OSError as exc:
             raise InputError(

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fineprep.engines.base import MIN_PARTITION_BYTES
+from fineprep.engines.base import MIN_PARTITION_BYTES, Engine
+from fineprep.io.aws import AwsOptions
+from fineprep.io.remote import is_remote, remote_lines, remote_size
 
 _CHUNK = 8 << 20
 
@@ -69,9 +71,12 @@ def jsonl_ranges(path: str, parts: int, min_part: int = MIN_PARTITION_BYTES) -> 
     return ranges
 
 
-def read_range(path: str, part: ByteRange) -> Iterator[bytes]:
-    """The physical lines (with their newlines) of one range of a file."""
+def read_range(path: str, part: ByteRange, aws: AwsOptions | None = None) -> Iterator[bytes]:
+    """The physical lines (with their newlines) of one range of a file or S3 object."""
     if part.size <= 0:
+        return
+    if is_remote(path):
+        yield from remote_lines(path, aws or AwsOptions(), part.start, part.end)
         return
     with Path(path).open("rb") as stream:
         stream.seek(part.start)
@@ -129,3 +134,60 @@ def _nth_newline(chunk: bytes, start: int, n: int) -> int:
         if at < 0:
             return -1
     return at
+
+
+@dataclass(frozen=True)
+class _Slice:
+    path: str
+    aws: AwsOptions
+    start: int
+    end: int
+
+
+def _count_slice(piece: _Slice) -> tuple[int, int | None]:
+    """Newlines in a slice of an object, and the offset of its first newline (None: none)."""
+    count = 0
+    first: int | None = None
+    at = piece.start
+    for line in remote_lines(piece.path, piece.aws, piece.start, piece.end):
+        if line.endswith(b"\n"):
+            count += 1
+            if first is None:
+                first = at + len(line) - 1
+        at += len(line)
+    return count, first
+
+
+def remote_ranges(
+    engine: Engine, path: str, aws: AwsOptions, parts: int, min_part: int = MIN_PARTITION_BYTES
+) -> list[ByteRange]:
+    """:func:`jsonl_ranges` for an S3 object: the engine's workers count the newlines of
+    equal slices in parallel (byte-range reads), and the cuts follow from the counts."""
+    size = remote_size(path, aws)
+    count = max(1, min(parts, size // max(1, min_part)))
+    if count == 1:
+        return [ByteRange(0, size, 1)]
+    targets = [size * k // count for k in range(count + 1)]
+    slices = [_Slice(path, aws, targets[k], targets[k + 1]) for k in range(count)]
+    counted = engine.map(_count_slice, slices)
+    bounds: list[tuple[int, int]] = [(0, 0)]
+    before = 0  # newlines in the slices before slice k
+    for k in range(1, count):
+        before += counted[k - 1][0]
+        # The cut after target k is just past the first newline at or after it.
+        lines_before, j = before, k
+        while j < count and counted[j][1] is None:
+            lines_before += counted[j][0]
+            j += 1
+        if j == count:
+            break
+        first = counted[j][1]
+        assert first is not None
+        cut = (first + 1, lines_before + 1)
+        if cut[0] > bounds[-1][0] and cut[0] < size:
+            bounds.append(cut)
+    ranges = []
+    for k, (start, lines) in enumerate(bounds):
+        end = bounds[k + 1][0] if k + 1 < len(bounds) else size
+        ranges.append(ByteRange(start, end, lines + 1))
+    return ranges

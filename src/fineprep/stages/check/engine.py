@@ -16,12 +16,17 @@ from fineprep.core.errors import InputError
 from fineprep.core.model import Finding
 from fineprep.engines.base import EngineHolder, EngineOptions, engine_options
 from fineprep.formats import detect
-from fineprep.io.jsonl import BOM, open_input, peek_start, strip_line
+from fineprep.io.aws import AwsOptions
+from fineprep.io.jsonl import BOM, peek_start, strip_line
+from fineprep.io.remote import expand_inputs, input_aws, open_source
 from fineprep.stages.check.partition import check_partitioned, plan
 from fineprep.stages.check.records import emit_bom, start_file_state, stream_records
 from fineprep.stages.check.rules import Check
 from fineprep.stages.check.run import new_run, run_profile
 from fineprep.stages.check.state import CheckResult, FileState, RunState
+
+#: What a prefix of S3 inputs expands to.
+JSONL = (".jsonl",)
 
 #: ``new_run`` and ``run_profile`` live in :mod:`.run`; they are named here for callers.
 __all__ = ["check_files", "file_role", "first_format", "new_run", "run_profile"]
@@ -44,12 +49,12 @@ def file_role(path: str, settings: Settings, validation: set[str], test: set[str
     return "train"
 
 
-def first_format(path: str) -> str | None:
+def first_format(path: str, aws: AwsOptions | None = None) -> str | None:
     """The format of a file's first record, read without consuming stdin (None if unknown)."""
     if path == "-":
         return None
     try:
-        with open_input(path) as stream:
+        with open_source(path, aws or AwsOptions()) as stream:
             for physical in stream:
                 raw = strip_line(physical).lstrip(BOM)
                 if raw and not raw.isspace():
@@ -75,10 +80,14 @@ def check_files(
 
     ``engine`` (default: the ``[engine]`` config section, ``FINEPREP_JOBS``, the machine's
     cores) says where big files are checked in partitions; the result is the same."""
-    val, tst = set(validation or []), set(test or [])
-    every = [*paths, *(validation or []), *(test or [])]
+    aws = input_aws(settings.sections.get("upload"))
+    paths, validation, test = (
+        expand_inputs(p or [], aws, JSONL) for p in (paths, validation, test)
+    )
+    val, tst = set(validation), set(test)
+    every = [*paths, *validation, *test]
     roles = [file_role(path, settings, val, tst) for path in every]
-    hint = None if settings.format or not every else first_format(every[0])
+    hint = None if settings.format or not every else first_format(every[0], aws)
     run, checks = new_run(settings, frozenset(roles), hint)
     options = engine or engine_options(settings.sections.get("engine"))
     engines = EngineHolder(options)
@@ -107,7 +116,7 @@ def check_files(
 
 def _check_file(path: str, file: FileState, run: RunState, checks: list[Check]) -> None:
     start_file_state(file, run, False)
-    stream = open_input(path)
+    stream = open_source(path, input_aws(run.settings.sections.get("upload")))
     try:
         head = peek_start(stream)
         has_bom = head.startswith(BOM)

@@ -24,9 +24,17 @@ import orjson
 from fineprep.core.config import Settings
 from fineprep.core.model import Finding
 from fineprep.engines.base import Engine, EngineHolder, EngineOptions
-from fineprep.engines.partitions import ByteRange, jsonl_ranges, line_offsets, read_range
+from fineprep.engines.partitions import (
+    ByteRange,
+    jsonl_ranges,
+    line_offsets,
+    read_range,
+    remote_ranges,
+)
 from fineprep.formats import detect
+from fineprep.io.aws import AwsOptions
 from fineprep.io.jsonl import BOM, sidecar_path, strip_line
+from fineprep.io.remote import input_aws, is_remote, open_source, remote_size
 from fineprep.stages.check.records import (
     other_customization,
     start_file_state,
@@ -64,6 +72,7 @@ class PartitionTask:
     sidecar: str | None = None
     sidecar_at: int | None = None
     last: bool = True
+    aws: AwsOptions | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,7 @@ class Plan:
     has_bom: bool
     sidecar: str | None
     sidecar_at: list[int | None]
+    aws: AwsOptions
 
 
 @dataclass
@@ -107,39 +117,50 @@ def plan(
     """The partitions of one file and what its start fixes, or None to check it in one pass."""
     if path == "-" or not options.parallel:
         return None
+    aws = input_aws(run.settings.sections.get("upload"))
+    remote = is_remote(path)
     try:
-        if not Path(path).is_file() or Path(path).stat().st_size < options.min_bytes:
+        if remote:
+            size = remote_size(path, aws)
+        elif Path(path).is_file():
+            size = Path(path).stat().st_size
+        else:
+            return None
+        if size < options.min_bytes:
             return None
         workers = engines.workers
         if workers < 2 and options.engine != "dask":
             return None
-        with Path(path).open("rb") as stream:
+        with open_source(path, aws) as stream:
             head = stream.read(64)
         has_bom = head.startswith(BOM)
         if (head[3:] if has_bom else head).lstrip().startswith(b"["):
             return None
-        ranges = jsonl_ranges(path, workers, options.partition_bytes)
+        if remote:
+            ranges = remote_ranges(engines.get(), path, aws, workers, options.partition_bytes)
+        else:
+            ranges = jsonl_ranges(path, workers, options.partition_bytes)
         if len(ranges) < 2:
             return None
-        probe = _probe(path, run, has_bom, ranges[0].end)
+        probe = _probe(path, aws, run, has_bom, ranges[0].end)
         if probe is None:
             return None
-        meta = sidecar_path(path)
-        if not meta.is_file() or meta == PurePath(path):
-            return Plan(ranges, probe, has_bom, None, [None] * len(ranges))
+        meta = None if remote else sidecar_path(path)
+        if meta is None or not meta.is_file() or meta == PurePath(path):
+            return Plan(ranges, probe, has_bom, None, [None] * len(ranges), aws)
         offsets = line_offsets(str(meta), [r.first_line for r in ranges])
     except OSError:
         return None
-    return Plan(ranges, probe, has_bom, str(meta), offsets)
+    return Plan(ranges, probe, has_bom, str(meta), offsets, aws)
 
 
-def _probe(path: str, run: RunState, has_bom: bool, limit: int) -> Probe | None:
+def _probe(path: str, aws: AwsOptions, run: RunState, has_bom: bool, limit: int) -> Probe | None:
     """The file's format and first record, read as the engine reads them, if both are
     decided within ``limit`` bytes by lines that parse (anything unusual: one pass)."""
     forced = run.settings.format
     first: int | None = None
     seen = 0
-    with Path(path).open("rb") as stream:
+    with open_source(path, aws) as stream:
         for line_no, physical in enumerate(stream, 1):
             seen += len(physical)
             if seen > limit:
@@ -184,7 +205,7 @@ def check_partition(task: PartitionTask) -> PartitionResult:
     for check in checks:
         check.start_file(file)
     run.findings.clear()  # so are the file-level findings of ``start_file``
-    lines = read_range(task.path, task.part)
+    lines = read_range(task.path, task.part, task.aws)
     has_bom = task.has_bom and task.part.start == 0
     sidecar: tuple[BinaryIO, bool] | None = None
     if task.sidecar is not None:
