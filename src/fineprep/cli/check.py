@@ -18,6 +18,7 @@ from fineprep.cli.options import (
     model_option,
     output_format_option,
     selection_options,
+    without_last_line,
 )
 from fineprep.core.profiles import FORMATS
 
@@ -154,7 +155,7 @@ def _check(
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.core.errors import ConfigError
-    from fineprep.report import render
+    from fineprep.report.base import render_chunks
     from fineprep.stages.check.engine import check_files
 
     settings = load_settings(config, isolated=isolated)
@@ -198,15 +199,18 @@ def _check(
         if key:
             result_cache.store(key, result)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    text = render(result, output_format, color=use_color)
+    pieces = render_chunks(result, output_format, color=use_color)
     if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        pieces = without_last_line(pieces)
     if output:
-        from fineprep.io.jsonl import atomic_write_bytes
+        from fineprep.io.jsonl import AtomicWriter
 
-        atomic_write_bytes(output, text.encode("utf-8"))
+        with AtomicWriter(output) as out:
+            for piece in pieces:
+                out.write(piece.encode("utf-8"))
     else:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)
     if fix:
         from fineprep.stages.check.fix import write_fixes
 

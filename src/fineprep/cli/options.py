@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -161,3 +161,14 @@ def echo_check(result: CheckResult, output_format: str, quiet: bool) -> None:
     if quiet and output_format == "text":
         text = "".join(line + "\n" for line in text.splitlines()[:-1])
     click.echo(text, nl=False)
+
+
+def without_last_line(pieces: Iterator[str]) -> Iterator[str]:
+    """A text report's pieces without its summary line (``--quiet``)."""
+    held: str | None = None
+    for piece in pieces:
+        if held is not None:
+            yield held
+        held = piece
+    if held:
+        yield "".join(line + "\n" for line in held.splitlines()[:-1])

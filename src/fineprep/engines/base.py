@@ -9,7 +9,7 @@ the items' order. ``local`` runs them here, ``processes`` in a pool of ``jobs`` 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, Protocol, TypeVar
@@ -25,6 +25,9 @@ R = TypeVar("R")
 DEFAULT_MIN_BYTES = 8 << 20
 #: Partitions are at least this big (smaller ones cost more to start than to run).
 MIN_PARTITION_BYTES = 1 << 20
+#: ... and at most this big, so that a partition's findings and state stay small in memory
+#: (a worker holds one partition's at a time) and the workers share the tail evenly.
+MAX_PARTITION_BYTES = 32 << 20
 
 
 class Engine(Protocol):
@@ -34,7 +37,7 @@ class Engine(Protocol):
     #: How many partitions run at once (what the stage cuts its inputs for).
     workers: int
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]: ...
 
     def close(self) -> None: ...
 

@@ -7,7 +7,7 @@ objects with byte-range reads); only the partitions' descriptions and their resu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from fineprep.core.errors import InputError
@@ -36,13 +36,15 @@ class DaskEngine:
         threads: dict[str, int] = self._client.nthreads()  # type: ignore[no-untyped-call]
         self.workers = max(1, sum(threads.values()))
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         if not items:
-            return []
+            return
         # pure=False: the same description read twice (a changed object) is run twice.
         futures = self._client.map(fn, list(items), pure=False)
-        results: list[R] = self._client.gather(futures)
-        return results
+        for future in futures:
+            result: R = future.result()
+            future.release()
+            yield result
 
     def close(self) -> None:
         self._client.close()

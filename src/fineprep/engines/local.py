@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from fineprep.engines.base import EngineOptions
@@ -19,8 +19,8 @@ class LocalEngine:
     def __init__(self, options: EngineOptions | None = None) -> None:
         self.workers = 1
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        return [fn(item) for item in items]
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        return (fn(item) for item in items)
 
     def close(self) -> None:
         pass

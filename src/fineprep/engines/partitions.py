@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fineprep.engines.base import MIN_PARTITION_BYTES, Engine
+from fineprep.engines.base import MAX_PARTITION_BYTES, MIN_PARTITION_BYTES, Engine
 from fineprep.io.aws import AwsOptions
 from fineprep.io.remote import is_remote, remote_lines, remote_size
 
@@ -36,7 +36,7 @@ def jsonl_ranges(path: str, parts: int, min_part: int = MIN_PARTITION_BYTES) -> 
     """At most ``parts`` ranges of about equal size (none under ``min_part`` bytes unless the
     file is), each ending just after a newline or at the end of the file."""
     size = Path(path).stat().st_size
-    count = max(1, min(parts, size // max(1, min_part)))
+    count = _count(size, parts, min_part)
     if count == 1:
         return [ByteRange(0, size, 1)]
     targets = [size * k // count for k in range(1, count)]
@@ -69,6 +69,15 @@ def jsonl_ranges(path: str, parts: int, min_part: int = MIN_PARTITION_BYTES) -> 
         end = bounds[k + 1][0] if k + 1 < len(bounds) else size
         ranges.append(ByteRange(start, end, before + 1))
     return ranges
+
+
+def _count(size: int, parts: int, min_part: int) -> int:
+    """Partitions for ``size`` bytes: one per worker, none under ``min_part`` bytes, and
+    more (none over the maximum) for big inputs; 1 when that is all it takes."""
+    count = max(1, min(parts, size // max(1, min_part)))
+    if count == 1:
+        return 1
+    return max(count, -(-size // MAX_PARTITION_BYTES))
 
 
 def read_range(path: str, part: ByteRange, aws: AwsOptions | None = None) -> Iterator[bytes]:
@@ -164,12 +173,12 @@ def remote_ranges(
     """:func:`jsonl_ranges` for an S3 object: the engine's workers count the newlines of
     equal slices in parallel (byte-range reads), and the cuts follow from the counts."""
     size = remote_size(path, aws)
-    count = max(1, min(parts, size // max(1, min_part)))
+    count = _count(size, parts, min_part)
     if count == 1:
         return [ByteRange(0, size, 1)]
     targets = [size * k // count for k in range(count + 1)]
     slices = [_Slice(path, aws, targets[k], targets[k + 1]) for k in range(count)]
-    counted = engine.map(_count_slice, slices)
+    counted = list(engine.map(_count_slice, slices))
     bounds: list[tuple[int, int]] = [(0, 0)]
     before = 0  # newlines in the slices before slice k
     for k in range(1, count):

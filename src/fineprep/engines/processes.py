@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import TypeVar
 
@@ -35,10 +35,12 @@ class ProcessEngine:
             )
         return self._pool
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """Results in order, each as soon as it and those before it are done (the caller
+        merges partition k while later ones run)."""
         if len(items) <= 1:
-            return [fn(item) for item in items]
-        return list(self._executor().map(fn, items))
+            return (fn(item) for item in items)
+        return self._executor().map(fn, items)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,7 +161,7 @@ def _verdict(result: CheckResult) -> dict[str, Any]:
 
 
 def _groups(
-    findings: list[Finding], cap: int, show_excerpts: bool, root: Path | None
+    findings: Iterable[Finding], cap: int, show_excerpts: bool, root: Path | None
 ) -> list[Group]:
     by_code: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fineprep.core.model import Finding, Severity
 from fineprep.stages.check.state import CheckResult
 
@@ -55,6 +57,17 @@ def summary_line(result: CheckResult) -> str:
 
 
 def render(result: CheckResult, color: bool = False) -> str:
-    lines = [format_finding(f, color) for f in result.findings]
-    lines.append(summary_line(result))
-    return "\n".join(lines) + "\n"
+    return "".join(chunks(result, color))
+
+
+def chunks(result: CheckResult, color: bool = False) -> Iterator[str]:
+    """The report in pieces, for writing without holding it whole (a run with millions of
+    findings streams them from its log)."""
+    batch: list[str] = []
+    for f in result.findings:
+        batch.append(format_finding(f, color) + "\n")
+        if len(batch) >= 4096:
+            yield "".join(batch)
+            batch = []
+    batch.append(summary_line(result) + "\n")
+    yield "".join(batch)

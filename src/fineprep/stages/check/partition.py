@@ -219,7 +219,7 @@ def check_partition(task: PartitionTask) -> PartitionResult:
     stream_records(lines, task.path, file, run, checks, has_bom,
                    first_line=task.part.first_line, whole_file=False, sidecar=sidecar)  # fmt: skip
     states = [check.export_partition() for check in checks]
-    return PartitionResult(run.findings, file, states, queued.queued)
+    return PartitionResult(list(run.findings), file, states, queued.queued)
 
 
 def check_partitioned(
