@@ -8,6 +8,7 @@ Dataset-level checks keep compact state (hashes, counters) and report in ``finis
 from __future__ import annotations
 
 import fnmatch
+import time
 
 import orjson
 
@@ -101,8 +102,11 @@ def check_files(
                 _check_file(path, file, run, checks)
             else:
                 check_partitioned(engines.get(), path, file, run, checks, planned, hint)
+        started = time.perf_counter()
         for check in sorted(checks, key=lambda c: c.finish_order):
             check.finish(run)
+        if "engine" in run.stats:
+            run.stats["engine"]["finish"] = time.perf_counter() - started
     finally:
         engines.close()
         tokenized = run.close_tokens()
