@@ -10,12 +10,15 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.options import (
+    apply_engine,
     apply_policy,
     config_options,
+    engine_flags,
     fail_on_option,
     model_option,
     output_format_option,
     selection_options,
+    without_last_line,
 )
 from fineprep.core.profiles import FORMATS
 
@@ -48,6 +51,14 @@ from fineprep.core.profiles import FORMATS
     "--dataset",
     is_flag=True,
     help="Check the dataset declared in config ([dataset] train/validation/test).",
+)
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "record"]),
+    default="all",
+    show_default=True,
+    help="record: only rules that judge each record alone (for checks of a few changed files; "
+    "counts, balance, duplicates and leaks need the whole dataset: --dataset).",
 )
 @fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
@@ -97,6 +108,13 @@ from fineprep.core.profiles import FORMATS
     help="Reuse the result of an identical earlier run (same files, settings and version; "
     "kept in .fineprep_cache/ or $FINEPREP_CACHE_DIR; FINEPREP_NO_CACHE=1 disables it).",
 )
+@click.option(
+    "--max-line-bytes",
+    type=click.IntRange(min=1),
+    help="Longest line to read, in bytes (default 64 MiB; config max-line-bytes); a longer "
+    "line is one P007 finding, skipped without being held in memory.",
+)
+@engine_flags
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
@@ -130,6 +148,7 @@ def _check(
     validation: tuple[str, ...],
     test_files: tuple[str, ...],
     dataset: bool,
+    scope: str,
     fail_on: str | None,
     exit_zero: bool,
     output_format: str,
@@ -145,10 +164,14 @@ def _check(
     quiet: bool,
     color: bool | None,
     cache: bool,
+    max_line_bytes: int | None,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.core.errors import ConfigError
-    from fineprep.report import render
+    from fineprep.report.base import render_chunks
     from fineprep.stages.check.engine import check_files
 
     settings = load_settings(config, isolated=isolated)
@@ -159,6 +182,8 @@ def _check(
     apply_policy(
         settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
     )
+    settings.scope = scope
+    apply_engine(settings, jobs, engine_name, scheduler)
     settings.stats = settings.stats or stats
     settings.exact_tokens = settings.exact_tokens or exact_tokens
     if encoding:
@@ -167,6 +192,8 @@ def _check(
         settings.tokenizer = tokenizer
     if tokenizer_file:
         settings.tokenizer_file = tokenizer_file
+    if max_line_bytes:
+        settings.max_line_bytes = max_line_bytes
     train, val, tst = list(files), list(validation), list(test_files)
     if dataset:
         declared = settings.dataset
@@ -177,8 +204,13 @@ def _check(
         tst.extend([declared["test"]] if declared.get("test") else [])
     if not train and not val and not tst:
         raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
-    if fix and "-" in train:
-        raise click.UsageError("--fix needs files, not standard input")
+    if fix and "-" in [*train, *val, *tst]:
+        from fineprep.core.errors import InputError
+
+        raise InputError(
+            "-: --fix writes its fixed copy beside the input file, and standard input has none",
+            hint="save the data to a file and run check --fix on that file",
+        )
     if output:
         from fineprep.io.outputs import refuse_overwrite
         from fineprep.stages.check.cache import files_read
@@ -196,15 +228,18 @@ def _check(
         if key:
             result_cache.store(key, result)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    text = render(result, output_format, color=use_color)
+    pieces = render_chunks(result, output_format, color=use_color)
     if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        pieces = without_last_line(pieces)
     if output:
-        from fineprep.io.jsonl import atomic_write_bytes
+        from fineprep.io.jsonl import AtomicWriter
 
-        atomic_write_bytes(output, text.encode("utf-8"))
+        with AtomicWriter(output) as out:
+            for piece in pieces:
+                out.write(piece.encode("utf-8"))
     else:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)
     if fix:
         from fineprep.stages.check.fix import write_fixes
 

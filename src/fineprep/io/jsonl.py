@@ -24,15 +24,53 @@ BOM = b"\xef\xbb\xbf"
 STDIN = "-"
 
 
+#: Longest line read (bytes, without its terminator): a longer one is skipped, never held.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+_SKIP_CHUNK = 1024 * 1024
+
+
+def require_regular_file(path: str) -> None:
+    """Refuse, before opening it, an input that is not a regular file: reading a FIFO waits
+    for a writer forever, a character device (``/dev/zero``, ``/dev/urandom``) never ends,
+    a socket cannot be read. Standard input (``-``) is the way to stream data in."""
+    if path == STDIN:
+        return
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", hint="check the path") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied", hint="check the permissions") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{path}: is a directory", hint="pass the files inside it")
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a character device"
+        if stat.S_ISCHR(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    raise InputError(
+        f"{path}: is {kind}, not a regular file",
+        hint="pipe it to standard input and pass - instead",
+    )
+
+
 def open_input(path: str) -> BinaryIO:
     """Open a JSONL input (``-`` for stdin) or raise an :class:`InputError` that says why."""
     if path == STDIN:
         return sys.stdin.buffer
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{path}: is a directory", hint="pass the .jsonl files inside it")
+    require_regular_file(path)
     try:
-        return p.open("rb")
+        return Path(path).open("rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file", hint="check the path") from None
     except PermissionError:
@@ -43,6 +81,58 @@ def open_input(path: str) -> BinaryIO:
         raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
 
 
+class LineTooLong:
+    """Stands for a line longer than the maximum: its size, counted while it was skipped.
+    ``ended`` is False when no newline came within :data:`SKIP_FACTOR` times the maximum
+    (endless input such as ``/dev/zero`` on stdin): reading stopped there."""
+
+    __slots__ = ("ended", "size")
+
+    def __init__(self, size: int, ended: bool = True) -> None:
+        self.size = size
+        self.ended = ended
+
+
+#: How far past the maximum a long line is read to find its end before reading stops.
+SKIP_FACTOR = 16
+
+
+def bounded_lines(
+    stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES
+) -> Iterator[bytes | LineTooLong]:
+    """Every physical line (with its terminator), in at most ``max_bytes`` + 2 bytes of memory
+    each: a longer line is read past in 1 MiB pieces up to its newline and stands as a
+    :class:`LineTooLong` (a dump without newlines: no MemoryError). Input with no newline in
+    ``SKIP_FACTOR`` times the maximum ends with a LineTooLong that did not end."""
+    readline = stream.readline
+    limit = max_bytes + 2  # room for the terminator, \r\n
+    while True:
+        line = readline(limit)
+        if not line:
+            return
+        if len(line) < limit or line[-1:] == b"\n":
+            yield line
+            continue
+        size = len(line)
+        chunk = b""
+        while size <= SKIP_FACTOR * max_bytes:
+            chunk = readline(_SKIP_CHUNK)
+            size += len(chunk)
+            if not chunk or chunk[-1:] == b"\n":
+                break
+        else:
+            yield LineTooLong(size, ended=False)
+            return
+        yield LineTooLong(size - (1 if chunk[-1:] == b"\n" else 0))
+
+
+def too_long_error(path: str, line: int, size: int, max_bytes: int = MAX_LINE_BYTES) -> InputError:
+    return InputError(
+        f"{path}:{line}: line of {size:,} bytes is longer than the maximum of {max_bytes:,}",
+        hint="split the record, or raise max-line-bytes",
+    )
+
+
 def strip_line(raw: bytes) -> bytes:
     """A physical line without its terminator (``\\n`` or ``\\r\\n``)."""
     if raw[-1:] == b"\n":
@@ -50,13 +140,18 @@ def strip_line(raw: bytes) -> bytes:
     return raw
 
 
-def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+def iter_lines(
+    stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES, name: str = "<input>"
+) -> Iterator[tuple[int, bytes]]:
     """Yield ``(line_number, raw_line)`` for every line, without its ``\\n`` (or ``\\r\\n``).
 
     A final line without a newline is yielded too; the empty string after a final newline is
-    not (a file that ends in a newline has no trailing blank line).
+    not (a file that ends in a newline has no trailing blank line). A line longer than
+    ``max_bytes`` is an :class:`InputError` naming ``name`` and the line.
     """
-    for number, line in enumerate(stream, 1):
+    for number, line in enumerate(bounded_lines(stream, max_bytes), 1):
+        if isinstance(line, LineTooLong):
+            raise too_long_error(name, number, line.size, max_bytes)
         yield number, strip_line(line)
 
 
@@ -207,10 +302,12 @@ def with_sidecar(path: str, sidecar: Path | None) -> Iterator[tuple[int, bytes, 
     the file otherwise). Stages that rewrite a dataset (split, augment) read it this way."""
     hint = "regenerate the sidecar so it has one line per record"
     stream = open_input(path)
-    meta_stream: BinaryIO | None = sidecar.open("rb") if sidecar else None
+    meta_stream: BinaryIO | None = open_input(str(sidecar)) if sidecar else None
     try:
         line_no = 0
-        for line_no, physical in enumerate(stream, 1):
+        for line_no, physical in enumerate(bounded_lines(stream), 1):
+            if isinstance(physical, LineTooLong):
+                raise too_long_error(path, line_no, physical.size)
             meta = None
             if meta_stream is not None:
                 meta = meta_stream.readline()

@@ -37,7 +37,7 @@ import orjson
 
 from fineprep.core import __version__
 from fineprep.core.config import Settings
-from fineprep.core.model import Finding, Location, Severity
+from fineprep.core.model import Finding
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
 from fineprep.io.outputs import SPLIT_SUMMARY, file_sha256, set_manifest_path
 from fineprep.stages.check.rules import RULES
@@ -207,17 +207,7 @@ def load(key: Key, settings: Settings) -> CheckResult | None:
         if not hmac.compare_digest(mac.decode("ascii"), _seal(secret, key, body)):
             return None
         doc = orjson.loads(body)
-        findings = [
-            Finding(
-                code=f["code"],
-                name=f["name"],
-                severity=Severity(f["severity"]),
-                message=f["message"],
-                location=Location(f["path"], f["line"], f["json_path"], f["source"]),
-                data=f["data"],
-            )
-            for f in doc["findings"]
-        ]
+        findings = [Finding.from_dict(f) for f in doc["findings"]]
         files = [FileState(**{**f, "dropped": set(f["dropped"])}) for f in doc["files"]]
         return CheckResult(findings, files, settings.model_profile(), settings, doc["stats"])
     except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
