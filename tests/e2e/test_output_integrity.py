@@ -256,3 +256,18 @@ def test_a_killed_run_releases_its_lock(tmp_path: Path) -> None:
     assert not out.exists()
     assert _convert(_csv(tmp_path, 12, name="other.csv"), out).returncode == 0
     assert len(out.read_text().splitlines()) == 12
+
+
+def test_a_planted_lock_path_is_never_followed(tmp_path: Path) -> None:
+    out = tmp_path / "train.jsonl"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    lock = tmp_path / ".train.jsonl.lock"
+    lock.symlink_to(victim)
+    run = _convert(_csv(tmp_path), out)
+    assert run.returncode == 2 and ".train.jsonl.lock" in run.stderr
+    assert victim.read_text() == "keep me\n" and not out.exists()
+    lock.unlink()
+    os.mkfifo(lock)
+    run = _convert(_csv(tmp_path), out)
+    assert run.returncode == 2 and "not a regular file" in run.stderr

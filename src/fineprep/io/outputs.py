@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -75,11 +76,17 @@ class OutputLock:
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(10):
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+                fd = os.open(self.path, flags, 0o666)
             except OSError as exc:
                 reason = exc.strerror or exc
                 raise InputError(f"{self.path}: cannot create the lock ({reason})") from None
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise InputError(
+                    f"{self.path}: the lock path is not a regular file", hint="remove it"
+                )
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
