@@ -63,6 +63,15 @@ def test_check_refuses_to_write_its_report_over_an_input(tmp_path: Path) -> None
     assert out.read_bytes() == before and config.read_text() == 'model = "nova-lite"\n'
 
 
+def test_grade_refuses_to_write_its_report_over_the_dataset(tmp_path: Path) -> None:
+    data = tmp_path / "rft.jsonl"
+    body = '{"messages": [{"role": "user", "content": "q"}], "reference_answer": "a"}\n'
+    data.write_text(body)
+    run = fineprep("grade", str(data), "-o", str(data))
+    assert run.code == 2 and "would overwrite the source" in run.err
+    assert data.read_text() == body
+
+
 def test_outputs_never_replace_special_files(tmp_path: Path) -> None:
     out = tmp_path / "train.jsonl"
     assert _convert(_csv(tmp_path), out).returncode == 0
