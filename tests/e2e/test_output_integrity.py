@@ -170,6 +170,10 @@ def test_a_kill_between_two_renames_leaves_a_pair_check_reports(tmp_path: Path) 
     run = fineprep("check", "-m", "nova-lite", "--select", "S009", str(out))
     assert run.code == 0 and "S009" in run.out and "train.set.json" in run.out
     assert "train.meta.jsonl was written by another run" in run.out
+    # Stages that read labels and ids from the sidecar refuse the mixed pair.
+    split = fineprep("split", str(out), "-o", str(tmp_path / "split"))
+    assert split.code == 2 and "train.set.json" in split.err
+    assert len(split.err.strip().splitlines()) == 1 and not (tmp_path / "split").exists()
     # A rerun converges: the set is whole again and check is quiet.
     assert _convert(src, out).returncode == 0
     assert "S009" not in fineprep("check", "-m", "nova-lite", "--select", "S009", str(out)).out

@@ -195,6 +195,20 @@ def verify_set(data: str | os.PathLike[str], sidecar: Path | None) -> str | None
     return f"{manifest.name} (run {run}) does not describe these files: " + "; ".join(wrong)
 
 
+def refuse_mixed_set(data: str | os.PathLike[str]) -> None:
+    """An :class:`InputError` when a dataset and its sidecar are not the set their manifest
+    names: a stage that reads labels, groups or ids from the sidecar would attach them to the
+    wrong records."""
+    sidecar = sidecar_path(data)
+    problem = verify_set(data, sidecar if sidecar.is_file() else None)
+    if problem is not None:
+        raise InputError(
+            f"{data}: {problem}",
+            hint="regenerate both files together, or delete the manifest if you edited the "
+            "data on purpose",
+        )
+
+
 class OutputSet:
     """The files of one run, committed as a set: members first, manifest last."""
 

@@ -225,7 +225,7 @@ def _refuse_overwrite(path: str, output: Path) -> None:
             "augment reads its input three times and cannot take standard input",
             hint="save it to a .jsonl file first",
         )
-    from fineprep.io.outputs import same_file
+    from fineprep.io.outputs import refuse_mixed_set, same_file
 
     inputs = [Path(path), sidecar_path(path)]
     if any(same_file(o, i) for o in (output, sidecar_path(output)) for i in inputs):
@@ -233,3 +233,4 @@ def _refuse_overwrite(path: str, output: Path) -> None:
             f"-o {output}: augment would overwrite its input {path}",
             hint="write the augmented dataset to another file",
         )
+    refuse_mixed_set(path)

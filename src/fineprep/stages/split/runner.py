@@ -23,7 +23,7 @@ from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.results import Result
 from fineprep.core.rules import option
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
-from fineprep.io.outputs import OutputLock, OutputSet, same_file
+from fineprep.io.outputs import OutputLock, OutputSet, refuse_mixed_set, same_file
 from fineprep.stages.split.assign import (
     DROPPED,
     SPLITS,
@@ -302,6 +302,7 @@ def _refuse_overwrite(path: str, out_dir: Path) -> None:
                     f"-o {out_dir}: the split would overwrite its input {path}",
                     hint="write the split to another directory",
                 )
+    refuse_mixed_set(path)
 
 
 def _explain(
