@@ -126,8 +126,9 @@ def convert(**kwargs: Any) -> None:
     Writes OUT.jsonl (Bedrock keys only), OUT.meta.jsonl (id, label, group and source
     location, line for line), when rows cannot be converted a rejects file with the
     reason for each, and last OUT.set.json (their SHA-256: check tells a pair from two
-    runs apart). One run writes an output at a time. Templates are Jinja2 over the row's fields ({{ title }},
-    {{ meta.author.name }}); a bare field name (--prompt text) means {{ text }}.
+    runs apart). One run writes an output at a time. Templates are Jinja2 over the
+    row's fields ({{ title }}, {{ meta.author.name }}); a bare field name (--prompt
+    text) means {{ text }}.
     CSV rows are numbered like a spreadsheet: the header is row 1. A folder is read
     file by file; a file that cannot be read is one line in the rejects file and
     the others still convert. A null field rejects its row unless the template has

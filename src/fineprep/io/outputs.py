@@ -175,7 +175,9 @@ def verify_set(data: str | os.PathLike[str], sidecar: Path | None) -> str | None
         return None
     manifest, body = found
     members: dict[str, Any] = body["members"]
-    run = body.get("run", "?")
+    run = body.get("run")
+    if not (isinstance(run, str) and len(run) <= 64 and run.isascii() and run.isalnum()):
+        run = "?"  # the manifest is input too: only a plain id is quoted back
     wrong = []
     for member in (path, sidecar):
         if member is None:
