@@ -10,12 +10,15 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.options import (
+    apply_engine,
     apply_policy,
     config_options,
+    engine_flags,
     fail_on_option,
     model_option,
     output_format_option,
     selection_options,
+    without_last_line,
 )
 from fineprep.core.profiles import FORMATS
 
@@ -48,6 +51,14 @@ from fineprep.core.profiles import FORMATS
     "--dataset",
     is_flag=True,
     help="Check the dataset declared in config ([dataset] train/validation/test).",
+)
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "record"]),
+    default="all",
+    show_default=True,
+    help="record: only rules that judge each record alone (for checks of a few changed files; "
+    "counts, balance, duplicates and leaks need the whole dataset: --dataset).",
 )
 @fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
@@ -103,6 +114,7 @@ from fineprep.core.profiles import FORMATS
     help="Longest line to read, in bytes (default 64 MiB; config max-line-bytes); a longer "
     "line is one P007 finding, skipped without being held in memory.",
 )
+@engine_flags
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
@@ -136,6 +148,7 @@ def _check(
     validation: tuple[str, ...],
     test_files: tuple[str, ...],
     dataset: bool,
+    scope: str,
     fail_on: str | None,
     exit_zero: bool,
     output_format: str,
@@ -152,10 +165,13 @@ def _check(
     color: bool | None,
     cache: bool,
     max_line_bytes: int | None,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.core.errors import ConfigError
-    from fineprep.report import render
+    from fineprep.report.base import render_chunks
     from fineprep.stages.check.engine import check_files
 
     settings = load_settings(config, isolated=isolated)
@@ -166,6 +182,8 @@ def _check(
     apply_policy(
         settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
     )
+    settings.scope = scope
+    apply_engine(settings, jobs, engine_name, scheduler)
     settings.stats = settings.stats or stats
     settings.exact_tokens = settings.exact_tokens or exact_tokens
     if encoding:
@@ -193,6 +211,11 @@ def _check(
             "-: --fix writes its fixed copy beside the input file, and standard input has none",
             hint="save the data to a file and run check --fix on that file",
         )
+    if output:
+        from fineprep.io.outputs import refuse_overwrite
+        from fineprep.stages.check.cache import files_read
+
+        refuse_overwrite(output, files_read(settings, [*train, *val, *tst]))
     result = None
     key = None
     if cache and not fix and os.environ.get("FINEPREP_NO_CACHE") is None:
@@ -205,24 +228,29 @@ def _check(
         if key:
             result_cache.store(key, result)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    text = render(result, output_format, color=use_color)
+    pieces = render_chunks(result, output_format, color=use_color)
     if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        pieces = without_last_line(pieces)
     if output:
-        from fineprep.io.jsonl import atomic_write_bytes
+        from fineprep.io.jsonl import AtomicWriter
 
-        atomic_write_bytes(output, text.encode("utf-8"))
+        with AtomicWriter(output) as out:
+            for piece in pieces:
+                out.write(piece.encode("utf-8"))
     else:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)
     if fix:
         from fineprep.stages.check.fix import write_fixes
 
         for path in [*train, *val, *tst]:
             s = write_fixes(result, path, fix_duplicates)
+            kept = f"{s.kept} records -> {s.fixed_path}" if s.kept else "no records kept"
+            rejected = f", {s.rejected} rejected -> {s.rejected_path}" if s.rejected else ""
             click.echo(
-                f"{path}: {s.kept} records -> {s.fixed_path}, {s.rejected} rejected -> "
-                f"{s.rejected_path} ({s.dropped_blank} blank lines, {s.whitespace_fixed} "
-                f"whitespace fixes, {s.dropped_duplicates} duplicates dropped)",
+                f"{path}: {kept}{rejected} ({s.dropped_blank} blank lines, "
+                f"{s.whitespace_fixed} whitespace fixes, "
+                f"{s.dropped_duplicates} duplicates dropped)",
                 err=True,
             )
     sys.exit(0 if exit_zero else result.exit_code)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.model import Finding
 from fineprep.io.jsonl import BOM, iter_lines
 from fineprep.report.escaping import visible
@@ -82,17 +83,26 @@ def pick_lines(stream: BinaryIO, wanted: set[int]) -> dict[int, bytes]:
     return out
 
 
-def collect(findings: Iterable[Finding], root: Path | None = None) -> dict[tuple[str, int], bytes]:
-    """Raw lines for every finding that names a file and line, one pass per file."""
+def wanted_lines(
+    findings: Iterable[Finding], root: Path | None = None
+) -> Iterator[tuple[str, Path, set[int]]]:
+    """``(name, path, lines)`` per file the findings name lines of (``root`` resolves relative
+    names)."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for f in findings:
         if f.location.path and f.location.line is not None:
             wanted[f.location.path].add(f.location.line)
-    out: dict[tuple[str, int], bytes] = {}
     for name, lines in wanted.items():
         path = Path(name)
         if root is not None and not path.is_absolute():
             path = root / path
+        yield name, path, lines
+
+
+def collect(findings: Iterable[Finding], root: Path | None = None) -> dict[tuple[str, int], bytes]:
+    """Raw lines for every finding that names a file and line, one pass per file."""
+    out: dict[tuple[str, int], bytes] = {}
+    for name, path, lines in wanted_lines(findings, root):
         if not path.is_file():  # <stdin>, or a file moved since the run
             continue
         for number, raw in read_lines(path, lines).items():
@@ -105,25 +115,29 @@ def excerpt(raw: bytes, json_path: str | None, data: dict[str, Any]) -> Excerpt:
     value = _value_at(raw, json_path) if json_path else None
     if value is None:
         return _window(raw.decode("utf-8", errors="replace"), 0, of_value=False)
-    text = value if isinstance(value, str) else orjson.dumps(value).decode()
-    position = data.get("position")
+    text = value if isinstance(value, str) else jsonexact.dumps(value).decode()
+    return clip(text, data.get("position"))
+
+
+def clip(text: str, position: Any = None, chars: int = EXCERPT_CHARS) -> Excerpt:
+    """A masked window of ``text`` (``chars`` long), centred on ``position`` when it is one."""
     start = 0
-    if type(position) is int and position > EXCERPT_CHARS - 60:  # not bool: a position
-        start = min(position - 60, max(len(text) - EXCERPT_CHARS, 0))
-    return _window(text, max(start, 0), of_value=True)
+    if type(position) is int and position > chars - 60:  # not bool: a position
+        start = min(position - 60, max(len(text) - chars, 0))
+    return _window(text, max(start, 0), of_value=True, chars=chars)
 
 
-def _window(text: str, start: int, *, of_value: bool) -> Excerpt:
+def _window(text: str, start: int, *, of_value: bool, chars: int = EXCERPT_CHARS) -> Excerpt:
     lo = max(start - _MARGIN, 0)
-    region = text[lo : start + EXCERPT_CHARS + _MARGIN]
+    region = text[lo : start + chars + _MARGIN]
     if _unterminated_key(text[:lo]):
         return Excerpt("[inside private key material: not shown]", True, of_value)
     masked = mask(region)
     # Masking keeps lengths except where a key was cut out; near one, the window may shift.
     offset = min(start - lo, len(masked))
-    shown = masked[offset : offset + EXCERPT_CHARS]
-    truncated = start > 0 or len(text) > start + EXCERPT_CHARS
-    shown = ("…" if start > 0 else "") + shown + ("…" if len(text) > start + EXCERPT_CHARS else "")
+    shown = masked[offset : offset + chars]
+    truncated = start > 0 or len(text) > start + chars
+    shown = ("…" if start > 0 else "") + shown + ("…" if len(text) > start + chars else "")
     return Excerpt(visible(shown, multiline=True), truncated, of_value)
 
 

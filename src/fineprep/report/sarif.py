@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import orjson
 
-from fineprep.core import __version__
-from fineprep.core.model import Severity
+from fineprep.core import __version__, jsonexact
+from fineprep.core.model import Location, Severity
 from fineprep.report.escaping import FORMAT_CHARS, visible
 from fineprep.stages.check.rules import RULES, Rule, ordered_rules
 from fineprep.stages.check.state import CheckResult
@@ -60,6 +60,22 @@ def _inert(value: Any) -> Any:
     return value
 
 
+def _related(index: int, loc: Location) -> dict[str, Any]:
+    """Another record the finding is about (the first copy, the training record leaked from),
+    with its source row as the message a code-scanning view shows beside it."""
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path)}}
+    if loc.line is not None:
+        physical["region"] = {"startLine": loc.line}
+    where = visible(loc.path)
+    text = f"related record {where}:{loc.line}" if loc.line else f"related file {where}"
+    if loc.source:
+        text += f" (source: {visible(loc.source)})"
+    out: dict[str, Any] = {"id": index, "physicalLocation": physical, "message": {"text": text}}
+    if loc.source:
+        out["properties"] = {"source": visible(loc.source)}
+    return out
+
+
 def render(result: CheckResult, color: bool = False) -> str:
     # Only the rules this run refers to: reports stay small and stable as rules are added.
     used = {f.code for f in result.findings}
@@ -84,6 +100,9 @@ def render(result: CheckResult, color: bool = False) -> str:
                     {"fullyQualifiedName": visible(loc.json_path), "kind": "member"}
                 ]
             item["locations"] = [location]
+        related = [_related(i, r) for i, r in enumerate(f.related) if r.path]
+        if related:
+            item["relatedLocations"] = related
         props: dict[str, Any] = {}
         if f.data:
             props["data"] = _inert(f.data)
@@ -110,4 +129,4 @@ def render(result: CheckResult, color: bool = False) -> str:
             }
         ],
     }
-    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return jsonexact.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
