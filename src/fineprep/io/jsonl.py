@@ -105,6 +105,7 @@ def bounded_lines(
     :class:`LineTooLong` (a dump without newlines: no MemoryError). Input with no newline in
     ``SKIP_FACTOR`` times the maximum ends with a LineTooLong that did not end."""
     readline = stream.readline
+    max_bytes = int(max_bytes)  # a config's 1e6 is an integer to JSON Schema, a float here
     limit = max_bytes + 2  # room for the terminator, \r\n
     while True:
         line = readline(limit)

@@ -151,6 +151,8 @@ def _load_validator(schema_ref: str | dict[str, Any], config_path: Path | None) 
             raise ConfigError(f"completion-schema {path}: cannot read ({exc.strerror})") from None
         except orjson.JSONDecodeError as exc:
             raise ConfigError(f"completion-schema {path}: not valid JSON ({exc})") from None
+        except ValueError:  # a NUL in the path
+            raise ConfigError(f"completion-schema {str(path)!r}: not a usable file name") from None
     try:
         cls = jsonschema.validators.validator_for(schema)
         with warnings.catch_warnings():  # re's FutureWarnings about a pattern: not for stderr
