@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -183,7 +184,7 @@ def _secret(create: bool) -> bytes | None:
         return None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
-        if st.st_uid != os.getuid() or st.st_mode & 0o077:
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
             return None  # someone else could read or write it: its seals prove nothing
         data = fh.read(64)
     return data if len(data) == 32 else None

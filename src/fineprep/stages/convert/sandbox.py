@@ -113,7 +113,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 sized = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
-                if sized and len(seq) * times > MAX_VALUE:
+                if sized and _repeated_size(seq) * times > MAX_VALUE:
                     raise RowError("template builds a value over 10 MB")
         if operator == "%" and isinstance(left, str):
             _check_format(left)
@@ -143,6 +143,16 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         return null_safe(str(argument), super().getitem(obj, argument))
+
+
+def _repeated_size(seq: Any) -> int:
+    """What one copy of ``seq`` costs: a string's characters, a list's items as they print
+    (``[title] * 10**7`` is ten million items, each as long as the title)."""
+    if isinstance(seq, str):
+        return len(seq)
+    sample = seq[:100]
+    each = sum(_size(item) + 4 for item in sample) / max(len(sample), 1)
+    return int(len(seq) * max(each, 1))
 
 
 def _size(value: Any) -> int:
