@@ -330,6 +330,8 @@ CACHE_MUTATIONS = [
     "swap",
     "binary",
     "dir",
+    "fifo",
+    "fifo-entry",
 ]
 
 

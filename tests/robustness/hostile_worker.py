@@ -73,6 +73,9 @@ def _mutate_cache(folder: Path, how: str) -> None:
         if how == "dir":
             path.unlink()
             path.mkdir()
+        elif how == "fifo" or (how == "fifo-entry" and path.suffix == ".json"):
+            path.unlink()
+            os.mkfifo(path)
         elif forged is not None:
             path.write_bytes(forged)
 
