@@ -31,6 +31,7 @@ from markupsafe import Markup
 from fineprep.core.model import Finding
 from fineprep.core.rules import code_key
 from fineprep.report.conversation import Part, conversation
+from fineprep.report.escaping import visible
 from fineprep.report.excerpts import Excerpt, collect, excerpt
 from fineprep.report.worklist import (
     DATASET,
@@ -202,10 +203,12 @@ def _data(rows: list[WorkRow], groups: list[str]) -> Markup:
         [index[r.group], *(strings.setdefault(c, len(strings)) for c in _cells(r))] for r in rows
     ]
     doc = {
-        "groups": groups,
+        # Cells come from the data: the script shows them as text, so control and
+        # direction characters (a right-to-left override in a file name) arrive escaped.
+        "groups": [visible(g) for g in groups],
         "fixes": fixes,
         "severity": {s: i for i, s in enumerate(_SEVERITIES)},
-        "strings": list(strings),
+        "strings": [visible(s, multiline=True) for s in strings],
         "rows": packed,
     }
     text = orjson.dumps(doc).decode()
