@@ -9,13 +9,16 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners
 from fineprep.cli.options import (
     apply_policy,
     config_options,
+    echo_check,
     fail_on_option,
     model_option,
     output_format_option,
     selection_options,
+    ticker,
 )
 from fineprep.core.profiles import FORMATS
 
@@ -97,10 +100,7 @@ from fineprep.core.profiles import FORMATS
     help="Reuse the result of an identical earlier run (same files, settings and version; "
     "kept in .fineprep_cache/ or $FINEPREP_CACHE_DIR; FINEPREP_NO_CACHE=1 disables it).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
-@click.option(
-    "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
-)
+@common_options(progress=True)
 def check(**kwargs: Any) -> None:
     """Check Bedrock fine-tuning JSONL FILE(s); '-' reads standard input.
 
@@ -142,13 +142,10 @@ def _check(
     tokenizer: str | None,
     tokenizer_file: str | None,
     stdin_filename: str,
-    quiet: bool,
-    color: bool | None,
     cache: bool,
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.core.errors import ConfigError
-    from fineprep.report import render
     from fineprep.stages.check.engine import check_files
 
     settings = load_settings(config, isolated=isolated)
@@ -179,6 +176,8 @@ def _check(
         raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
     if fix and "-" in train:
         raise click.UsageError("--fix needs files, not standard input")
+    how = manners()
+    how.note(f"config: {settings.config_path or 'none'}; model: {settings.model or 'none'}")
     result = None
     key = None
     if cache and not fix and os.environ.get("FINEPREP_NO_CACHE") is None:
@@ -186,29 +185,23 @@ def _check(
 
         key = result_cache.cache_key(settings, {"train": train, "validation": val, "test": tst})
         result = result_cache.load(key, settings) if key else None
+        how.note("result from the cache (--no-cache to check again)" if result else "cache: miss")
     if result is None:
-        result = check_files(train, settings, validation=val, test=tst, stdin_name=stdin_filename)
+        with ticker("checking", [*train, *val, *tst]):
+            result = check_files(
+                train, settings, validation=val, test=tst, stdin_name=stdin_filename
+            )
         if key:
             result_cache.store(key, result)
-    use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    text = render(result, output_format, color=use_color)
-    if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
-    if output:
-        from fineprep.io.jsonl import atomic_write_bytes
-
-        atomic_write_bytes(output, text.encode("utf-8"))
-    else:
-        click.echo(text, nl=False)
+    echo_check(result, output_format, output)
     if fix:
         from fineprep.stages.check.fix import write_fixes
 
         for path in [*train, *val, *tst]:
             s = write_fixes(result, path, fix_duplicates)
-            click.echo(
+            how.say(
                 f"{path}: {s.kept} records -> {s.fixed_path}, {s.rejected} rejected -> "
                 f"{s.rejected_path} ({s.dropped_blank} blank lines, {s.whitespace_fixed} "
-                f"whitespace fixes, {s.dropped_duplicates} duplicates dropped)",
-                err=True,
+                f"whitespace fixes, {s.dropped_duplicates} duplicates dropped)"
             )
     sys.exit(0 if exit_zero else result.exit_code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -113,14 +114,39 @@ def apply_policy(
         settings.fail_on = Severity.parse(fail_on)
 
 
-def echo_check(result: CheckResult, output_format: str, quiet: bool) -> None:
-    """Print the check a command ran on what it wrote (split, augment); ``quiet`` drops the
-    text reporter's summary line."""
-    import sys
-
+def echo_check(result: CheckResult, output_format: str, output: str | None = None) -> None:
+    """Print findings (or write them to ``output`` atomically): check, grade, and the check a
+    command ran on what it wrote (split, augment). ``-q`` drops the text summary line;
+    colour follows ``--color`` (never in a file unless ``--color always``)."""
+    from fineprep.cli.manners import manners
     from fineprep.report import render
 
-    text = render(result, output_format, color=sys.stdout.isatty() and not quiet)
-    if quiet and output_format == "text":
+    how = manners()
+    text = render(result, output_format, color=how.colour(to_file=output is not None))
+    if how.quiet and output_format == "text":
         text = "".join(line + "\n" for line in text.splitlines()[:-1])
-    click.echo(text, nl=False)
+    if output:
+        from fineprep.io.jsonl import atomic_write_bytes
+
+        atomic_write_bytes(output, text.encode("utf-8"))
+    else:  # color=True: the choice is made above; click would strip it on a pipe
+        click.echo(text, nl=False, color=True)
+
+
+def ticker(label: str, paths: list[str], passes: int = 1) -> AbstractContextManager[Any]:
+    """The progress line of a stage that reads ``paths`` (check, split): on a terminal, or as
+    ``--progress``/``--no-progress``/``-q`` say; nothing to draw for standard input."""
+    import contextlib
+    import sys
+
+    from fineprep.cli.manners import manners
+    from fineprep.io.progress import InputMeter, Ticker
+
+    forced = manners().show_progress()
+    files = [p for p in paths if p != "-"]
+    if forced is False or not files:
+        return contextlib.nullcontext()
+    meter = InputMeter(files, passes)
+    if forced:
+        return Ticker(sys.stderr, label, meter)
+    return Ticker.for_terminal(sys.stderr, label, meter)

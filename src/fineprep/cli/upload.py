@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners, output_option
 from fineprep.cli.options import (
     apply_policy,
     config_options,
@@ -100,15 +102,14 @@ def job_options(fn: Any) -> Any:
 @click.option("--max-attempts", type=click.IntRange(1, 20), help="Attempts per request (8).")
 @aws_options
 @job_options
-@click.option(
-    "-o",
-    "--output-dir",
-    type=click.Path(file_okay=False),
-    help="Where manifest.json and job-request.json go (default: DIR).",
+@output_option(
+    "Where manifest.json and job-request.json go (default: DIR).",
+    directory=True,
+    old_dir_spelling=True,
 )
 @fail_on_option("Lowest severity that blocks the upload (default: error).")
 @output_format_option()
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@common_options(progress=True)
 def upload(**kwargs: Any) -> None:
     """Upload a checked dataset (the folder written by `fineprep split`, or FILEs) to S3.
 
@@ -139,7 +140,8 @@ def _upload(
     test_files: tuple[str, ...],
     fail_on: str | None,
     output_format: str,
-    quiet: bool,
+    output: str | None,
+    output_dir_alias: str | None,
     **options: Any,
 ) -> None:
     from fineprep.core.config import load_settings
@@ -158,19 +160,32 @@ def _upload(
     for flag in ("force", "verify_media"):  # an absent flag leaves the config's choice
         options[flag] = True if options[flag] else None
 
+    options["output_dir"] = output or output_dir_alias
+    how = manners()
+    how.note(f"config: {settings.config_path or 'none'}")
     live = {"line": False}
-    tty = not quiet and sys.stderr.isatty()
+    forced = how.show_progress()
+    tty = forced if forced is not None else sys.stderr.isatty()
+    started: dict[str, float] = {}
 
     def say(message: str) -> None:
-        if not quiet:
+        if not how.quiet:
             click.echo(("\r\x1b[2K" if live["line"] else "") + message, err=True)
             live["line"] = False
 
     def bar(key: str, sent: int, total: int) -> None:
         if tty and total:
+            from fineprep.io.progress import eta
+
             name = key.rsplit("/", 1)[-1]
+            elapsed = time.monotonic() - started.setdefault(key, time.monotonic())
+            left = eta(elapsed, sent / total)
             click.echo(
-                f"\r{name}: {sent * 100 // total}% of {total / 1e6:,.1f} MB", err=True, nl=False
+                f"\r{name}: {sent * 100 // total}% of {total / 1e6:,.1f} MB"
+                + (f", {left}" if left else "")
+                + "\x1b[K",
+                err=True,
+                nl=False,
             )
             live["line"] = True
 
@@ -185,10 +200,8 @@ def _upload(
         transfer_progress=bar,
         **options,
     )
-    text = render(
-        result.check, output_format, color=output_format == "text" and sys.stdout.isatty()
-    )
-    click.echo(text, nl=False)
+    text = render(result.check, output_format, color=how.colour())
+    click.echo(text, nl=False, color=True)
     if result.refused:
         click.echo(
             "fineprep: nothing uploaded: fix the errors above (or use --force to upload anyway)",
