@@ -28,7 +28,7 @@ def one_line_error(run_err: str) -> str:
         (["check"], "fineprep check: error: no files to check"),
         (["launch"], "fineprep launch: error: give JOB_REQUEST.json"),
         (["explain", "T01"], "unknown finding code 'T01' (did you mean 'T001'?)"),
-        (["explain", ""], "fineprep explain: error: unknown finding code ''"),
+        (["explain", ""], "fineprep explain: error: unknown finding code (empty)"),
         (["chek", "x.jsonl"], "unknown command 'chek' (did you mean 'check'?)"),
         (["check", "--quite", "x"], "no such option '--quite' (did you mean '--quiet'"),
         (["check", "--fail-on", "x", "x"], "Invalid value for '--fail-on'"),

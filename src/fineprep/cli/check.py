@@ -11,9 +11,11 @@ import click
 from fineprep.cli.main import run_guarded
 from fineprep.cli.manners import common_options, manners
 from fineprep.cli.options import (
+    apply_engine,
     apply_policy,
     config_options,
     echo_check,
+    engine_flags,
     fail_on_option,
     model_option,
     output_format_option,
@@ -51,6 +53,14 @@ from fineprep.core.profiles import FORMATS
     "--dataset",
     is_flag=True,
     help="Check the dataset declared in config ([dataset] train/validation/test).",
+)
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "record"]),
+    default="all",
+    show_default=True,
+    help="record: only rules that judge each record alone (for checks of a few changed files; "
+    "counts, balance, duplicates and leaks need the whole dataset: --dataset).",
 )
 @fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
@@ -100,6 +110,13 @@ from fineprep.core.profiles import FORMATS
     help="Reuse the result of an identical earlier run (same files, settings and version; "
     "kept in .fineprep_cache/ or $FINEPREP_CACHE_DIR; FINEPREP_NO_CACHE=1 disables it).",
 )
+@click.option(
+    "--max-line-bytes",
+    type=click.IntRange(min=1),
+    help="Longest line to read, in bytes (default 64 MiB; config max-line-bytes); a longer "
+    "line is one P007 finding, skipped without being held in memory.",
+)
+@engine_flags
 @common_options(progress=True)
 def check(**kwargs: Any) -> None:
     """Check Bedrock fine-tuning JSONL FILE(s); '-' reads standard input.
@@ -130,6 +147,7 @@ def _check(
     validation: tuple[str, ...],
     test_files: tuple[str, ...],
     dataset: bool,
+    scope: str,
     fail_on: str | None,
     exit_zero: bool,
     output_format: str,
@@ -143,6 +161,10 @@ def _check(
     tokenizer_file: str | None,
     stdin_filename: str,
     cache: bool,
+    max_line_bytes: int | None,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.core.errors import ConfigError
@@ -156,6 +178,8 @@ def _check(
     apply_policy(
         settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
     )
+    settings.scope = scope
+    apply_engine(settings, jobs, engine_name, scheduler)
     settings.stats = settings.stats or stats
     settings.exact_tokens = settings.exact_tokens or exact_tokens
     if encoding:
@@ -164,6 +188,8 @@ def _check(
         settings.tokenizer = tokenizer
     if tokenizer_file:
         settings.tokenizer_file = tokenizer_file
+    if max_line_bytes:
+        settings.max_line_bytes = max_line_bytes
     train, val, tst = list(files), list(validation), list(test_files)
     if dataset:
         declared = settings.dataset
@@ -174,8 +200,18 @@ def _check(
         tst.extend([declared["test"]] if declared.get("test") else [])
     if not train and not val and not tst:
         raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
-    if fix and "-" in train:
-        raise click.UsageError("--fix needs files, not standard input")
+    if fix and "-" in [*train, *val, *tst]:
+        from fineprep.core.errors import InputError
+
+        raise InputError(
+            "-: --fix writes its fixed copy beside the input file, and standard input has none",
+            hint="save the data to a file and run check --fix on that file",
+        )
+    if output:
+        from fineprep.io.outputs import refuse_overwrite
+        from fineprep.stages.check.cache import files_read
+
+        refuse_overwrite(output, files_read(settings, [*train, *val, *tst]))
     how = manners()
     how.note(f"config: {settings.config_path or 'none'}; model: {settings.model or 'none'}")
     result = None
@@ -199,9 +235,11 @@ def _check(
 
         for path in [*train, *val, *tst]:
             s = write_fixes(result, path, fix_duplicates)
+            kept = f"{s.kept} records -> {s.fixed_path}" if s.kept else "no records kept"
+            rejected = f", {s.rejected} rejected -> {s.rejected_path}" if s.rejected else ""
             how.say(
-                f"{path}: {s.kept} records -> {s.fixed_path}, {s.rejected} rejected -> "
-                f"{s.rejected_path} ({s.dropped_blank} blank lines, {s.whitespace_fixed} "
-                f"whitespace fixes, {s.dropped_duplicates} duplicates dropped)"
+                f"{path}: {kept}{rejected} ({s.dropped_blank} blank lines, "
+                f"{s.whitespace_fixed} whitespace fixes, "
+                f"{s.dropped_duplicates} duplicates dropped)"
             )
     sys.exit(0 if exit_zero else result.exit_code)

@@ -51,7 +51,8 @@ def _explain(code: str | None, list_all: bool, output_format: str) -> None:
 
         known = [r.code for r in ordered_rules()]
         raise click.UsageError(
-            f"unknown finding code {code!r}{did_you_mean(code.strip().upper(), known)}; "
+            f"unknown finding code {repr(code[:40]) if code.strip() else '(empty)'}"
+            f"{did_you_mean(code.strip().upper(), known)}; "
             "`fineprep explain --list` lists them"
         )
     if output_format == "json":

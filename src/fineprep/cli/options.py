@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -94,6 +94,43 @@ def output_format_option(help_text: str = "How to print the findings.") -> Calla
     )
 
 
+def engine_flags(fn: F) -> F:
+    """``--jobs``, ``--engine``, ``--scheduler``: where big inputs are processed in partitions
+    (the result is the same as with ``--jobs 1``)."""
+    fn = click.option(
+        "--scheduler",
+        metavar="URL",
+        help="Dask scheduler for --engine dask (tcp://HOST:PORT; implies --engine dask).",
+    )(fn)
+    fn = click.option(
+        "--engine",
+        "engine_name",
+        type=click.Choice(["local", "processes", "dask"]),
+        help="Where partitions run: this process, local processes (default) or a Dask cluster.",
+    )(fn)
+    fn = click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        help="Processes for big inputs (default: the machine's cores, or FINEPREP_JOBS; "
+        "1 = one process).",
+    )(fn)
+    return fn
+
+
+def apply_engine(
+    settings: Settings, jobs: int | None, engine_name: str | None, scheduler: str | None
+) -> None:
+    """Resolve ``--jobs``/``--engine``/``--scheduler`` over ``FINEPREP_JOBS`` and ``[engine]``
+    once, so that a bad value is a usage error before any work starts."""
+    from fineprep.engines.base import resolve_into
+
+    section = settings.sections.get("engine", {})
+    settings.sections["engine"] = resolve_into(
+        section, jobs=jobs, engine=engine_name, scheduler=scheduler
+    )
+
+
 def apply_policy(
     settings: Settings,
     *,
@@ -119,18 +156,32 @@ def echo_check(result: CheckResult, output_format: str, output: str | None = Non
     command ran on what it wrote (split, augment). ``-q`` drops the text summary line;
     colour follows ``--color`` (never in a file unless ``--color always``)."""
     from fineprep.cli.manners import manners
-    from fineprep.report import render
+    from fineprep.report.base import render_chunks
 
     how = manners()
-    text = render(result, output_format, color=how.colour(to_file=output is not None))
+    pieces = render_chunks(result, output_format, color=how.colour(to_file=output is not None))
     if how.quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        pieces = without_last_line(pieces)
     if output:
-        from fineprep.io.jsonl import atomic_write_bytes
+        from fineprep.io.jsonl import AtomicWriter
 
-        atomic_write_bytes(output, text.encode("utf-8"))
+        with AtomicWriter(output) as out:
+            for piece in pieces:
+                out.write(piece.encode("utf-8"))
     else:  # color=True: the choice is made above; click would strip it on a pipe
-        click.echo(text, nl=False, color=True)
+        for piece in pieces:
+            click.echo(piece, nl=False, color=True)
+
+
+def without_last_line(pieces: Iterator[str]) -> Iterator[str]:
+    """A text report's pieces without its summary line (``--quiet``)."""
+    held: str | None = None
+    for piece in pieces:
+        if held is not None:
+            yield held
+        held = piece
+    if held:
+        yield "".join(line + "\n" for line in held.splitlines()[:-1])
 
 
 def ticker(label: str, paths: list[str], passes: int = 1) -> AbstractContextManager[Any]:

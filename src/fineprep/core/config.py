@@ -42,6 +42,8 @@ class Settings:
     exact_tokens: bool = False
     stats: bool = False
     token_sample_size: int = 1000
+    #: Longest line check reads (bytes); a longer one is a P007 finding, skipped unread.
+    max_line_bytes: int = 64 * 1024 * 1024
     epochs: int | None = None
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -51,6 +53,8 @@ class Settings:
     labels: list[str] | None = None
     label_from: str = "auto"
     dataset: dict[str, Any] = field(default_factory=dict)
+    #: "all" rules, or only the "record" ones (``check --scope record``: no dataset rules).
+    scope: str = "all"
     sections: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
     config_hash: str = ""
@@ -120,6 +124,7 @@ _SETTING_KEYS = {
     "exact-tokens",
     "stats",
     "token-sample-size",
+    "max-line-bytes",
     "epochs",
     "hyperparameters",
     "checks",
@@ -140,6 +145,7 @@ _SECTIONS = {
     "report",
     "expectations",
     "rft",
+    "engine",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -55,7 +55,15 @@ REPORTERS.add(
         True,
     ),
 )
-
+REPORTERS.add(
+    "worklist-csv",
+    Reporter(
+        "worklist-csv",
+        "fineprep.report.worklist",
+        "the rows to fix as CSV: source file and row, record line, code, message, how to fix",
+        True,
+    ),
+)
 REPORTERS.add(
     "html",
     Reporter("html", "fineprep.report.html", "one self-contained HTML page with charts", True),
@@ -64,3 +72,15 @@ REPORTERS.add(
 
 def render(result: CheckResult, fmt: str, *, color: bool = False) -> str:
     return REPORTERS.get(fmt).load()(result, color)
+
+
+def render_chunks(result: CheckResult, fmt: str, *, color: bool = False) -> Iterator[str]:
+    """The report in pieces: reporters with a ``chunks`` function stream (text, json), the
+    others give their whole text as one piece."""
+    reporter = REPORTERS.get(fmt)
+    module = import_module(reporter.module)
+    pieces: Callable[[CheckResult, bool], Iterator[str]] | None = getattr(module, "chunks", None)
+    if pieces is None:
+        yield reporter.load()(result, color)
+        return
+    yield from pieces(result, color)
