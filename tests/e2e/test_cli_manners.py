@@ -130,3 +130,20 @@ def test_run_refuses_a_typo_in_split_before_convert_starts(tmp_path: Path) -> No
     line = one_line_error(run.err)
     assert "'split.validaton' (did you mean 'validation'?)" in line, line
     assert not (tmp_path / "o").exists() and not (tmp_path / "out").exists()
+
+
+def test_hook_manifest_is_valid() -> None:
+    """pre-commit accepts the hooks' manifest (the dataset hook adds numpy to its env)."""
+    import subprocess
+    import sys
+
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    manifest = ROOT / ".pre-commit-hooks.yaml"
+    run = subprocess.run(
+        [str(pre_commit), "validate-manifest", str(manifest)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
