@@ -90,6 +90,12 @@ def job_options(fn: Any) -> Any:
 @click.option("--validation", multiple=True, metavar="FILE", help="The validation file.")
 @click.option("--test", "test_files", multiple=True, metavar="FILE", help="A held-out test file.")
 @click.option("--force", is_flag=True, help="Upload even if the check finds errors.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check, then list what would be sent (keys, sizes, SHA-256, encryption); "
+    "write nothing, in S3 or locally.",
+)
 @click.option("--kms-key-id", help="Encrypt with SSE-KMS and this key (default: SSE-S3, AES256).")
 @click.option(
     "--expected-bucket-owner", metavar="ACCOUNT", help="Refuse a bucket owned by another account."
@@ -142,6 +148,7 @@ def _upload(
     output_format: str,
     output: str | None,
     output_dir_alias: str | None,
+    dry_run: bool,
     **options: Any,
 ) -> None:
     from fineprep.core.config import load_settings
@@ -198,6 +205,7 @@ def _upload(
         job=job,
         progress=say,
         transfer_progress=bar,
+        dry_run=dry_run,
         **options,
     )
     text = render(result.check, output_format, color=how.colour())
@@ -208,6 +216,16 @@ def _upload(
             err=True,
         )
         sys.exit(1)
+    if dry_run:
+        for planned in result.plan:
+            click.echo(planned.describe())
+        sending = sum(p.size for p in result.plan if p.action == "upload")
+        click.echo(
+            f"would write {result.manifest_uri} last, and {result.manifest_path} and "
+            f"{result.job_request_path}"
+        )
+        how.say(f"fineprep: dry run: nothing sent ({sending:,} bytes would be)")
+        sys.exit(0)
     if result.job_request_path is not None and result.manifest is not None:
         request = result.job_request or {}
         role = "" if request.get("roleArn") else " --role-arn ROLE_ARN"
