@@ -147,3 +147,26 @@ def test_hook_manifest_is_valid() -> None:
         timeout=120,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("[split]\nvalidation = 0.6\ntest = 0.5\n", "leave nothing for train"),
+        ('[upload]\nto = "s3://b/p/"\nexpected-bucket-owner = "12"\n', "bucket-owner"),
+        ('[upload]\nto = "s3://b/p/"\npart-size = "lots"\n', "part-size"),
+    ],
+)
+def test_run_checks_every_stage_option_before_convert(
+    section: str, expected: str, tmp_path: Path
+) -> None:
+    (tmp_path / "rows.csv").write_text("q,a\nhello,world\n", encoding="utf-8")
+    (tmp_path / "fineprep.toml").write_text(
+        'model = "nova-micro"\n[convert]\ninputs = ["rows.csv"]\noutput = "out/data.jsonl"\n'
+        'prompt = "q"\ncompletion = "a"\n' + section,
+        encoding="utf-8",
+    )
+    run = fineprep("run", "--config", str(tmp_path / "fineprep.toml"), "-o", str(tmp_path / "o"))
+    assert run.code == 2, run.err
+    assert expected in one_line_error(run.err)
+    assert not (tmp_path / "out").exists()
