@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from fineprep.core.config import Settings, load_settings
-from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.errors import ConfigError, InputError, require
 from fineprep.core.results import Result
 from fineprep.core.rules import option
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
@@ -103,6 +103,7 @@ def split(
     >>> result = split("data.jsonl", "out", stratify="label", model="nova-lite")  # doctest: +SKIP
     >>> result.counts, result.exit_code                                           # doctest: +SKIP
     """
+    require("numpy", "split")  # the [dataset] extra: say so before any work
     if settings is None:
         settings = load_settings(config)
     if model:
