@@ -118,12 +118,15 @@ def _row(f: Finding, labels: dict[tuple[str, int], str]) -> WorkRow:
         severity=f.severity.value,
         message=f.message,
         fix=rule.explanation.fix if rule else "",
-        related="; ".join(_related(r) for r in f.related),
+        related="; ".join(_related(r, loc.path) for r in f.related),
     )
 
 
-def _related(loc: Location) -> str:
-    where = f"{loc.path}:{loc.line}" if loc.line is not None else loc.path
+def _related(loc: Location, own: str) -> str:
+    """``deeds.csv:row 2 (line 1)``; the file is named when it is another one."""
+    where = loc.path if loc.line is None else f"line {loc.line}"
+    if loc.path != own and loc.line is not None:
+        where = f"{loc.path}:{loc.line}"
     return f"{loc.source} ({where})" if loc.source else where
 
 
