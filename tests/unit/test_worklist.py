@@ -114,7 +114,8 @@ def test_every_format_reads_as_a_conversation() -> None:
         "messages": [
             {"role": "user", "content": [
                 {"type": "text", "text": "Hi"},
-                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA"}},
+                {"type": "image",
+                 "source": {"type": "base64", "media_type": "image/png", "data": "AA"}},
                 {"type": "document", "title": "Lease", "source": {"type": "base64", "data": "AA"}},
             ]},
             {"role": "assistant", "content": "Hello"},
