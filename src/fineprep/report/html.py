@@ -28,6 +28,7 @@ from fineprep.core.errors import ConfigError
 from fineprep.core.model import Finding, Severity
 from fineprep.core.rules import code_key
 from fineprep.report import svg
+from fineprep.report.escaping import inert
 from fineprep.report.html_augmented import augmented_summary
 from fineprep.report.html_charts import build_charts, tokens_summary
 from fineprep.report.html_sections import sections_from
@@ -117,6 +118,7 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=inert,  # every {{ value }}: control and direction characters escaped
     )
     env.filters["num"] = svg.num
     return env

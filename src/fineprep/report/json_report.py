@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.stages.check.state import CheckResult
 
 
@@ -15,4 +16,4 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
 
 
 def render(result: CheckResult, color: bool = False) -> str:
-    return orjson.dumps(report_dict(result), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return jsonexact.dumps(report_dict(result), option=orjson.OPT_INDENT_2).decode() + "\n"

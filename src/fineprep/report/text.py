@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fineprep.core.model import Finding, Severity
+from fineprep.report.escaping import line_start, visible
 from fineprep.stages.check.state import CheckResult
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
@@ -10,8 +11,11 @@ _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
 
 def format_finding(f: Finding, color: bool = False) -> str:
+    """One line; everything from the data (file name, message, JSON path, source) is made
+    inert first (control and direction characters escaped), so the line is one line and
+    cannot start a workflow command or send terminal sequences."""
     loc = f.location
-    where = loc.path
+    where = line_start(visible(loc.path)) if loc.path else ""
     if where and loc.line is not None:
         where = f"{where}:{loc.line}"
     prefix = f"{where}: " if where else ""
@@ -20,12 +24,12 @@ def format_finding(f: Finding, color: bool = False) -> str:
     if color:
         code = f"{_BOLD}{code}{_RESET}"
         sev = f"{_COLORS[f.severity]}{sev}{_RESET}"
-    line = f"{prefix}{code} {sev} {f.message}"
+    line = f"{prefix}{code} {sev} {visible(f.message)}"
     if loc.json_path:
-        line += f"  ({loc.json_path})"
+        line += f"  ({visible(loc.json_path)})"
     if loc.source:
-        line += f"  [source: {loc.source}]"
-    also = [f"{r.path}:{r.line} = {r.source}" for r in f.related if r.source]
+        line += f"  [source: {visible(loc.source)}]"
+    also = [f"{visible(r.path)}:{r.line} = {visible(r.source)}" for r in f.related if r.source]
     if also:
         line += f"  [also: {'; '.join(also)}]"
     return line

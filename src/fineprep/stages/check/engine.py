@@ -9,18 +9,29 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import AUGMENTED_FROM, Finding, RecordMeta
 from fineprep.core.profiles import RFT, ModelProfile
 from fineprep.core.rules import Path
 from fineprep.formats import FORMATS, RFT_LOOKALIKES, compatible, detect
-from fineprep.io.jsonl import BOM, open_input, peek_start, sidecar_path, strip_line
+from fineprep.io.jsonl import (
+    BOM,
+    LineTooLong,
+    bounded_lines,
+    open_input,
+    peek_start,
+    sidecar_path,
+    strip_line,
+)
+from fineprep.io.outputs import verify_set
 from fineprep.stages.check.related import attach_related
 from fineprep.stages.check.rules import CHECKS, RULES, Check
 from fineprep.stages.check.scan import ESCAPES, LiteralScanner
@@ -98,7 +109,9 @@ def first_format(path: str) -> str | None:
         return None
     try:
         with open_input(path) as stream:
-            for physical in stream:
+            for physical in bounded_lines(stream):
+                if isinstance(physical, LineTooLong):
+                    return None
                 raw = strip_line(physical).lstrip(BOM)
                 if raw and not raw.isspace():
                     try:
@@ -190,21 +203,41 @@ def _stream_records(
     profile = run.profile
     # Sidecar lines keep their newline: to orjson it is JSON whitespace.
     meta_file: BinaryIO | None = None
+    meta_lines: Iterator[bytes | LineTooLong] | None = None
+    limit = run.settings.max_line_bytes
     if path != "-":
         meta_path = sidecar_path(path)
         if meta_path.is_file() and meta_path != PurePath(path):
             meta_file = meta_path.open("rb")
+            meta_lines = bounded_lines(meta_file, limit)
             file.has_sidecar = True
+        if "S009" in run.enabled:
+            mixed = verify_set(path, meta_path if file.has_sidecar else None)
+            if mixed is not None:
+                run.emit("S009", mixed, file, None, None, {"set": "mismatch"})
     analyze = FORMATS.get(file.format).analyze if file.format else None
     emit = run.emit
-    loads = orjson.loads
+    loads = jsonexact.loads  # orjson, with integers beyond 64 bits kept exact
     size = 0
     line_no = 0
     model_checked = False
-    for line_no, physical in enumerate(stream, 1):
+    for line_no, physical in enumerate(bounded_lines(stream, limit), 1):
+        meta = _next_meta(meta_lines, file, run, line_no) if meta_lines is not None else None
+        if isinstance(physical, LineTooLong):
+            size += physical.size + 1
+            what = "skipped unread" if physical.ended else "no newline yet: stopped reading"
+            emit(
+                "P007",
+                f"line of {'over ' if not physical.ended else ''}{physical.size:,} bytes is "
+                f"longer than max-line-bytes ({limit:,}): {what}",
+                file,
+                line_no,
+                None,
+                {"bytes": physical.size, "limit": limit},
+            )
+            continue
         raw = strip_line(physical)
         size += len(raw) + 1
-        meta = _next_meta(meta_file, file, run, line_no) if meta_file is not None else None
         if line_no == 1 and has_bom:
             raw = raw[3:]
         if not raw or raw.isspace():
@@ -308,9 +341,9 @@ def _stream_records(
                 check.check(ctx)
     file.lines = line_no
     file.bytes = size
-    if meta_file is not None:
+    if meta_file is not None and meta_lines is not None:
         with meta_file:
-            _finish_meta(meta_file, file, run, line_no)
+            _finish_meta(meta_lines, file, run, line_no)
 
 
 _MISMATCH_HINT = {
@@ -336,9 +369,11 @@ def _other_customization(obj: dict[str, Any], own: str | None, forced: str | Non
     return True
 
 
-def _finish_meta(meta_file: BinaryIO, file: FileState, run: RunState, last_line: int) -> None:
+def _finish_meta(
+    meta_lines: Iterator[bytes | LineTooLong], file: FileState, run: RunState, last_line: int
+) -> None:
     """Report a sidecar longer than its data file (shorter ones are reported as they run out)."""
-    extra = sum(1 for _ in meta_file)
+    extra = sum(1 for _ in meta_lines)
     if extra:
         run.emit(
             "S009",
@@ -351,9 +386,9 @@ def _finish_meta(meta_file: BinaryIO, file: FileState, run: RunState, last_line:
 
 
 def _next_meta(
-    meta_file: BinaryIO, file: FileState, run: RunState, line_no: int
+    meta_lines: Iterator[bytes | LineTooLong], file: FileState, run: RunState, line_no: int
 ) -> RecordMeta | None:
-    item = next(meta_file, None)
+    item = next(meta_lines, None)
     if item is None:
         if not file.sidecar_short:
             file.sidecar_short = True
@@ -366,8 +401,11 @@ def _next_meta(
                 {"sidecar_lines": line_no - 1},
             )
         return None
+    if isinstance(item, LineTooLong):
+        run.emit("S009", f"sidecar line of {item.size:,} bytes is too long", file, line_no)
+        return None
     try:
-        obj = orjson.loads(item)
+        obj = jsonexact.loads(item)
     except orjson.JSONDecodeError:
         run.emit("S009", "sidecar line is not valid JSON", file, line_no)
         return None

@@ -12,7 +12,7 @@ run in ``fineprep check --dataset``.
 from __future__ import annotations
 
 from fineprep.core.config import Settings
-from fineprep.core.errors import ConfigError
+from fineprep.core.errors import ConfigError, did_you_mean
 from fineprep.core.rules import SCOPES
 from fineprep.stages.check.rules import RULES
 
@@ -25,7 +25,7 @@ def _validate(selectors: list[str], what: str) -> None:
     for sel in selectors:
         if sel != "ALL" and not any(matches(sel, code) for code in RULES):
             raise ConfigError(
-                f"{what}: {sel!r} matches no finding code",
+                f"{what}: {sel!r} matches no finding code{did_you_mean(sel, RULES)}",
                 hint="run `fineprep explain --list` to see the codes",
             )
 

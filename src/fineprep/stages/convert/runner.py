@@ -29,6 +29,7 @@ from fineprep.core.errors import ConfigError
 from fineprep.core.model import Severity
 from fineprep.core.profiles import ModelProfile
 from fineprep.io.jsonl import sidecar_path
+from fineprep.io.outputs import refuse_overwrite, same_file, set_manifest_path
 from fineprep.io.progress import Progress
 from fineprep.stages.convert.chunking import Chunker
 from fineprep.stages.convert.mapping import (
@@ -119,9 +120,10 @@ def run(
                 return result
     explicit_rejects = first.rejects is not None
     rejects = Path(first.rejects) if first.rejects else rejects_path(output)
-    if rejects.resolve() in (output.resolve(), sidecar_path(output).resolve()):
+    if any(same_file(rejects, p) for p in (output, sidecar_path(output))):
         raise ConfigError(f"{rejects}: the rejects file would overwrite the output or sidecar")
-    outputs = Outputs(output, rejects, always_rejects=explicit_rejects)
+    refuse_overwrite(rejects, [i for job in prepared for i in job.opts.inputs], "--rejects")
+    outputs = Outputs(output, rejects)
     lone_failure: SourceReject | None = None
     try:
         for job in prepared:
@@ -209,7 +211,7 @@ def _finish(
     explicit_rejects: bool,
     jobs: list[ConvertOptions],
 ) -> None:
-    result.rejects = rejects if outputs.rejected or explicit_rejects else None
+    result.rejects = rejects if outputs.rejected else None
     result.rejects_defaulted = bool(outputs.rejected) and not explicit_rejects
     if outputs.records:
         result.output, result.sidecar = outputs.output, outputs.sidecar
@@ -226,7 +228,7 @@ def _finish(
         )
     # Files an earlier run left at these paths would describe that run, not this one.
     stale = [] if outputs.records else [outputs.output, outputs.sidecar]
-    if not outputs.rejected and not explicit_rejects:
+    if not outputs.rejected:
         stale.append(rejects)
     for path in stale:
         if path.is_file():
@@ -266,6 +268,8 @@ def _reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str],
     table readers also get the encoding, delimiter, header and sheet options."""
 
     def options_for(kind: str) -> dict[str, Any]:
+        if opts.source_options and kind in _NO_OPTIONS:
+            _no_reader_options(kind, sorted(opts.source_options))
         options = {**opts.source_options, "notices": notices}
         if kind in TABULAR:
             options.update(
@@ -277,6 +281,27 @@ def _reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str],
         return options
 
     return options_for
+
+
+#: Source kinds whose readers take no -S options (the document readers refuse the options
+#: they do not know themselves; a reader registered by a plugin gets whatever is given).
+_NO_OPTIONS = frozenset(
+    {"csv", "xlsx", "parquet", "arrow", "json", "jsonl", "openai-chat", "sharegpt", "alpaca"}
+)
+
+
+def _no_reader_options(kind: str, given: list[str]) -> None:
+    """Tables and chat files have no reader options: an -S given for them is a mistake (a
+    typo, or a command-line option given as -S), never something to ignore."""
+    from fineprep.core.errors import did_you_mean
+
+    key = given[0]
+    table_options = ["encoding", "delimiter", "no_header", "sheet"]
+    close = did_you_mean(key, table_options)
+    hint = f"use --{close.split(chr(39))[1].replace('_', '-')}" if close else "remove it"
+    raise ConfigError(
+        f"-S {key.replace('_', '-')}: the {kind} source has no option {key!r}{close}", hint=hint
+    )
 
 
 def _output_path(jobs: list[ConvertOptions]) -> Path:
@@ -291,8 +316,7 @@ def _output_path(jobs: list[ConvertOptions]) -> Path:
     out = Path(opts.output)
     if not out.name.endswith(".jsonl"):
         raise ConfigError(f"{out}: the output must be a .jsonl file (Bedrock reads JSON Lines)")
-    resolved = out.resolve()
-    for src in (i for job in jobs for i in job.inputs):
-        if Path(src).resolve() == resolved:
-            raise ConfigError(f"{out}: the output would overwrite the source {src}")
+    sources = [i for job in jobs for i in job.inputs]
+    for written in (out, sidecar_path(out), set_manifest_path(out)):
+        refuse_overwrite(written, sources)
     return out
