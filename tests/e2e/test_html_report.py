@@ -273,7 +273,7 @@ def test_worklist_filters_search_sort_and_download(tmp_path: Path) -> None:
         assert [r["code"] for r in rows] == ["D004"]
         assert "also: reviews.csv:row 3" in rows[0]["text"]
         count = b.js("document.getElementById('wl-count').textContent")
-        assert count.startswith("1 rows shown; 1 of ")
+        assert count.startswith("1 row shown; 1 of ")
         b.js("(function(e){e.value='';e.dispatchEvent(new Event('input'))})"
              "(document.getElementById('wl-search'))")  # fmt: skip
 
