@@ -110,3 +110,15 @@ def test_record_scope_drops_every_dataset_rule(tmp_path: Path) -> None:
     shard = check_files([str(train)], Settings(model="nova-lite", scope="record"))
     codes = {f.code for f in shard.findings}
     assert not codes & {"N001", "D001", "D002", "D003", "B002"}, codes
+
+
+def test_findings_the_reader_emits_get_their_source_row_too(tmp_path: Path) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"prompt": "ok", "completion": "fine"}\n{"prompt": "cut\n\n')
+    meta = [{"source": f"sheet.csv:row {n}"} for n in (2, 3, 4)]
+    (tmp_path / "train.meta.jsonl").write_text("".join(json.dumps(m) + "\n" for m in meta))
+    result = check_files([str(data)], Settings(model="nova-lite", select=["P"]))
+    assert [(f.code, f.location.line, f.location.source) for f in result.findings] == [
+        ("P001", 2, "sheet.csv:row 3"),
+        ("P005", 3, "sheet.csv:row 4"),
+    ]
