@@ -22,7 +22,7 @@ HEAVY = ("pandas", "boto3", "botocore", "great_expectations", "jinja2", "pyarrow
 LAYERS: list[list[str]] = [
     ["core"],
     ["formats", "io"],
-    ["tokens"],
+    ["tokens", "engines"],
     ["stages.convert", "stages.check", "stages.split", "stages.augment", "stages.grade"],
     ["stages.upload", "stages.launch", "report"],
     ["pipeline"],

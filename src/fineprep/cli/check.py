@@ -10,12 +10,15 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.options import (
+    apply_engine,
     apply_policy,
     config_options,
+    engine_flags,
     fail_on_option,
     model_option,
     output_format_option,
     selection_options,
+    without_last_line,
 )
 from fineprep.core.profiles import FORMATS
 
@@ -111,6 +114,7 @@ from fineprep.core.profiles import FORMATS
     help="Longest line to read, in bytes (default 64 MiB; config max-line-bytes); a longer "
     "line is one P007 finding, skipped without being held in memory.",
 )
+@engine_flags
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
@@ -161,10 +165,13 @@ def _check(
     color: bool | None,
     cache: bool,
     max_line_bytes: int | None,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.core.errors import ConfigError
-    from fineprep.report import render
+    from fineprep.report.base import render_chunks
     from fineprep.stages.check.engine import check_files
 
     settings = load_settings(config, isolated=isolated)
@@ -176,6 +183,7 @@ def _check(
         settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
     )
     settings.scope = scope
+    apply_engine(settings, jobs, engine_name, scheduler)
     settings.stats = settings.stats or stats
     settings.exact_tokens = settings.exact_tokens or exact_tokens
     if encoding:
@@ -220,15 +228,18 @@ def _check(
         if key:
             result_cache.store(key, result)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    text = render(result, output_format, color=use_color)
+    pieces = render_chunks(result, output_format, color=use_color)
     if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
+        pieces = without_last_line(pieces)
     if output:
-        from fineprep.io.jsonl import atomic_write_bytes
+        from fineprep.io.jsonl import AtomicWriter
 
-        atomic_write_bytes(output, text.encode("utf-8"))
+        with AtomicWriter(output) as out:
+            for piece in pieces:
+                out.write(piece.encode("utf-8"))
     else:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)
     if fix:
         from fineprep.stages.check.fix import write_fixes
 

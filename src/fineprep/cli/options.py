@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -93,6 +93,43 @@ def output_format_option(help_text: str = "How to print the findings.") -> Calla
     )
 
 
+def engine_flags(fn: F) -> F:
+    """``--jobs``, ``--engine``, ``--scheduler``: where big inputs are processed in partitions
+    (the result is the same as with ``--jobs 1``)."""
+    fn = click.option(
+        "--scheduler",
+        metavar="URL",
+        help="Dask scheduler for --engine dask (tcp://HOST:PORT; implies --engine dask).",
+    )(fn)
+    fn = click.option(
+        "--engine",
+        "engine_name",
+        type=click.Choice(["local", "processes", "dask"]),
+        help="Where partitions run: this process, local processes (default) or a Dask cluster.",
+    )(fn)
+    fn = click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        help="Processes for big inputs (default: the machine's cores, or FINEPREP_JOBS; "
+        "1 = one process).",
+    )(fn)
+    return fn
+
+
+def apply_engine(
+    settings: Settings, jobs: int | None, engine_name: str | None, scheduler: str | None
+) -> None:
+    """Resolve ``--jobs``/``--engine``/``--scheduler`` over ``FINEPREP_JOBS`` and ``[engine]``
+    once, so that a bad value is a usage error before any work starts."""
+    from fineprep.engines.base import resolve_into
+
+    section = settings.sections.get("engine", {})
+    settings.sections["engine"] = resolve_into(
+        section, jobs=jobs, engine=engine_name, scheduler=scheduler
+    )
+
+
 def apply_policy(
     settings: Settings,
     *,
@@ -124,3 +161,14 @@ def echo_check(result: CheckResult, output_format: str, quiet: bool) -> None:
     if quiet and output_format == "text":
         text = "".join(line + "\n" for line in text.splitlines()[:-1])
     click.echo(text, nl=False)
+
+
+def without_last_line(pieces: Iterator[str]) -> Iterator[str]:
+    """A text report's pieces without its summary line (``--quiet``)."""
+    held: str | None = None
+    for piece in pieces:
+        if held is not None:
+            yield held
+        held = piece
+    if held:
+        yield "".join(line + "\n" for line in held.splitlines()[:-1])

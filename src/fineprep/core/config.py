@@ -145,6 +145,7 @@ _SECTIONS = {
     "report",
     "expectations",
     "rft",
+    "engine",
 }
 
 

@@ -104,7 +104,10 @@ def bounded_lines(
     each: a longer line is read past in 1 MiB pieces up to its newline and stands as a
     :class:`LineTooLong` (a dump without newlines: no MemoryError). Input with no newline in
     ``SKIP_FACTOR`` times the maximum ends with a LineTooLong that did not end."""
-    readline = stream.readline
+    readline = getattr(stream, "readline", None)
+    if readline is None:  # lines already cut (a partition's byte range): taken as they are
+        yield from stream
+        return
     limit = max_bytes + 2  # room for the terminator, \r\n
     while True:
         line = readline(limit)

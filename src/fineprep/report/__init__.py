@@ -3,9 +3,9 @@
 Machine formats (json, sarif, github) print nothing but their document on stdout, so they can
 be piped; the human format prints a summary line.
 
-May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens and the stages whose
-results it renders (fineprep.stages.convert, fineprep.stages.check, fineprep.stages.split,
-fineprep.stages.augment, fineprep.stages.grade).
+May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens, fineprep.engines and the
+stages whose results it renders (fineprep.stages.convert, fineprep.stages.check,
+fineprep.stages.split, fineprep.stages.augment, fineprep.stages.grade).
 """
 
 from __future__ import annotations

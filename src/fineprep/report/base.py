@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -72,3 +72,15 @@ REPORTERS.add(
 
 def render(result: CheckResult, fmt: str, *, color: bool = False) -> str:
     return REPORTERS.get(fmt).load()(result, color)
+
+
+def render_chunks(result: CheckResult, fmt: str, *, color: bool = False) -> Iterator[str]:
+    """The report in pieces: reporters with a ``chunks`` function stream (text, json), the
+    others give their whole text as one piece."""
+    reporter = REPORTERS.get(fmt)
+    module = import_module(reporter.module)
+    pieces: Callable[[CheckResult, bool], Iterator[str]] | None = getattr(module, "chunks", None)
+    if pieces is None:
+        yield reporter.load()(result, color)
+        return
+    yield from pieces(result, color)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,7 +160,7 @@ def _verdict(result: CheckResult) -> dict[str, Any]:
     return {"ok": ok, "word": "Passed" if ok else "Failed", "detail": detail}
 
 
-def _groups(findings: list[Finding]) -> list[Group]:
+def _groups(findings: Iterable[Finding]) -> list[Group]:
     by_code: Counter[str] = Counter(f.code for f in findings)
     first: dict[str, Finding] = {}
     for f in findings:

@@ -19,6 +19,7 @@ import base64
 import functools
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -143,7 +144,7 @@ def worklist(
     }
 
 
-def _pair(findings: list[Finding], rows: list[WorkRow]) -> list[tuple[Finding, WorkRow]]:
+def _pair(findings: Iterable[Finding], rows: list[WorkRow]) -> list[tuple[Finding, WorkRow]]:
     """Findings in worklist order (rows are the findings regrouped, each group in order)."""
     queues: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fineprep.core.model import Finding, Severity
 from fineprep.report.escaping import line_start, visible
 from fineprep.stages.check.state import CheckResult
@@ -62,25 +64,35 @@ def summary_line(result: CheckResult) -> str:
 
 
 def render(result: CheckResult, color: bool = False) -> str:
+    return "".join(chunks(result, color))
+
+
+def chunks(result: CheckResult, color: bool = False) -> Iterator[str]:
+    """The report in pieces, for writing without holding it whole (a run with millions of
+    findings streams them from its log). A cause repeated over most of a file shows its first
+    examples and one line for the rest."""
     from fineprep.report.worklist import EXAMPLES, repeated_causes
 
     repeated = repeated_causes(result)
     records = {f.path: f.records for f in result.files}
     seen: dict[tuple[str, str], int] = {}
-    lines = []
+    batch: list[str] = []
     for f in result.findings:
         key = (f.location.path, f.code)
         if key in repeated and f.location.line is not None:
             seen[key] = seen.get(key, 0) + 1
             if seen[key] > EXAMPLES:
                 continue
-            lines.append(format_finding(f, color))
+            batch.append(format_finding(f, color) + "\n")
             if seen[key] == EXAMPLES:
-                lines.append(_repeat_line(f, repeated[key], records.get(key[0], 0)))
-            continue
-        lines.append(format_finding(f, color))
-    lines.append(summary_line(result))
-    return "\n".join(lines) + "\n"
+                batch.append(_repeat_line(f, repeated[key], records.get(key[0], 0)) + "\n")
+        else:
+            batch.append(format_finding(f, color) + "\n")
+        if len(batch) >= 4096:
+            yield "".join(batch)
+            batch = []
+    batch.append(summary_line(result) + "\n")
+    yield "".join(batch)
 
 
 def _repeat_line(f: Finding, count: int, records: int) -> str:

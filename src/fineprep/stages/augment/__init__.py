@@ -10,7 +10,7 @@ appends the variants, each with a sidecar line naming its original (``augmented_
 group and its strategy, so that ``split`` keeps it with its original and the checks count it
 apart.
 
-May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens,
+May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens, fineprep.engines,
 fineprep.stages.check (the variants are judged by check's own identity, near-duplicate and
 hygiene rules, and the output is checked) and fineprep.stages.convert (the template strategy
 re-renders convert's prompt templates over convert's source rows, read-only).

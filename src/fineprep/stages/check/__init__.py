@@ -5,5 +5,5 @@ every enabled check; dataset checks keep compact mergeable state and report in `
 Also here: selection (``--select``/``--ignore``), the result cache, ``--fix``, the literal scan
 shared by the text checks, and the MinHash/LSH machinery of D003/D004.
 
-May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens.
+May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens, fineprep.engines.
 """

@@ -21,6 +21,7 @@ import orjson
 
 from fineprep.core.model import Finding, Location
 from fineprep.io.jsonl import iter_lines, sidecar_path
+from fineprep.stages.check.findings import FindingLog
 from fineprep.stages.check.state import FileState
 
 
@@ -37,19 +38,22 @@ def related_of(f: Finding) -> list[Location]:
     return out
 
 
-def attach_related(findings: list[Finding], files: Iterable[FileState]) -> None:
-    """Give each finding its related locations and every location its sidecar's source row."""
-    for f in findings:
-        if not f.related:
-            f.related = related_of(f)
+def attach_related(findings: FindingLog, files: Iterable[FileState]) -> FindingLog:
+    """The findings with their related locations and every location its sidecar's source row.
+
+    Two passes over the log (it may live on disk, so findings are rebuilt, not edited in
+    place): the first collects the sidecar lines some finding names, the second fills them."""
     with_sidecar = {file.path for file in files if file.has_sidecar}
     wanted: dict[str, set[int]] = defaultdict(set)
+    relating = False
     for f in findings:
-        for loc in (f.location, *f.related):
+        related = f.related or related_of(f)
+        relating = relating or bool(related)
+        for loc in (f.location, *related):
             if loc.source is None and loc.line is not None and loc.path in with_sidecar:
                 wanted[loc.path].add(loc.line)
-    if not wanted:
-        return
+    if not wanted and not relating:
+        return findings
     sources = {path: _sources(path, lines) for path, lines in wanted.items()}
 
     def fill(loc: Location) -> Location:
@@ -58,9 +62,13 @@ def attach_related(findings: list[Finding], files: Iterable[FileState]) -> None:
         found = sources.get(loc.path, {}).get(loc.line)
         return loc if found is None else dataclasses.replace(loc, source=found)
 
+    out = FindingLog()
     for f in findings:
-        f.location = fill(f.location)
-        f.related = [fill(r) for r in f.related]
+        related = f.related or related_of(f)
+        out.append(
+            dataclasses.replace(f, location=fill(f.location), related=[fill(r) for r in related])
+        )
+    return out
 
 
 def _sources(path: str, lines: set[int]) -> dict[int, str]:

@@ -16,6 +16,7 @@ from fineprep.core.profiles import ModelProfile
 from fineprep.core.results import Result
 from fineprep.core.rules import RULES, Path, format_path
 from fineprep.formats.base import View
+from fineprep.stages.check.findings import FindingLog
 from fineprep.stages.check.scan import LiteralScanner
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ class RunState:
     encoding: str
     #: Roles of the files this run will check (cross-file checks skip work when alone).
     planned_roles: frozenset[str] = frozenset({"train"})
-    findings: list[Finding] = field(default_factory=list)
+    findings: FindingLog = field(default_factory=FindingLog)
     files: list[FileState] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     #: Literal families checks register in ``start`` (see :mod:`.scan`), and their scanner.
@@ -206,13 +207,17 @@ class CheckResult(Result):
     """Findings plus what was checked; ``exit_code`` applies the fail-on policy.
     ``to_dict()`` is the JSON report's document, ``to_pandas()`` the findings as a table."""
 
-    findings: list[Finding]
+    #: A :class:`FindingLog` from a run (in report order, spilled to disk when there are
+    #: many), or a plain list.
+    findings: list[Finding] | FindingLog
     files: list[FileState]
     profile: ModelProfile | None
     settings: Settings
     stats: dict[str, Any]
 
     def count(self, severity: Severity) -> int:
+        if isinstance(self.findings, FindingLog):
+            return self.findings.count(severity)
         return sum(1 for f in self.findings if f.severity is severity)
 
     @property
@@ -224,6 +229,8 @@ class CheckResult(Result):
         return self.count(Severity.ERROR) == 0
 
     def by_code(self) -> dict[str, int]:
+        if isinstance(self.findings, FindingLog):
+            return dict(sorted(self.findings.codes.items()))
         out: dict[str, int] = {}
         for f in self.findings:
             out[f.code] = out.get(f.code, 0) + 1
@@ -232,14 +239,21 @@ class CheckResult(Result):
     @property
     def exit_code(self) -> int:
         threshold = self.settings.fail_on.rank
+        if isinstance(self.findings, FindingLog):
+            return 1 if any(s.rank >= threshold for s in self.findings.severities) else 0
         return 1 if any(f.severity.rank >= threshold for f in self.findings) else 0
 
     def to_dict(self) -> dict[str, Any]:
         return _report_document(self)
 
+    def header_dict(self) -> dict[str, Any]:
+        """``to_dict()`` with no findings: what a streaming reporter writes before them."""
+        return _report_document(self, with_findings=False)
 
-def _report_document(result: CheckResult) -> dict[str, Any]:
-    """The JSON report's document (``schemas/report.schema.json``)."""
+
+def _report_document(result: CheckResult, with_findings: bool = True) -> dict[str, Any]:
+    """The JSON report's document (``schemas/report.schema.json``); ``findings`` is its last
+    key (the JSON reporter streams them after the rest)."""
     p = result.profile
     return {
         "version": 1,
@@ -256,7 +270,7 @@ def _report_document(result: CheckResult) -> dict[str, Any]:
             "tokens": _token_summary(result),
         },
         "files": [f.summary() for f in result.files],
-        "findings": [f.to_dict() for f in result.findings],
+        "findings": [f.to_dict() for f in result.findings] if with_findings else [],
     }
 
 

@@ -4,6 +4,6 @@
 outputs into the document model (:mod:`.document`); templates, targets and chunking build the
 records; :mod:`.runner` puts them together.
 
-May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens, and
+May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens, fineprep.engines, and
 fineprep.stages.check.rules.outside (the G001 rule it emits).
 """

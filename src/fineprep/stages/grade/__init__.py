@@ -5,6 +5,6 @@ with a response appended as the assistant turn), calls a local handler in a sepa
 with a time limit or a deployed Lambda through boto3, and reports crashes, timeouts, output
 shape, score ranges and the score distribution as R findings.
 
-May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens and
+May import: fineprep.core, fineprep.formats, fineprep.io, fineprep.tokens, fineprep.engines and
 fineprep.stages.check (the R rules and the CheckResult every reporter renders).
 """

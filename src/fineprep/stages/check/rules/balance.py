@@ -12,6 +12,7 @@ Without that rule every generative dataset would be "imbalanced" with one class 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.rules import option, rule
@@ -145,6 +146,33 @@ class BalanceCheck(Check):
             row[role] += 1
             if variant:
                 self.augmented.setdefault(one, [0, 0, 0])[role] += 1
+
+    def export_partition(self) -> Any:
+        return (self.counts, self.augmented, self.from_meta, self.free_text, self.overflow,
+                self.records)  # fmt: skip
+
+    def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
+        """Labels join in the order a single pass meets them (a later partition's new labels
+        after the earlier ones'), up to the same cap."""
+        counts, augmented, from_meta, free_text, overflow, records = state
+        self.from_meta = self.from_meta or from_meta
+        self.free_text = self.free_text or free_text
+        self.overflow = self.overflow or overflow
+        self.records += records
+        for label, row in counts.items():
+            mine = self.counts.get(label)
+            if mine is None:
+                if len(self.counts) >= _MAX_TRACKED:
+                    self.overflow = True
+                    continue
+                mine = self.counts[label] = [0, 0, 0]
+            for k in range(3):
+                mine[k] += row[k]
+            extra = augmented.get(label)
+            if extra is not None:
+                into = self.augmented.setdefault(label, [0, 0, 0])
+                for k in range(3):
+                    into[k] += extra[k]
 
     def labelled(self) -> bool:
         if self.overflow:

@@ -6,11 +6,18 @@ the record), which keeps every record walked once.
 
 Lifecycle per run: ``start(run)``, then per file ``start_file(file)``, ``check(rec)`` for each
 record, ``finish_file(file)``; finally ``finish(run)`` for cross-file (dataset) findings.
+
+A partitioned run (``--jobs``, Dask) runs ``start``, ``start_file`` and ``check`` over each
+partition in a worker, which returns ``export_partition()``; the run's own checks then
+``absorb_partition`` every partition's state, in file order, before ``finish_file``. A check
+whose ``check`` keeps state across records implements both, so that what ``finish_file`` and
+``finish`` see is what one pass over the file would have left.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.registry import Registry
 from fineprep.core.rules import RULES
@@ -48,6 +55,14 @@ class Check:
 
     def finish(self, run: RunState) -> None:
         """Called once after the last file: dataset-level findings."""
+
+    def export_partition(self) -> Any:
+        """The state ``check`` kept over one partition (picklable); None: the check keeps none."""
+        return None
+
+    def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
+        """Add a later partition's exported state to this check's (``tickets`` maps the
+        partition's token tickets to this run's)."""
 
     #: Whether ``check`` is a real per-record hook (lets the engine skip no-op calls).
     @classmethod

@@ -9,8 +9,8 @@ the size of the records and the state is mergeable across partitions.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.rules import rule
 from fineprep.stages.check.rules.base import Check, register
@@ -96,6 +96,15 @@ class DuplicateCheck(Check):
         self.context.append(context)
         self.answer.append(answer)
         self.lines.append(rec.line)
+
+    def export_partition(self) -> Any:
+        return (self.context, self.answer, self.lines)
+
+    def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
+        context, answer, lines = state
+        self.context.extend(context)
+        self.answer.extend(answer)
+        self.lines.extend(lines)
 
     def finish_file(self, file: FileState) -> None:
         lines, answer = self.lines, self.answer

@@ -18,6 +18,7 @@ from __future__ import annotations
 import struct
 from array import array
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -201,6 +202,20 @@ class NearDuplicateCheck(Check):
             self.current.empty.append(empty)
         self.pending = []
         self.pending_bytes = 0
+
+    def export_partition(self) -> Any:
+        self._flush()
+        return self.current if self.active else None
+
+    def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
+        if state is None:
+            return
+        self._flush()
+        cur = self.current
+        for name in ("lines", "full", "context", "salt", "ident", "origin"):
+            getattr(cur, name).extend(getattr(state, name))
+        cur.sigs.extend(state.sigs)
+        cur.empty.extend(state.empty)
 
     def finish_file(self, file: FileState) -> None:
         self._flush()

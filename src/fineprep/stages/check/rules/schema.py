@@ -6,7 +6,8 @@ collects the text; this module declares them and holds the dataset-wide media ru
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.rules import rule
 from fineprep.stages.check.rules.base import Check, register
@@ -120,29 +121,41 @@ class MediaMixCheck(Check):
     formats = frozenset({"conversation"})
 
     def start_file(self, file: FileState) -> None:
-        self.first_image: int | None = None
-        self.first_video: int | None = None
+        #: Line and sidecar source of the first record with an image, and with a video.
+        self.first_image: tuple[int, str | None] | None = None
+        self.first_video: tuple[int, str | None] | None = None
 
     def check(self, rec: RecordContext) -> None:
         if not rec.view.media:
             return
         for m in rec.view.media:
             if m.kind == "image" and self.first_image is None:
-                self.first_image = rec.line
+                self.first_image = (rec.line, rec.meta.source if rec.meta else None)
             elif m.kind == "video" and self.first_video is None:
-                self.first_video = rec.line
-        if (
-            self.first_image is not None
-            and self.first_video is not None
-            and rec.run.profile is not None
-            and not rec.run.profile.media_mixing
-            and rec.line == max(self.first_image, self.first_video)
-        ):
-            rec.emit(
-                "S006",
-                f"{rec.run.profile.name} datasets may not mix images and videos: "
-                f"first image at line {self.first_image}, first video at line "
-                f"{self.first_video}",
-                ("messages",),
-                {"first_image_line": self.first_image, "first_video_line": self.first_video},
-            )
+                self.first_video = (rec.line, rec.meta.source if rec.meta else None)
+
+    def export_partition(self) -> Any:
+        return (self.first_image, self.first_video)
+
+    def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
+        image, video = state
+        self.first_image = self.first_image if self.first_image is not None else image
+        self.first_video = self.first_video if self.first_video is not None else video
+
+    def finish_file(self, file: FileState) -> None:
+        """Reported at the first record of the second kind, once the whole file is seen (the
+        first image and first video may be in different partitions)."""
+        first_image, first_video, profile = self.first_image, self.first_video, self.run.profile
+        if first_image is None or first_video is None or profile is None or profile.media_mixing:
+            return
+        (image, _), (video, _) = first_image, first_video
+        self.run.emit(
+            "S006",
+            f"{profile.name} datasets may not mix images and videos: "
+            f"first image at line {image}, first video at line {video}",
+            file,
+            max(image, video),
+            ("messages",),
+            {"first_image_line": image, "first_video_line": video},
+            (first_video if video > image else first_image)[1],
+        )

@@ -16,6 +16,7 @@ import heapq
 import math
 import zlib
 from array import array
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.stages.check.rules import token_codes  # noqa: F401  (declares T001-T006)
@@ -112,18 +113,46 @@ class TokenCheck(Check):
             state.exact.append(self._defer(rec) if ticket is None else ticket)
             state.allowances.append(allowance[1])
             return
+        # The sample is the records with the smallest (content hash, line): a total order,
+        # so the sample of a file is the same whether it was read in one pass or in partitions.
         priority = zlib.crc32(rec.raw)
-        if len(state.heap) >= self.sample_size and -priority <= state.heap[0][0]:
+        if len(state.heap) >= self.sample_size and (-priority, -rec.line) <= state.heap[0][:2]:
             return
         # Keep the ticket when the verdict already queued the record, else the texts.
         payload: int | list[str] = (
             ticket if ticket is not None else [s.text for s in rec.view.segments]
         )
-        item = (-priority, rec.line, payload, allowance[1])
+        item = (-priority, -rec.line, payload, allowance[1])
         if len(state.heap) < self.sample_size:
             heapq.heappush(state.heap, item)
         else:
             heapq.heapreplace(state.heap, item)
+
+    def export_partition(self) -> Any:
+        pending = [(ticket, line, source, allowance, request)
+                   for ticket, _, line, source, allowance, request in self.pending]  # fmt: skip
+        return self.current, pending
+
+    def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
+        """Tickets of the partition's counter become this run's (the coordinator queued the
+        partition's texts in the same order); samples merge by their total order."""
+        part, pending = state
+        file, cur = self.files[-1]
+        for ticket, line, source, allowance, request in pending:
+            self.pending.append((tickets[ticket], file, line, source, allowance, request))
+        cur.records += part.records
+        cur.text_bytes += part.text_bytes
+        cur.exact.extend(tickets[t] for t in part.exact)
+        cur.allowances.extend(part.allowances)
+        if not part.heap:
+            return
+        items = [
+            (prio, neg_line, tickets[p] if isinstance(p, int) else p, allowance)
+            for prio, neg_line, p, allowance in part.heap
+        ]
+        merged = heapq.nlargest(self.sample_size, [*cur.heap, *items], key=lambda t: t[:2])
+        heapq.heapify(merged)
+        cur.heap = merged
 
     def _defer(self, rec: RecordContext) -> int:
         segs = rec.view.segments

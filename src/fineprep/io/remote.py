@@ -1,0 +1,171 @@
+"""Inputs in S3: ``s3://bucket/key`` and ``s3://bucket/prefix/`` wherever a local file or
+folder is accepted, read as streams (never downloaded whole) and, for partitions, by byte
+range, so that each worker of a cluster reads only its own part.
+
+Credentials and endpoint are the upload's: the standard AWS chain (environment, profile, SSO,
+instance role, ``AWS_ENDPOINT_URL``), overridden by ``profile``, ``region`` and
+``endpoint-url`` of the ``[upload]`` section. boto3 is imported only when an input is remote.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from fineprep.core.errors import InputError
+from fineprep.core.s3uri import S3Uri, parse_s3_uri
+from fineprep.io.aws import AwsOptions, make_client, redact
+
+PREFIX = "s3://"
+_BUFFER = 1 << 20
+_clients: dict[AwsOptions, Any] = {}
+
+
+def is_remote(path: str) -> bool:
+    return path.startswith(PREFIX)
+
+
+def input_aws(upload_section: dict[str, Any] | None) -> AwsOptions:
+    """AWS options for reading inputs: the ``[upload]`` section's profile, region and
+    endpoint, else the standard chain's."""
+    section = upload_section or {}
+
+    def text(key: str) -> str | None:
+        value = section.get(key)
+        return value if isinstance(value, str) and value else None
+
+    return AwsOptions(
+        profile=text("profile"), region=text("region"), endpoint_url=text("endpoint-url")
+    )
+
+
+def _client(opts: AwsOptions) -> Any:
+    client = _clients.get(opts)
+    if client is None:
+        client = _clients[opts] = make_client("s3", opts)
+    return client
+
+
+def _uri(path: str) -> S3Uri:
+    uri = parse_s3_uri(path, "input")
+    if not uri.key or uri.key.endswith("/"):
+        raise InputError(f"{path}: is a prefix, not an object", hint="name an object, or a folder")
+    return uri
+
+
+def _fail(path: str, exc: BaseException) -> InputError:
+    from fineprep.io.aws import error_code
+
+    code = error_code(exc)
+    if code in {"NoSuchKey", "404", "NotFound"}:
+        return InputError(f"{path}: no such object", hint="check the bucket and key")
+    if code in {"NoSuchBucket"}:
+        return InputError(f"{path}: no such bucket", hint="check the bucket name")
+    if code in {"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
+        return InputError(f"{path}: access denied", hint="check your AWS credentials (--profile)")
+    return InputError(
+        redact(f"{path}: cannot read from S3: {exc}"), hint="check the URI and try again"
+    )
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
+
+
+def remote_size(path: str, opts: AwsOptions) -> int:
+    uri = _uri(path)
+    try:
+        head = _client(opts).head_object(Bucket=uri.bucket, Key=uri.key)
+    except _errors() as exc:
+        raise _fail(path, exc) from None
+    return int(head["ContentLength"])
+
+
+class _Body(io.RawIOBase):
+    """A streaming GET body as a raw stream (buffered above it for lines and peeks)."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data: bytes = self._body.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._body.close()
+        super().close()
+
+
+def open_remote(path: str, opts: AwsOptions, start: int = 0, end: int | None = None) -> BinaryIO:
+    """An object (or bytes ``[start, end)`` of it) as a buffered binary stream."""
+    uri = _uri(path)
+    extra: dict[str, str] = {}
+    if start or end is not None:
+        extra["Range"] = f"bytes={start}-" + ("" if end is None else str(end - 1))
+    try:
+        response = _client(opts).get_object(Bucket=uri.bucket, Key=uri.key, **extra)
+    except _errors() as exc:
+        raise _fail(path, exc) from None
+    return io.BufferedReader(_Body(response["Body"]), buffer_size=_BUFFER)
+
+
+def list_objects(path: str, opts: AwsOptions, suffixes: tuple[str, ...]) -> list[str]:
+    """The objects under a prefix whose names end in one of ``suffixes``, in key order."""
+    uri = parse_s3_uri(path, "input")
+    out: list[str] = []
+    try:
+        pages = _client(opts).get_paginator("list_objects_v2")
+        for page in pages.paginate(Bucket=uri.bucket, Prefix=uri.key):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                if key.endswith(suffixes) and not key.endswith(("/", ".meta.jsonl")):
+                    out.append(f"{PREFIX}{uri.bucket}/{key}")
+    except _errors() as exc:
+        raise _fail(path, exc) from None
+    return sorted(out)
+
+
+def expand_inputs(paths: list[str], opts: AwsOptions, suffixes: tuple[str, ...]) -> list[str]:
+    """``s3://bucket/prefix/`` becomes its objects (an empty prefix is an error); other
+    paths are unchanged."""
+    out: list[str] = []
+    for path in paths:
+        if is_remote(path) and (path.endswith("/") or not _uri_key(path)):
+            found = list_objects(path, opts, suffixes)
+            if not found:
+                raise InputError(
+                    f"{path}: no {' or '.join(suffixes)} objects under this prefix",
+                    hint="check the prefix",
+                )
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+def _uri_key(path: str) -> str:
+    return parse_s3_uri(path, "input").key
+
+
+def remote_lines(path: str, opts: AwsOptions, start: int, end: int) -> Iterator[bytes]:
+    """The physical lines of bytes ``[start, end)`` of an object."""
+    if end <= start:
+        return
+    with open_remote(path, opts, start, end) as stream:
+        yield from stream
+
+
+def open_source(path: str, opts: AwsOptions) -> BinaryIO:
+    """A JSONL input, local (``-`` is stdin) or in S3, as a binary stream."""
+    if is_remote(path):
+        return open_remote(path, opts)
+    from fineprep.io.jsonl import open_input
+
+    return open_input(path)

@@ -1,0 +1,299 @@
+"""``check`` over partitions: one file cut into byte ranges, each checked by a worker, the
+results merged so that the findings, their order and every count are a single pass's.
+
+A worker runs the per-record work of its range (parsing, the format's walk, the record checks)
+and returns its findings, its part of the file's counts, each check's exported state and the
+texts it queued for token counting. The coordinator adds the partitions in file order: it
+queues those texts on its own counter (tickets then follow the order of one pass), lets every
+check absorb the states, and runs ``finish_file``/``finish`` as one pass would.
+
+A file is cut only when that cannot change the answer: a regular file whose first record, and
+the record that fixes its format, lie in the first partition. Its sidecar is read beside each
+partition from the offset of the partition's first line (one newline-counting pass finds them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any, BinaryIO
+
+import orjson
+
+from fineprep.core.config import Settings
+from fineprep.core.model import Finding
+from fineprep.engines.base import Engine, EngineHolder, EngineOptions
+from fineprep.engines.partitions import (
+    ByteRange,
+    jsonl_ranges,
+    line_offsets,
+    read_range,
+    remote_ranges,
+)
+from fineprep.formats import detect
+from fineprep.io.aws import AwsOptions
+from fineprep.io.jsonl import BOM, LineTooLong, bounded_lines, sidecar_path, strip_line
+from fineprep.io.remote import input_aws, is_remote, open_source, remote_size
+from fineprep.stages.check.records import (
+    other_customization,
+    start_file_state,
+    stream_records,
+)
+from fineprep.stages.check.rules import Check
+from fineprep.stages.check.run import new_run
+from fineprep.stages.check.state import FileState, RunState
+from fineprep.tokens.counter import TokenCounter
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the start of a file fixes for all its partitions."""
+
+    format: str
+    first_record_line: int
+    #: A forced format its records are not in (the file's records go unwalked).
+    mismatch: bool
+
+
+@dataclass(frozen=True)
+class PartitionTask:
+    settings: Settings
+    roles: frozenset[str]
+    hint: str | None
+    path: str
+    display: str
+    role: str
+    part: ByteRange
+    has_bom: bool
+    probe: Probe
+    #: The file's sidecar, where this partition's first line starts in it (None: the sidecar
+    #: ended before), and whether this is the file's last partition.
+    sidecar: str | None = None
+    sidecar_at: int | None = None
+    last: bool = True
+    aws: AwsOptions | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one file is cut: its ranges, what its start fixes, its sidecar's matching offsets."""
+
+    ranges: list[ByteRange]
+    probe: Probe
+    has_bom: bool
+    sidecar: str | None
+    sidecar_at: list[int | None]
+    aws: AwsOptions
+
+
+@dataclass
+class PartitionResult:
+    findings: list[Finding]
+    file: FileState
+    states: list[Any]
+    #: Texts queued for counting, in order: ``(inputs, outputs, size)``.
+    deferred: list[tuple[list[str], list[str], int]]
+
+
+class _QueuedTexts(TokenCounter):
+    """A worker's counter: it keeps the texts to count (the coordinator counts them) and
+    hands out tickets that index them."""
+
+    def __init__(self, run: RunState) -> None:
+        from fineprep.tokens.source import profile_source
+
+        super().__init__(run.token_source or profile_source(run.profile, run.encoding), run.profile)
+        self.queued: list[tuple[list[str], list[str], int]] = []
+
+    def defer(self, inputs: list[str], outputs: list[str], size: int) -> int:
+        self.queued.append((inputs, outputs, size))
+        return len(self.queued) - 1
+
+
+def plan(
+    path: str, file: FileState, run: RunState, options: EngineOptions, engines: EngineHolder
+) -> Plan | None:
+    """The partitions of one file and what its start fixes, or None to check it in one pass."""
+    if path == "-" or not options.parallel:
+        return None
+    aws = input_aws(run.settings.sections.get("upload"))
+    remote = is_remote(path)
+    try:
+        if remote:
+            size = remote_size(path, aws)
+        elif Path(path).is_file():
+            size = Path(path).stat().st_size
+        else:
+            return None
+        if size < options.min_bytes:
+            return None
+        workers = engines.workers
+        if workers < 2 and options.engine != "dask":
+            return None
+        with open_source(path, aws) as stream:
+            head = stream.read(64)
+        has_bom = head.startswith(BOM)
+        if (head[3:] if has_bom else head).lstrip().startswith(b"["):
+            return None
+        if remote:
+            ranges = remote_ranges(engines.get(), path, aws, workers, options.partition_bytes)
+        else:
+            ranges = jsonl_ranges(path, workers, options.partition_bytes)
+        if len(ranges) < 2:
+            return None
+        probe = _probe(path, aws, run, has_bom, ranges[0].end)
+        if probe is None:
+            return None
+        meta = None if remote else sidecar_path(path)
+        if meta is None or not meta.is_file() or meta == PurePath(path):
+            return Plan(ranges, probe, has_bom, None, [None] * len(ranges), aws)
+        offsets = line_offsets(str(meta), [r.first_line for r in ranges])
+    except OSError:
+        return None
+    return Plan(ranges, probe, has_bom, str(meta), offsets, aws)
+
+
+def _probe(path: str, aws: AwsOptions, run: RunState, has_bom: bool, limit: int) -> Probe | None:
+    """The file's format and first record, read as the engine reads them, if both are
+    decided within ``limit`` bytes by lines that parse (anything unusual: one pass)."""
+    forced = run.settings.format
+    first: int | None = None
+    seen = 0
+    with open_source(path, aws) as stream:
+        for line_no, physical in enumerate(bounded_lines(stream, limit), 1):
+            if isinstance(physical, LineTooLong):
+                return None
+            seen += len(physical)
+            if seen > limit:
+                return None
+            raw = strip_line(physical)
+            if line_no == 1 and has_bom:
+                raw = raw[3:]
+            if not raw or raw.isspace():
+                continue
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return None
+            if type(obj) is not dict:
+                continue
+            if first is None:
+                first = line_no
+            if forced:
+                other = other_customization(obj, detect(obj), forced)
+                return Probe(forced, first, other and run.is_enabled("S002"))
+            found = detect(obj)
+            if found is not None:
+                return Probe(found, first, False)
+    return None
+
+
+def check_partition(task: PartitionTask) -> PartitionResult:
+    """One partition's per-record work, in a worker (or here)."""
+    run, checks = new_run(task.settings, task.roles, task.hint)
+    run.findings.clear()  # run-level findings of ``start`` are the coordinator's
+    queued = _QueuedTexts(run)
+    run._tokens = queued
+    file = FileState(path=task.display, role=task.role)
+    if task.settings.format:
+        file.forced_format = True
+        file.format = task.settings.format
+    if task.part.first_line > 1:
+        file.format = task.probe.format
+        file.first_record_line = task.probe.first_record_line
+        file.format_mismatch = task.probe.mismatch
+    run.files.append(file)
+    for check in checks:
+        check.start_file(file)
+    run.findings.clear()  # so are the file-level findings of ``start_file``
+    lines = read_range(task.path, task.part, task.aws)
+    has_bom = task.has_bom and task.part.start == 0
+    sidecar: tuple[BinaryIO, bool] | None = None
+    if task.sidecar is not None:
+        file.has_sidecar = True
+        if task.sidecar_at is None:
+            file.sidecar_short = True  # reported by the partition where it ran out
+        else:
+            meta = Path(task.sidecar).open("rb")  # noqa: SIM115 (closed by stream_records)
+            meta.seek(task.sidecar_at)
+            sidecar = (meta, task.last)
+    stream_records(lines, task.path, file, run, checks, has_bom,
+                   first_line=task.part.first_line, whole_file=False, sidecar=sidecar)  # fmt: skip
+    states = [check.export_partition() for check in checks]
+    return PartitionResult(list(run.findings), file, states, queued.queued)
+
+
+def check_partitioned(
+    engine: Engine,
+    path: str,
+    file: FileState,
+    run: RunState,
+    checks: Sequence[Check],
+    planned: Plan,
+    hint: str | None,
+) -> None:
+    """Check one file through ``engine`` and merge its partitions into ``run``."""
+    has_bom, last = planned.has_bom, len(planned.ranges) - 1
+    tasks = [
+        PartitionTask(
+            run.settings,
+            run.planned_roles,
+            hint,
+            path,
+            file.path,
+            file.role,
+            r,
+            has_bom,
+            planned.probe,
+            planned.sidecar,
+            at,
+            k == last,
+        )
+        for k, (r, at) in enumerate(zip(planned.ranges, planned.sidecar_at, strict=True))
+    ]
+    results = engine.map(check_partition, tasks)
+    start_file_state(file, run, has_bom)
+    for check in checks:
+        check.start_file(file)
+    waited = merged = 0.0
+    clock = time.perf_counter()
+    for result in results:
+        now = time.perf_counter()
+        waited += now - clock
+        clock = now
+        run.findings.extend(result.findings)
+        merge_file(file, result.file)
+        tickets = [run.tokens.defer(*item) for item in result.deferred]
+        for check, state in zip(checks, result.states, strict=True):
+            check.absorb_partition(state, tickets)
+        now = time.perf_counter()
+        merged += now - clock
+        clock = now
+    for check in checks:
+        check.finish_file(file)
+    # What the scaling benchmark reads (not part of any report): partitions, and the seconds
+    # spent waiting for them, absorbing their states and judging the merged file.
+    stats = run.stats.setdefault("engine", {"partitions": 0, "wait": 0.0, "merge": 0.0})
+    stats["partitions"] += len(tasks)
+    stats["wait"] += waited
+    stats["merge"] += merged
+    stats["finish_file"] = stats.get("finish_file", 0.0) + time.perf_counter() - clock
+
+
+def merge_file(into: FileState, part: FileState) -> None:
+    """Add one partition's counts of a file to the file's."""
+    if into.format is None:
+        into.format = part.format
+    if into.first_record_line is None:
+        into.first_record_line = part.first_record_line
+    into.format_mismatch = into.format_mismatch or part.format_mismatch
+    into.has_sidecar = into.has_sidecar or part.has_sidecar
+    into.sidecar_short = into.sidecar_short or part.sidecar_short
+    into.records += part.records
+    into.lines = max(into.lines, part.lines)
+    into.bytes += part.bytes
+    into.dropped |= part.dropped
+    for strategy, n in part.augmented.items():
+        into.augmented[strategy] = into.augmented.get(strategy, 0) + n

@@ -1,0 +1,332 @@
+"""The per-record path of ``check``: lines -> parse (P codes) -> format (detected or forced,
+S001/S002) -> the format's walk (S codes, the view) -> every record check.
+
+Used by the engine for a whole file and by partition workers for a byte range of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import Any, BinaryIO
+
+import orjson
+
+from fineprep.core import jsonexact
+from fineprep.core.model import AUGMENTED_FROM, RecordMeta
+from fineprep.core.rules import Path
+from fineprep.formats import FORMATS, RFT_LOOKALIKES, compatible, detect
+from fineprep.io.jsonl import LineTooLong, bounded_lines, sidecar_path, strip_line
+from fineprep.io.outputs import verify_set
+from fineprep.stages.check.rules import Check
+from fineprep.stages.check.state import FileState, RecordContext, RunState
+
+
+def start_file_state(file: FileState, run: RunState, has_bom: bool) -> None:
+    """What a file's first bytes and the settings say before its first line: a forced
+    format, and P004 for a byte-order mark."""
+    if run.settings.format:
+        file.format = run.settings.format
+        file.forced_format = True
+    if has_bom:
+        emit_bom(file, run)
+
+
+def emit_bom(file: FileState, run: RunState) -> None:
+    run.emit(
+        "P004",
+        "file starts with a UTF-8 byte-order mark (BOM); Bedrock expects plain UTF-8",
+        file,
+        1,
+        None,
+        {"bytes": 3},
+    )
+
+
+def stream_records(
+    stream: Any,
+    path: str,
+    file: FileState,
+    run: RunState,
+    checks: list[Check],
+    has_bom: bool,
+    *,
+    first_line: int = 1,
+    whole_file: bool = True,
+    sidecar: tuple[BinaryIO, bool] | None = None,
+) -> None:
+    """Every line of ``stream`` (numbered from ``first_line``) through parsing, the format's
+    walk and the record checks. A partition of a file (``whole_file`` False) comes with the
+    file's format known when it is not the first, and with its ``sidecar``: the sidecar
+    positioned at the partition's first line, and whether it is the file's last partition
+    (which reports a sidecar longer than the data)."""
+    record_checks = [c for c in checks if c.has_record_hook()]
+    valid_only = [c for c in record_checks if c.needs_valid]
+    any_record = [c for c in record_checks if not c.needs_valid]
+    profile = run.profile
+    # Sidecar lines keep their newline: to orjson it is JSON whitespace.
+    meta_file, last = sidecar if sidecar is not None else (None, True)
+    limit = run.settings.max_line_bytes
+    if meta_file is not None:
+        file.has_sidecar = True
+    elif path != "-" and whole_file:
+        meta_path = sidecar_path(path)
+        if meta_path.is_file() and meta_path != PurePath(path):
+            meta_file = meta_path.open("rb")
+            file.has_sidecar = True
+    if path != "-" and first_line == 1 and "S009" in run.enabled:
+        # Once per file (the whole file, or its first partition): the pair is one output set.
+        mixed = verify_set(path, sidecar_path(path) if file.has_sidecar else None)
+        if mixed is not None:
+            run.emit("S009", mixed, file, None, None, {"set": "mismatch"})
+    meta_lines = bounded_lines(meta_file, limit) if meta_file is not None else None
+    analyze = FORMATS.get(file.format).analyze if file.format else None
+    emit = run.emit
+    loads = jsonexact.loads  # orjson, with integers beyond 64 bits kept exact
+    size = 0
+    line_no = 0
+    model_checked = not whole_file and first_line > 1
+    for line_no, physical in enumerate(bounded_lines(stream, limit), first_line):
+        meta = _next_meta(meta_lines, file, run, line_no) if meta_lines is not None else None
+        if isinstance(physical, LineTooLong):
+            size += physical.size + 1
+            what = "skipped unread" if physical.ended else "no newline yet: stopped reading"
+            emit(
+                "P007",
+                f"line of {'over ' if not physical.ended else ''}{physical.size:,} bytes is "
+                f"longer than max-line-bytes ({limit:,}): {what}",
+                file,
+                line_no,
+                None,
+                {"bytes": physical.size, "limit": limit},
+            )
+            continue
+        raw = strip_line(physical)
+        size += len(raw) + 1
+        if line_no == 1 and has_bom:
+            raw = raw[3:]
+        if not raw or raw.isspace():
+            emit("P005", "blank line (Bedrock cannot parse empty lines; delete it)", file, line_no)
+            continue
+        try:
+            obj = loads(raw)
+        except orjson.JSONDecodeError as exc:
+            if line_no == 1 and raw.strip() in (b"{", b"["):
+                emit(
+                    "P006",
+                    "file is a pretty-printed JSON document, not JSONL (one JSON object "
+                    "per line); convert it with: jq -c . FILE > FILE.jsonl",
+                    file,
+                    1,
+                )
+                return
+            _parse_error(raw, exc, file, line_no, run)
+            continue
+        if type(obj) is not dict:
+            emit("P002", f"line is a JSON {_json_kind(obj)}, not an object", file, line_no)
+            continue
+        file.records += 1
+        if meta is not None and meta.extra and AUGMENTED_FROM in meta.extra:
+            strategy = meta.augment_strategy
+            file.augmented[strategy] = file.augmented.get(strategy, 0) + 1
+        if file.first_record_line is None:
+            file.first_record_line = line_no
+        if analyze is None:
+            file.format = detect(obj)
+            if file.format is None:
+                emit(
+                    "S001",
+                    "record matches no Bedrock format (expected keys like 'prompt'/"
+                    "'completion', 'messages' or 'input'); use --format to say which",
+                    file,
+                    line_no,
+                    (),
+                    {"keys": sorted(obj)[:20]},
+                )
+                continue
+            analyze = FORMATS.get(file.format).analyze
+        elif file.forced_format and line_no == file.first_record_line:
+            own = detect(obj)
+            if other_customization(obj, own, file.format):
+                emit(
+                    "S002",
+                    f"records look like {own}, not {file.format}: "
+                    + _MISMATCH_HINT.get(file.format or "", _MISMATCH_HINT[""]),
+                    file,
+                    line_no,
+                    None,
+                    {"format": own, "file_format": file.format},
+                )
+                # Records go unwalked only when the finding that replaces theirs is reported.
+                file.format_mismatch = run.is_enabled("S002")
+        elif not file.forced_format and line_no != file.first_record_line:
+            own = detect(obj)
+            if not compatible(own, file.format or ""):
+                emit(
+                    "S002",
+                    f"record looks like {own}, but this file is {file.format}",
+                    file,
+                    line_no,
+                    None,
+                    {"format": own, "file_format": file.format},
+                )
+                continue
+        if file.format_mismatch:
+            continue  # one S002 for the file; walking it as the wrong format finds only echoes
+        if not model_checked:
+            model_checked = True
+            if profile is not None and not profile.accepts(file.format or ""):
+                emit(
+                    "S002",
+                    f"{file.format} records are not accepted by {profile.name} "
+                    f"(it takes {', '.join(profile.formats)})",
+                    file,
+                    line_no,
+                    None,
+                    {"format": file.format, "accepted": list(profile.formats)},
+                )
+        source = meta.source if meta else None
+
+        def report(
+            code: str,
+            jpath: Path,
+            message: str,
+            data: dict[str, Any],
+            _line: int = line_no,
+            _source: str | None = source,
+        ) -> None:
+            emit(code, message, file, _line, jpath, data, _source)
+
+        view = analyze(obj, profile, report)
+        ctx = RecordContext(run, file, line_no, raw, obj, view, meta)
+        for check in any_record:
+            check.check(ctx)
+        if view.structural_ok:
+            for check in valid_only:
+                check.check(ctx)
+    file.lines = line_no
+    file.bytes = size
+    if meta_file is not None and meta_lines is not None:
+        with meta_file:
+            if last:
+                _finish_meta(meta_lines, file, run, line_no)
+
+
+_MISMATCH_HINT = {
+    "rft": "an RFT dataset holds prompts and a reference_answer per line, not supervised "
+    "answers; convert it with `fineprep convert --to rft` (the final assistant answer becomes "
+    "the reference answer)",
+    "": "check the file with its own format (drop --format), or convert it with "
+    "`fineprep convert --to FORMAT`",
+}
+
+
+def other_customization(obj: dict[str, Any], own: str | None, forced: str | None) -> bool:
+    """Whether a file forced to one format holds records of a format trained by another
+    customization type (supervised records as RFT prompts, or the reverse): then every line
+    would fail the same way, and one finding for the file says it better. A chat prompt that
+    only lacks its reference answer is an RFT record with a finding, not another format."""
+    if own is None or forced is None or own == forced or "rft" not in (own, forced):
+        return False
+    if forced == "rft" and own in RFT_LOOKALIKES:
+        messages = obj.get("messages")
+        last = messages[-1] if isinstance(messages, list) and messages else None
+        return isinstance(last, dict) and last.get("role") == "assistant"
+    return True
+
+
+def _finish_meta(
+    meta_lines: Iterator[bytes | LineTooLong], file: FileState, run: RunState, last_line: int
+) -> None:
+    """Report a sidecar longer than its data file (shorter ones are reported as they run out)."""
+    extra = sum(1 for _ in meta_lines)
+    if extra:
+        run.emit(
+            "S009",
+            f"sidecar has {extra} more line{'s' if extra != 1 else ''} than the data file",
+            file,
+            None,
+            None,
+            {"extra_lines": extra, "data_lines": last_line},
+        )
+
+
+def _next_meta(
+    meta_lines: Iterator[bytes | LineTooLong], file: FileState, run: RunState, line_no: int
+) -> RecordMeta | None:
+    item = next(meta_lines, None)
+    if item is None:
+        if not file.sidecar_short:
+            file.sidecar_short = True
+            run.emit(
+                "S009",
+                f"sidecar ends before the data file: no sidecar line for line {line_no} on",
+                file,
+                line_no,
+                None,
+                {"sidecar_lines": line_no - 1},
+            )
+        return None
+    if isinstance(item, LineTooLong):
+        run.emit("S009", f"sidecar line of {item.size:,} bytes is too long", file, line_no)
+        return None
+    try:
+        obj = jsonexact.loads(item)
+    except orjson.JSONDecodeError:
+        run.emit("S009", "sidecar line is not valid JSON", file, line_no)
+        return None
+    if not isinstance(obj, dict):
+        run.emit("S009", "sidecar line is not a JSON object", file, line_no)
+        return None
+    return RecordMeta.from_dict(obj)
+
+
+def _json_kind(obj: Any) -> str:
+    if isinstance(obj, list):
+        return "array"
+    if isinstance(obj, str):
+        return "string"
+    if obj is None:
+        return "null"
+    if isinstance(obj, bool):
+        return "boolean"
+    return "number"
+
+
+def _parse_error(
+    raw: bytes, exc: orjson.JSONDecodeError, file: FileState, line_no: int, run: RunState
+) -> None:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        run.emit(
+            "P003",
+            f"invalid UTF-8 at byte {err.start} of the line (re-save the source as UTF-8)",
+            file,
+            line_no,
+            None,
+            {"offset": err.start},
+        )
+        return
+    text = str(exc)
+    column = exc.pos + 1 if exc.pos is not None else None
+    if "surrogate" in text:
+        run.emit(
+            "P003",
+            f"escaped lone surrogate at column {column}: it cannot be encoded as "
+            "UTF-8 (fix the text that produced it)",
+            file,
+            line_no,
+            None,
+            {"column": column},
+        )
+        return
+    reason = text.split(": line ", maxsplit=1)[0]
+    run.emit(
+        "P001",
+        f"invalid JSON at column {column}: {reason}",
+        file,
+        line_no,
+        None,
+        {"column": column, "reason": reason},
+    )

@@ -1,0 +1,160 @@
+"""The Dask engine on a real cluster, with inputs in S3: same report as one process.
+
+A module fixture starts the moto S3 server, a ``dask scheduler`` and two ``dask worker``
+processes on 127.0.0.1 (the workers read their own partitions from moto by byte range). The
+data is small: partitions of one byte make every line a boundary. Nothing is timed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.s3server import MotoServer, aws_env, free_port
+
+pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow
+
+BUCKET = "lake"
+
+
+def _records() -> list[str]:
+    rows = []
+    for i in range(30):
+        q = f"question {i % 9} about the account statement and the refund"
+        rows.append(json.dumps({"prompt": q, "completion": ["yes", "no", "later"][i % 3]}))
+    rows.insert(7, "")
+    rows.insert(12, '{"prompt": "broken')
+    return rows
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    moto = MotoServer()
+    moto.start()
+    env = {**os.environ, **aws_env(moto.url)}
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        port = free_port()
+        address = f"tcp://127.0.0.1:{port}"
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-dashboard",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        for _ in range(2):
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "distributed.cli.dask_worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        import boto3
+
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=moto.url,
+            region_name="us-east-1",
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        s3.create_bucket(Bucket=BUCKET)
+        rows = _records()
+        s3.put_object(Bucket=BUCKET, Key="data/train.jsonl", Body="\n".join(rows) + "\n")
+        s3.put_object(Bucket=BUCKET, Key="eval/validation.jsonl", Body=rows[3] + "\n" + rows[20])
+        config = tmp_path_factory.mktemp("cfg") / "fineprep.toml"
+        config.write_text("[engine]\nmin-bytes = 1\npartition-bytes = 1\n")
+        yield {**aws_env(moto.url), "scheduler": address, "config": str(config)}
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        moto.stop()
+
+
+def _fineprep(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    run_env = {**os.environ, **{k: v for k, v in env.items() if k.isupper()}}
+    run_env["FINEPREP_NO_CACHE"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "fineprep", *args],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_check_s3_through_dask_matches_one_process(cluster: dict[str, str]) -> None:
+    common = [
+        *("check", f"s3://{BUCKET}/data/"),
+        *("--validation", f"s3://{BUCKET}/eval/validation.jsonl", "-m", "nova-lite"),
+        *("--config", cluster["config"], "--output-format", "json"),
+    ]
+    one = _fineprep(cluster, *common, "--jobs", "1")
+    assert one.returncode in (0, 1), one.stderr
+    report = json.loads(one.stdout)
+    assert report["files"][0]["path"] == f"s3://{BUCKET}/data/train.jsonl"
+    codes = {(f["line"], f["code"]) for f in report["findings"]}
+    assert (8, "P005") in codes and (13, "P001") in codes
+    assert any(code == "D004" for _, code in codes)
+    dask = _fineprep(cluster, *common, "--engine", "dask", "--scheduler", cluster["scheduler"])
+    assert dask.stderr == one.stderr
+    assert dask.stdout == one.stdout
+    local = _fineprep(cluster, *common, "--jobs", "2")
+    assert local.stdout == one.stdout
+
+
+def test_a_missing_object_is_one_line(cluster: dict[str, str]) -> None:
+    out = _fineprep(cluster, "check", f"s3://{BUCKET}/data/nope.jsonl", "--jobs", "1")
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0
+    assert "no such object" in out.stderr
+
+
+def test_an_unreachable_scheduler_is_one_line(cluster: dict[str, str], tmp_path: Path) -> None:
+    data = tmp_path / "t.jsonl"
+    data.write_text("\n".join(_records()) + "\n")
+    port = free_port()
+    out = _fineprep(cluster, "check", str(data), "--config", cluster["config"],
+                    "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}")  # fmt: skip
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr

@@ -1,0 +1,149 @@
+"""Partitioned ``check`` gives the single process's answer, byte for byte.
+
+Generated datasets put exact duplicates, conflicting answers and near-duplicates on both
+sides of partition boundaries (partitions of one byte each cut after every line), with a
+validation file that leaks training records; ``--jobs 1``, 2 and 4 must render the same JSON
+report. Small data, nothing timed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fineprep.core.config import load_settings
+from fineprep.engines.base import EngineOptions, engine_options
+from fineprep.engines.partitions import jsonl_ranges, read_range
+from fineprep.report import render
+from fineprep.stages.check.engine import check_files
+
+QUESTIONS = [f"how do I reset the router in room {k} of the west wing" for k in range(6)]
+ANSWERS = ["yes", "no", "call support", "unplug it for ten seconds, then plug it back in"]
+
+
+def _record(kind: int, q: int, a: int) -> str:
+    if kind == 0:
+        return json.dumps({"prompt": QUESTIONS[q], "completion": ANSWERS[a]})
+    if kind == 1:  # a near-duplicate: one word changed
+        return json.dumps({"prompt": QUESTIONS[q] + " please", "completion": ANSWERS[a]})
+    if kind == 2:
+        return ""  # blank line (P005)
+    if kind == 3:
+        return '{"prompt": "broken'  # P001
+    return json.dumps([QUESTIONS[q]])  # P002
+
+
+LINES = st.lists(
+    st.tuples(
+        st.sampled_from([0, 0, 0, 0, 1, 1, 2, 3, 4]),
+        st.integers(0, len(QUESTIONS) - 1),
+        st.integers(0, len(ANSWERS) - 1),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _run(paths: list[str], val: list[str], stats: bool, engine: EngineOptions) -> str:
+    s = load_settings(isolated=True, overrides={"model": "nova-lite"})
+    s.stats = stats
+    s.token_sample_size = 3
+    result = check_files(paths, s, validation=val, engine=engine)
+    return render(result, "json", color=False)
+
+
+def _engines() -> list[EngineOptions]:
+    return [
+        EngineOptions("local", 1),
+        EngineOptions("processes", 2, None, min_bytes=1, partition_bytes=1),
+        EngineOptions("processes", 4, None, min_bytes=1, partition_bytes=1),
+    ]
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    train=LINES,
+    leaks=st.lists(st.integers(0, 39), max_size=5),
+    stats=st.booleans(),
+    sidecar=st.one_of(st.none(), st.integers(-2, 2)),
+)
+def test_jobs_give_the_same_report(
+    tmp_path: Path,
+    train: list[tuple[int, int, int]],
+    leaks: list[int],
+    stats: bool,
+    sidecar: int | None,
+) -> None:
+    lines = [_record(*t) for t in train]
+    train_path = tmp_path / "train.jsonl"
+    train_path.write_text("\n".join(lines) + "\n")
+    meta = tmp_path / "train.meta.jsonl"
+    meta.unlink(missing_ok=True)
+    if sidecar is not None:
+        # Labels and groups per line; a sidecar shorter or longer than the data (S009).
+        count = max(0, len(lines) + sidecar)
+        rows = [json.dumps({"id": f"r{i}", "label": ANSWERS[i % 3]}) for i in range(count)]
+        meta.write_text("".join(r + "\n" for r in rows))
+    kept = [lines[i] for i in leaks if i < len(lines) and lines[i]]
+    val_path = tmp_path / "validation.jsonl"
+    val_path.write_text("\n".join([*kept, _record(0, 1, 3)]) + "\n")
+    reports = [_run([str(train_path)], [str(val_path)], stats, e) for e in _engines()]
+    assert reports[1] == reports[0]
+    assert reports[2] == reports[0]
+
+
+def test_duplicates_across_a_boundary_are_found(tmp_path: Path) -> None:
+    lines = [_record(0, 0, 0), _record(0, 1, 1), _record(0, 0, 0), _record(0, 1, 2)]
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    reports = [json.loads(_run([str(path)], [], False, e)) for e in _engines()]
+    assert reports[0] == reports[1] == reports[2]
+    codes = [(f["line"], f["code"]) for f in reports[2]["findings"]]
+    assert (3, "D001") in codes and (4, "D002") in codes
+
+
+def test_ranges_cut_on_lines_and_number_them(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    data = b"".join(b"%d\n" % k for k in range(100)) + b"tail"
+    path.write_bytes(data)
+    ranges = jsonl_ranges(str(path), 4, min_part=1)
+    assert len(ranges) == 4
+    assert b"".join(b"".join(read_range(str(path), r)) for r in ranges) == data
+    for r in ranges:
+        assert r.first_line == data[: r.start].count(b"\n") + 1
+        assert r.start == 0 or data[r.start - 1 : r.start] == b"\n"
+
+
+def test_jobs_resolve_option_over_environment_over_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINEPREP_JOBS", "3")
+    assert engine_options({"jobs": 5}).jobs == 3
+    assert engine_options({"jobs": 5}, jobs=2).jobs == 2
+    monkeypatch.delenv("FINEPREP_JOBS")
+    assert engine_options({"jobs": 5}).jobs == 5
+    assert engine_options({}, scheduler="tcp://h:1").engine == "dask"
+
+
+def test_a_small_file_stays_in_one_process(tmp_path: Path) -> None:
+    from fineprep.engines.base import EngineHolder
+    from fineprep.stages.check.engine import new_run
+    from fineprep.stages.check.partition import plan
+    from fineprep.stages.check.state import FileState
+
+    path = tmp_path / "train.jsonl"
+    path.write_text(_record(0, 0, 0) + "\n" + _record(0, 1, 0) + "\n")
+    s = load_settings(isolated=True)
+    run, _ = new_run(s)
+    options = EngineOptions("processes", 4)  # default threshold: megabytes
+    holder = EngineHolder(options)
+    assert plan(str(path), FileState(str(path)), run, options, holder) is None
+    small = EngineOptions("processes", 4, None, min_bytes=1, partition_bytes=1)
+    assert plan(str(path), FileState(str(path)), run, small, EngineHolder(small)) is not None
