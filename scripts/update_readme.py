@@ -119,6 +119,11 @@ def limits_schema() -> dict[str, Any]:
     }
 
 
+def _option_type(text: str) -> str:
+    """A check option is a number unless its description gives a true/false default."""
+    return "boolean" if re.search(r"\(default (true|false)\)", text) else "number"
+
+
 def checks_schema() -> dict[str, Any]:
     """``[checks.<CODE>]``: each rule's documented options; a code without options takes none."""
     props: dict[str, Any] = {}
@@ -128,7 +133,7 @@ def checks_schema() -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": False,
                 "properties": {
-                    name: {"type": "number", "description": text}
+                    name: {"type": _option_type(text), "description": text}
                     for name, text in rule.options.items()
                 },
             }

@@ -119,8 +119,8 @@ def worklist(
             continue
         shown.append((i, f, w))
     for (path, code), n in repeated.items():
-        group = groups.get(path)
-        first = next(f for f, w in by_finding if w.group == path and f.code == code)
+        group = groups.get(visible(path))
+        first = next(f for f, _ in by_finding if f.location.path == path and f.code == code)
         if group is not None:
             group.repeats.append(
                 Repeat(code, first.severity.value, n, records.get(path, 0), first.message)
@@ -148,7 +148,7 @@ def _pair(findings: Iterable[Finding], rows: list[WorkRow]) -> list[tuple[Findin
     """Findings in worklist order (rows are the findings regrouped, each group in order)."""
     queues: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
-        queues[group_of(f)].append(f)
+        queues[visible(group_of(f))].append(f)
     taken: dict[str, int] = defaultdict(int)
     out = []
     for w in rows:

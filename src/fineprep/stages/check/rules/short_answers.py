@@ -93,6 +93,35 @@ class ShortAnswers:
         if self.sidecar_labels:
             self._note(file, self.sidecar_labels)
 
+    def export(self) -> Any:
+        """What one partition held (a partitioned run merges it in file order)."""
+        return (
+            self.holding, self.texts, self.lines, self.chars, self.path_of, list(self.paths),
+            self.sidecar_labels, self.first_lines,
+        )  # fmt: skip
+
+    def absorb(self, state: Any, file: FileState) -> None:
+        """Merge a later partition: its held answers join this file's while both still hold
+        (and the labels stay few), else every held answer is reported."""
+        holding, texts, lines, chars, path_of, paths, labels, first = state
+        self.sidecar_labels += labels
+        for line in first:
+            self._example(line)
+        if self.holding and not holding:
+            self._release(file)  # the partition found answers that are not labels
+        index = [self.paths.setdefault(p, len(self.paths)) for p in paths]
+        if not self.holding:
+            for line, n, k in zip(lines, chars, path_of, strict=True):
+                self._emit(file, line, n, paths[k], None)
+            return
+        for text, n in texts.items():
+            self.texts[text] = self.texts.get(text, 0) + n
+        self.lines.extend(lines)
+        self.chars.extend(chars)
+        self.path_of.extend(index[k] for k in path_of)
+        if len(self.texts) > MAX_LABELS:
+            self._release(file)
+
     def _example(self, line: int) -> None:
         if len(self.first_lines) < _EXAMPLES:
             self.first_lines.append(line)
