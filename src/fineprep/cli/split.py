@@ -9,9 +9,11 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.options import (
+    apply_engine,
     apply_policy,
     config_options,
     echo_check,
+    engine_flags,
     fail_on_option,
     model_option,
     output_format_option,
@@ -55,6 +57,7 @@ from fineprep.core.profiles import FORMATS
 @fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
 @output_format_option("How to print the findings of the checks run on the outputs.")
+@engine_flags
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary lines.")
 def split(**kwargs: Any) -> None:
     """Split DATASET.jsonl into train/validation(/test) files in -o DIR.
@@ -99,6 +102,9 @@ def _split(
     exit_zero: bool,
     output_format: str,
     quiet: bool,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.stages.split.runner import split as run_split
@@ -106,6 +112,7 @@ def _split(
     settings = load_settings(config, isolated=isolated)
     # --select chooses the checks run on the outputs (passed to split below).
     apply_policy(settings, select=None, extend_select=extend_select, ignore=ignore, fail_on=fail_on)
+    apply_engine(settings, jobs, engine_name, scheduler)
     result = run_split(
         dataset,
         out_dir,
