@@ -158,3 +158,19 @@ def test_an_unreachable_scheduler_is_one_line(cluster: dict[str, str], tmp_path:
                     "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}")  # fmt: skip
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_split_through_dask_matches_one_process(cluster: dict[str, str], tmp_path: Path) -> None:
+    data = tmp_path / "data.jsonl"
+    rows = [r for r in _records() if r.startswith('{"prompt": "question')]
+    data.write_text("\n".join(rows) + "\n")
+    common = ["split", str(data), "--validation", "0.2", "--config", cluster["config"], "-q"]
+    one = _fineprep(cluster, *common, "-o", str(tmp_path / "one"), "--jobs", "1")
+    assert one.returncode in (0, 1), one.stderr
+    dask = _fineprep(cluster, *common, "-o", str(tmp_path / "dask"), "--engine", "dask",
+                     "--scheduler", cluster["scheduler"])  # fmt: skip
+    assert dask.returncode == one.returncode, dask.stderr
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "dask").iterdir())
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
