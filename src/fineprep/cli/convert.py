@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from fineprep.cli.main import run_guarded
-from fineprep.cli.options import config_options, model_option
+from fineprep.cli.options import apply_engine, config_options, engine_flags, model_option
 
 TARGET_CHOICES = ("prompt-completion", "conversation", "claude-messages", "pretraining", "rft")
 
@@ -114,6 +114,7 @@ def _field(name: str, what: str) -> Callable[[F], F]:
     help="great-expectations suite to validate the source table with first (G001).",
 )
 @config_options
+@engine_flags
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -168,6 +169,9 @@ def _convert(
     config: str | None,
     isolated: bool,
     progress: bool | None,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
     **options: Any,
 ) -> None:
     from fineprep.core.config import load_settings
@@ -175,6 +179,7 @@ def _convert(
     from fineprep.stages.convert.runner import convert as run_convert
 
     settings = load_settings(config, isolated=isolated)
+    apply_engine(settings, jobs, engine_name, scheduler)
     stream = sys.stderr
     if progress is None:
         bar = Progress.for_terminal(stream)
