@@ -174,3 +174,20 @@ def test_split_through_dask_matches_one_process(cluster: dict[str, str], tmp_pat
     assert names == sorted(p.name for p in (tmp_path / "dask").iterdir())
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_convert_through_dask_matches_one_process(cluster: dict[str, str], tmp_path: Path) -> None:
+    src = tmp_path / "chats"
+    src.mkdir()
+    for k in range(3):
+        rows = [json.dumps({"instruction": f"say {k}-{i}", "output": f"{k}-{i}"}) for i in range(5)]
+        (src / f"part{k}.jsonl").write_text("\n".join(rows) + "\n")
+    outs = {}
+    dask = ["--engine", "dask", "--scheduler", cluster["scheduler"]]
+    for name, extra in (("one", ["--jobs", "1"]), ("dask", dask)):
+        out = tmp_path / name / "train.jsonl"
+        run = _fineprep(cluster, "convert", str(src), "-o", str(out), "--to", "conversation",
+                        "--config", cluster["config"], *extra)  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        outs[name] = (out.read_bytes(), (out.parent / "train.meta.jsonl").read_bytes())
+    assert outs["dask"] == outs["one"]
