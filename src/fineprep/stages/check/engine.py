@@ -115,7 +115,7 @@ def check_files(
     if run._tokens is not None:
         run.stats["token_source"] = run._tokens.effective.describe()
     run.findings.sort(key=Finding.sort_key)
-    return CheckResult(run.findings, run.files, run.profile, settings, run.stats)
+    return CheckResult(run.findings.settled(), run.files, run.profile, settings, run.stats)
 
 
 def _check_file(path: str, file: FileState, run: RunState, checks: list[Check]) -> None:
