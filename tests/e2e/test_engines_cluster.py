@@ -15,8 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from fineprep.engines.base import EngineOptions
 from tests.s3server import MotoServer, aws_env, free_port
+from tests.unit.test_partitioned_check import LINES, _record, _run
 
 pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow
@@ -191,3 +195,27 @@ def test_convert_through_dask_matches_one_process(cluster: dict[str, str], tmp_p
         assert run.returncode == 0, run.stderr
         outs[name] = (out.read_bytes(), (out.parent / "train.meta.jsonl").read_bytes())
     assert outs["dask"] == outs["one"]
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(train=LINES, leaks=st.lists(st.integers(0, 39), max_size=5))
+def test_generated_datasets_give_the_same_report_on_dask(
+    cluster: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    train: list[tuple[int, int, int]],
+    leaks: list[int],
+) -> None:
+    tmp = tmp_path_factory.mktemp("gen")
+    lines = [_record(*t) for t in train]
+    train_path = tmp / "train.jsonl"
+    train_path.write_text("\n".join(lines) + "\n")
+    val_path = tmp / "validation.jsonl"
+    kept = [lines[i] for i in leaks if i < len(lines) and lines[i]]
+    val_path.write_text("\n".join([*kept, _record(0, 1, 3)]) + "\n")
+    dask = EngineOptions("dask", 1, cluster["scheduler"], min_bytes=1, partition_bytes=1)
+    single = _run([str(train_path)], [str(val_path)], True, EngineOptions("local", 1))
+    assert _run([str(train_path)], [str(val_path)], True, dask) == single
