@@ -1,5 +1,5 @@
 """Allows ``python -m fineprep``."""
 
-from fineprep.cli.main import main
+from fineprep.cli.entry import main
 
 main()

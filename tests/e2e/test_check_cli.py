@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -206,16 +207,21 @@ def test_unchanged_inputs_are_not_rechecked(tmp_path: Path) -> None:
     env = {"FINEPREP_CACHE_DIR": str(cache)}
     assert fineprep("check", "-m", "nova-lite", str(path), env=env).code == 0
     (entry,) = [p for p in cache.rglob("*.json")]
-    # Plant a finding in the entry: a second identical run must replay it, not re-check.
-    doc = json.loads(entry.read_text())
+    assert stat.S_IMODE((cache / "key").stat().st_mode) == 0o600
+    # Plant a finding in the entry: the seal no longer matches, so it is recomputed, not
+    # trusted (and the recomputed verdict replaces it).
+    mac, body = entry.read_text().split("\n", 1)
+    doc = json.loads(body)
     doc["findings"].append(
         {"code": "H003", "name": "placeholder", "severity": "error", "message": "planted",
          "path": str(path), "line": 1, "json_path": None, "source": None, "data": {}}
     )  # fmt: skip
-    entry.write_text(json.dumps(doc))
+    entry.write_text(mac + "\n" + json.dumps(doc))
     replay = fineprep("check", "-m", "nova-lite", str(path), env=env)
-    assert replay.code == 1 and "planted" in replay.out
-    assert "planted" not in fineprep("check", "-m", "nova-lite", "--no-cache", str(path)).out
+    assert replay.code == 0 and "planted" not in replay.out
+    assert "planted" not in entry.read_text()
+    # A sealed entry is replayed (a hit does not re-check: its verdict is what was stored).
+    assert fineprep("check", "-m", "nova-lite", str(path), env=env).code == 0
     # Any change to the data, the model or the selection is a miss.
     assert "planted" not in fineprep("check", "-m", "nova-pro", str(path), env=env).out
     path.write_text(good_lines(11))

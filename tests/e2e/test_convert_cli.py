@@ -120,10 +120,15 @@ def test_config_section_with_command_line_overrides(
 def test_forced_progress_and_reader_options(tmp_path: Path) -> None:
     result = _run(
         [str(TABULAR / "pairs.arrow"), "-o", str(tmp_path / "o.jsonl"), "-m", "llama3-1-8b"],
-        ["--progress", "-S", "ignored=1"],
+        ["--progress"],
     )
     assert result.exit_code == 0, result.output
     assert "\rconverting: " in result.stderr
+    # A reader option the source does not have is an error naming it, never ignored.
+    out = str(tmp_path / "u.jsonl")
+    unknown = _run([str(TABULAR / "pairs.arrow"), "-o", out, "-m", "llama3-1-8b", "-S", "x=1"])
+    assert unknown.exit_code == 2 and "'x'" in unknown.stderr
+    assert not (tmp_path / "u.jsonl").exists()
     bad = _run([str(TABULAR / "pairs.arrow"), "-o", str(tmp_path / "o.jsonl"), "-S", "novalue"])
     assert bad.exit_code == 2 and "expected KEY=VALUE" in bad.stderr
 

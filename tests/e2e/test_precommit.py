@@ -103,3 +103,35 @@ def test_dataset_hook_sees_cross_file_problems(repo: tuple[Path, dict[str, str]]
     blocked = _git(path, "commit", "-qm", "too many together", env=env)
     assert blocked.returncode != 0
     assert "N002" in blocked.stdout + blocked.stderr
+
+
+def test_per_file_hook_runs_only_record_rules(repo: tuple[Path, dict[str, str]]) -> None:
+    """Shards of two records pass the per-file hook: N001 (too few records) and the other
+    dataset rules belong to the dataset hook, which still sees the declared files."""
+    path, env = repo
+    (path / "data" / "train.jsonl").write_text("".join(GOOD % (i, i) for i in range(10)))
+    (path / "data" / "validation.jsonl").write_text(GOOD % (100, 100))
+    shards = path / "data" / "shards"
+    shards.mkdir()
+    for n in range(3):
+        # Two records each, the second a copy of the first: N001 and D001 would fire.
+        (shards / f"part-{n}.jsonl").write_text(GOOD % (n, n) * 2)
+    control = subprocess.run(
+        [sys.executable, "-m", "fineprep", "check", "data/shards/part-0.jsonl", "--no-cache"],
+        cwd=path, env=env, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert control.returncode == 1 and "N001" in control.stdout, control.stdout
+    assert "D001" in control.stdout
+    _git(path, "add", "-A", env=env)
+    done = _git(path, "commit", "-qm", "shards", env=env)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "N001" not in out and "D001" not in out and "Traceback" not in out
+
+    # A per-record problem in a shard still blocks the commit.
+    (shards / "part-1.jsonl").write_text(GOOD % (7, 7) + '{"schemaVersion": 1}\n')
+    _git(path, "add", "-A", env=env)
+    blocked = _git(path, "commit", "-qm", "bad shard", env=env)
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0
+    assert "data/shards/part-1.jsonl:2: S001" in out and "N001" not in out

@@ -85,10 +85,14 @@ def test_explicit_rejects_path_and_stale_default_removed(tmp_path: Path) -> None
     assert result.exit_code == 0 and not stale.exists()
     assert any("left by an earlier run" in n for n in result.notices)
     mine = tmp_path / "mine" / "rej.jsonl"
+    mine.parent.mkdir()
+    mine.write_text("an earlier run's reject\n")
     result = convert(
         src, output=tmp_path / "o.jsonl", to="prompt-completion", rejects=mine, settings=Settings()
     )
-    assert result.rejects == mine and mine.read_bytes() == b""  # named: written even if empty
+    # Named or not, nothing empty is written or announced, and an earlier run's file goes.
+    assert result.rejects is None and not mine.exists()
+    assert not any("rejected" in line for line in result.summary())
     bad = _csv(tmp_path, "prompt,completion\n,b\n", "bad.csv")
     result = convert(
         [bad, src],

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,7 @@ from fineprep.core.model import Finding, Location, Severity
 from fineprep.core.profiles import get_profile
 from fineprep.report import REPORTERS, render
 from fineprep.report.html import render_html
+from fineprep.report.html_worklist import script
 from fineprep.stages.check.state import CheckResult, FileState
 
 VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "source", "wbr"}
@@ -24,7 +29,7 @@ ALLOWED = {
     "nav", "ol", "li", "a", "main", "section", "dl", "div", "dt", "dd", "table", "caption",
     "thead", "tbody", "tr", "th", "td", "code", "pre", "strong", "span", "figure",
     "figcaption", "footer", "svg", "defs", "pattern", "rect", "line", "circle", "g", "text",
-    "desc",
+    "desc", "h4", "label", "input", "select", "option", "button", "script",
 }  # fmt: skip
 HOSTILE = [
     "<script>document.title='pwned';window.__pwned=1</script>",
@@ -98,6 +103,17 @@ def assert_inert(doc: Doc) -> None:
             assert name not in {"src", "srcdoc", "action", "formaction"}, (tag, name)
             if name == "href":
                 assert (value or "").startswith("#"), value
+
+
+_DATA = re.compile(r'<script type="application/json" id="worklist-data">([^<]*)</script>')
+
+
+def without_own_scripts(html: str) -> str:
+    """The page less its two own scripts: the worklist data (JSON, with no ``<`` in it) and
+    the inline script the CSP allows by its hash. Anything else script-like is injected."""
+    own = f"<script>{script()[0]}</script>"
+    assert html.count(own) == 1 and len(_DATA.findall(html)) == 1
+    return _DATA.sub("", html.replace(own, ""))
 
 
 def finding(
@@ -188,22 +204,30 @@ def test_tables_are_capped_with_counts_of_the_rest() -> None:
     findings = [finding("S001", n) for n in range(1, 301)]
     findings += [finding("S001", n, path="validation.jsonl") for n in range(1, 151)]
     findings += [finding("H003", n) for n in range(1, 4)]
-    doc = Doc(render_html(result_of(findings), max_rows=200))
-    s001 = doc.texts["code-S001"]
-    assert "450 findings" in s001
-    assert "and 250 more S001 findings not listed (validation.jsonl: 150; train.jsonl: 100)" in (
-        " ".join(s001.split())
-    )
-    assert "more" not in doc.texts["code-H003"].split("How to fix")[-1]
-    rows = _rows_per_code(render_html(result_of(findings), max_rows=200))
-    assert rows == {"S001": 200, "H003": 3}
+    files = [
+        FileState("train.jsonl", "train", "prompt-completion", records=10_000, bytes=9),
+        FileState("validation.jsonl", "validation", "prompt-completion", records=10_000),
+    ]
+    html = render_html(result_of(findings, files=files), max_rows=200)
+    doc = Doc(html)
+    assert "450 findings" in doc.texts["code-S001"]
+    train = " ".join(doc.texts["group-0"].split())
+    assert "303 findings" in train
+    assert "and 100 more S001 findings not listed here" in train
+    assert "more" not in " ".join(doc.texts["group-1"].split()).split("Record")[-1]
+    assert _rows_per_group(html) == {"group-0": {"S001": 200, "H003": 3}, "group-1": {"S001": 150}}
 
 
-def _rows_per_code(html: str) -> dict[str, int]:
-    """Body rows of each code's findings table (one <td class="n"> per row)."""
-    out: dict[str, int] = {}
-    for part in html.split('<section class="code" id="code-')[1:]:
-        out[part.split('"', 1)[0]] = part.count('<tr><td class="n">')
+_ROW = re.compile(r'<tr data-i="\d+">.*?href="#code-([^"]+)"')
+
+
+def _rows_per_group(html: str) -> dict[str, dict[str, int]]:
+    """Body rows of each file group's table, per code."""
+    out: dict[str, dict[str, int]] = {}
+    for part in html.split('<section class="file-group" id="')[1:]:
+        name = part.split('"', 1)[0]
+        body = part.split("</table>", 1)[0]
+        out[name] = dict(Counter(_ROW.findall(body)))
     return out
 
 
@@ -213,7 +237,7 @@ def test_report_config_sets_rows_and_rejects_bad_values(tmp_path: Path) -> None:
     config.write_text('model = "cohere-command"\n[report]\nmax-rows = 5\ntitle = "Deeds"\n')
     settings = load_settings(config)
     html = render_html(result_of(findings, settings=settings))
-    assert _rows_per_code(html) == {"S001": 5}
+    assert _rows_per_group(html) == {"group-0": {"S001": 5}}
     assert "<title>Deeds</title>" in html
     for bad in ({"max-rows": 0}, {"max-rows": "5"}, {"excerpts": "yes"}):
         settings = Settings(model="cohere-command", sections={"report": bad})
@@ -276,11 +300,15 @@ def test_rule_help_and_locations_are_shown(tmp_path: Path) -> None:
         "H003", 1, str(data), json_path="$.prompt", source="deeds.csv:row 17",
         data={"position": 3},
     )  # fmt: skip
-    doc = Doc(render_html(result_of([f])))
+    html = render_html(result_of([f], files=[FileState(str(data), records=1)]))
+    doc = Doc(html)
     section = doc.texts["code-H003"]
     assert "How to fix" in section and "Why it matters" in section
-    assert f"{data}:1" in section and "$.prompt" in section and "deeds.csv:row 17" in section
-    assert "hi {{name}}" in section  # the excerpt: the value at the JSON path
+    row = doc.texts["group-0"]
+    assert str(data) in row and "$.prompt" in row and "deeds.csv:row 17" in row
+    assert "hi {{name}}" in row  # the record, as the conversation: prompt and completion
+    assert len(doc.with_class("p", "hit")) == 1  # the part the JSON path points into
+    assert '<p class="turn hit"><span class="role">prompt</span> hi {{name}}</p>' in html
 
 
 def test_excerpts_can_be_switched_off_and_missing_files_are_skipped(tmp_path: Path) -> None:
@@ -316,6 +344,16 @@ def test_self_contained_and_inert() -> None:
     assert_inert(doc)
     csp = doc.find("meta", http_equiv="Content-Security-Policy")
     assert csp and "default-src 'none'" in (csp[0]["content"] or "")
+    # One inline script, allowed by its hash (no 'unsafe-inline' for scripts), and its data.
+    text, source = script()
+    digest = base64.b64encode(hashlib.sha256(str(text).encode()).digest()).decode()
+    assert source == f"'sha256-{digest}'" and f"script-src {source};" in (csp[0]["content"] or "")
+    assert [a for t, a in doc.elements if t == "script"] == [
+        {"type": "application/json", "id": "worklist-data"},
+        {},
+    ]
+    assert "<" not in _DATA.findall(html)[0]
+    assert len(str(text)) < 6000  # small
     assert "@import" not in html and "<link" not in html
     for part in html.split("url(")[1:]:
         assert part.startswith("#"), part[:40]
@@ -341,7 +379,7 @@ def test_hostile_strings_render_as_text(tmp_path: Path) -> None:
     )
     doc = Doc(html)
     assert_inert(doc)
-    lowered = html.lower()
+    lowered = without_own_scripts(html).lower()
     assert "<script" not in lowered and "<img" not in lowered and "</textarea" not in lowered
     assert "<b>" not in lowered and "<svg onload" not in lowered
     for h in HOSTILE:
@@ -358,8 +396,13 @@ def test_hundred_thousand_findings_stay_small(tmp_path: Path) -> None:
         finding(codes[i % 5], 1 + (i // 5) % 20_000, str(data), json_path="$.prompt")
         for i in range(100_000)
     ]
-    html = render_html(result_of(findings, model="cohere-command"))
-    assert len(html.encode()) < 1_000_000  # 1,000 shown rows, ~0.5 KB each
-    assert _rows_per_code(html) == dict.fromkeys(codes, 200)
-    assert "and 19,800 more S001 findings" in " ".join(html.split())
+    files = [FileState(str(data), "train", "prompt-completion", records=20_000, bytes=9)]
+    html = render_html(result_of(findings, model="cohere-command", files=files))
+    assert len(html.encode()) < 1_000_000  # 10,000 rows of data for the CSV, few shown
+    # Each code is on every record: one cause each, shown as a count and three examples.
+    assert _rows_per_group(html) == {"group-0": dict.fromkeys(codes, 3)}
+    text = " ".join(html.split())
+    assert "and 19,997 more S001 findings" in text
+    assert "S001</code> on 20,000 of 20,000 records" in text
+    assert "The page holds the first 10,000 of 100,000 rows" in text
     assert Doc(html).texts["count-errors"] == "100,000"

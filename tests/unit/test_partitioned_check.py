@@ -147,3 +147,17 @@ def test_a_small_file_stays_in_one_process(tmp_path: Path) -> None:
     assert plan(str(path), FileState(str(path)), run, options, holder) is None
     small = EngineOptions("processes", 4, None, min_bytes=1, partition_bytes=1)
     assert plan(str(path), FileState(str(path)), run, small, EngineHolder(small)) is not None
+
+
+def test_many_findings_come_back_through_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fineprep.stages.check import partition
+
+    monkeypatch.setattr(partition, "_INLINE_FINDINGS", 0)  # forked workers inherit it
+    lines = [_record(0, k % 6, 0) for k in range(60)] + ["", '{"prompt": "broken']
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    reports = [_run([str(path)], [], False, e) for e in _engines()]
+    assert reports[1] == reports[0] and reports[2] == reports[0]
+    assert json.loads(reports[0])["summary"]["warnings"] > 50

@@ -37,7 +37,13 @@ EXAMPLES = [
     "+44 20 7946 0958", "123-45-6789", "4111111111111111", "4111 1111 1111 1111",
     "3782 822463 10005", "{{ name }}", "{% if x %}", "{Customer_Name}", "%(user)s", "${HOME}",
     "<INSERT TEXT>", "[Placeholder]", "cafÃ©", "donâ€™t", "\ufffd", "a\x00b", "\x1b[0m", "\x85",
-    "\x7f",
+    "\x7f", "AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4==",
+    "SharedAccessKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=",
+    "?sv=2022-11-02&sig=Zm9vYmFyYmF6cXV4Zm9v%2BYmFyYmF6cXV4Zm9vYmFyYmE%3D",
+    "hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGhIj", "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "xapp-1-A0123456789-1234567890123-0123456789abcdef",
+    "aws.secretKey=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "Secret-Access-Key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "redis://:s3cretPass@host",
 ]  # fmt: skip
 
 

@@ -52,6 +52,14 @@ from fineprep.core.profiles import FORMATS
     is_flag=True,
     help="Check the dataset declared in config ([dataset] train/validation/test).",
 )
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "record"]),
+    default="all",
+    show_default=True,
+    help="record: only rules that judge each record alone (for checks of a few changed files; "
+    "counts, balance, duplicates and leaks need the whole dataset: --dataset).",
+)
 @fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
 @output_format_option()
@@ -100,6 +108,12 @@ from fineprep.core.profiles import FORMATS
     help="Reuse the result of an identical earlier run (same files, settings and version; "
     "kept in .fineprep_cache/ or $FINEPREP_CACHE_DIR; FINEPREP_NO_CACHE=1 disables it).",
 )
+@click.option(
+    "--max-line-bytes",
+    type=click.IntRange(min=1),
+    help="Longest line to read, in bytes (default 64 MiB; config max-line-bytes); a longer "
+    "line is one P007 finding, skipped without being held in memory.",
+)
 @engine_flags
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
 @click.option(
@@ -134,6 +148,7 @@ def _check(
     validation: tuple[str, ...],
     test_files: tuple[str, ...],
     dataset: bool,
+    scope: str,
     fail_on: str | None,
     exit_zero: bool,
     output_format: str,
@@ -149,6 +164,7 @@ def _check(
     quiet: bool,
     color: bool | None,
     cache: bool,
+    max_line_bytes: int | None,
     jobs: int | None = None,
     engine_name: str | None = None,
     scheduler: str | None = None,
@@ -166,6 +182,7 @@ def _check(
     apply_policy(
         settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
     )
+    settings.scope = scope
     apply_engine(settings, jobs, engine_name, scheduler)
     settings.stats = settings.stats or stats
     settings.exact_tokens = settings.exact_tokens or exact_tokens
@@ -175,6 +192,8 @@ def _check(
         settings.tokenizer = tokenizer
     if tokenizer_file:
         settings.tokenizer_file = tokenizer_file
+    if max_line_bytes:
+        settings.max_line_bytes = max_line_bytes
     train, val, tst = list(files), list(validation), list(test_files)
     if dataset:
         declared = settings.dataset
@@ -185,8 +204,18 @@ def _check(
         tst.extend([declared["test"]] if declared.get("test") else [])
     if not train and not val and not tst:
         raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
-    if fix and "-" in train:
-        raise click.UsageError("--fix needs files, not standard input")
+    if fix and "-" in [*train, *val, *tst]:
+        from fineprep.core.errors import InputError
+
+        raise InputError(
+            "-: --fix writes its fixed copy beside the input file, and standard input has none",
+            hint="save the data to a file and run check --fix on that file",
+        )
+    if output:
+        from fineprep.io.outputs import refuse_overwrite
+        from fineprep.stages.check.cache import files_read
+
+        refuse_overwrite(output, files_read(settings, [*train, *val, *tst]))
     result = None
     key = None
     if cache and not fix and os.environ.get("FINEPREP_NO_CACHE") is None:
@@ -216,10 +245,12 @@ def _check(
 
         for path in [*train, *val, *tst]:
             s = write_fixes(result, path, fix_duplicates)
+            kept = f"{s.kept} records -> {s.fixed_path}" if s.kept else "no records kept"
+            rejected = f", {s.rejected} rejected -> {s.rejected_path}" if s.rejected else ""
             click.echo(
-                f"{path}: {s.kept} records -> {s.fixed_path}, {s.rejected} rejected -> "
-                f"{s.rejected_path} ({s.dropped_blank} blank lines, {s.whitespace_fixed} "
-                f"whitespace fixes, {s.dropped_duplicates} duplicates dropped)",
+                f"{path}: {kept}{rejected} ({s.dropped_blank} blank lines, "
+                f"{s.whitespace_fixed} whitespace fixes, "
+                f"{s.dropped_duplicates} duplicates dropped)",
                 err=True,
             )
     sys.exit(0 if exit_zero else result.exit_code)

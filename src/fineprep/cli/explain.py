@@ -45,8 +45,13 @@ def _explain(code: str | None, list_all: bool, output_format: str) -> None:
         return
     rule = RULES.find(code.strip().upper())
     if rule is None:
-        raise click.BadParameter(
-            f"unknown code {code!r}; run `fineprep explain --list`", param_hint="CODE"
+        from fineprep.core.errors import did_you_mean
+
+        known = [r.code for r in ordered_rules()]
+        raise click.UsageError(
+            f"unknown finding code {repr(code[:40]) if code.strip() else '(empty)'}"
+            f"{did_you_mean(code.strip().upper(), known)}; "
+            "`fineprep explain --list` lists them"
         )
     if output_format == "json":
         click.echo(orjson.dumps(_rule_dict(rule), option=orjson.OPT_INDENT_2).decode())

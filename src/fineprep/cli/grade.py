@@ -122,6 +122,11 @@ def _grade(
         settings, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on
     )
     aws = AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url)
+    if output:
+        from fineprep.io.outputs import refuse_overwrite
+        from fineprep.stages.check.cache import files_read
+
+        refuse_overwrite(output, files_read(settings, [str(dataset)]))
     opts = options_from(
         settings,
         grader=grader,

@@ -14,8 +14,9 @@ from typing import Any
 
 import click
 
+from fineprep.cli import signals
 from fineprep.core import __version__
-from fineprep.core.errors import FineprepError
+from fineprep.core.errors import FineprepError, did_you_mean, missing_dependency
 
 COMMANDS = {
     "convert": (
@@ -56,6 +57,16 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(import_module(spec[0]), spec[1])
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            raise click.UsageError(
+                f"unknown command {name!r}{did_you_mean(name, COMMANDS)}", ctx=ctx
+            )
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, spec[2]) for name, spec in COMMANDS.items()]
         with formatter.section("Commands"):
@@ -69,17 +80,65 @@ def cli() -> None:
 
     \b
     Pipeline: convert -> (augment) -> check -> split -> upload -> launch.
-    Exit codes: 0 no errors, 1 errors found, 2 tool, config or input failure.
+    Exit codes: 0 no errors, 1 errors found, 2 tool, config or input failure,
+    130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point."""
+    """Run the command line: every way it can end is an exit code and at most one line.
+
+    Click's own handling (``standalone_mode``) is replaced so that usage errors read like
+    ruff's and the AWS CLI's (``fineprep check: error: ...`` plus where to look, exit 2)
+    and Ctrl-C is "interrupted" with 130 rather than "Aborted!" with 1.
+    """
+    previous = signals.raise_in_command()
     try:
-        return cli.main(args=argv, prog_name="fineprep", standalone_mode=True)
+        args = sys.argv[1:] if argv is None else list(argv)
+        with cli.make_context("fineprep", args) as ctx:
+            cli.invoke(ctx)
+        code: Any = 0
+    except click.exceptions.Exit as exc:  # --help, --version
+        code = exc.exit_code
+    except _NoArgsIsHelp as exc:  # bare `fineprep`: the help, and exit 2 as for any usage error
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else "")
+        code = 2
+    except click.ClickException as exc:
+        click.echo(usage_message(exc), err=True)
+        code = 2
+    except click.exceptions.Abort:
+        click.echo("fineprep: interrupted", err=True)
+        code = signals.INTERRUPTED
+    except KeyboardInterrupt as exc:
+        line, code = signals.describe(exc)
+        click.echo(line, err=True)
     except FineprepError as exc:  # raised outside a command's own handling
         click.echo(f"fineprep: error: {one_line(str(exc))}", err=True)
-        sys.exit(exc.exit_code)
+        code = exc.exit_code
+    except BrokenPipeError:
+        code = _broken_pipe()
+    finally:
+        signals.restore(previous)
+    sys.exit(code)
+
+
+_NoArgsIsHelp: type[click.UsageError] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("_Never", (click.UsageError,), {})
+)
+
+
+def usage_message(exc: click.ClickException) -> str:
+    """``fineprep split: error: Missing argument 'DATASET.jsonl'; try 'fineprep split --help'``"""
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "fineprep"
+    if isinstance(exc, click.NoSuchOption):
+        close = [repr(p) for p in exc.possibilities or []][:3]
+        text = f"no such option {exc.option_name!r}"
+        text += f" (did you mean {' or '.join(close)}?)" if close else ""
+    else:
+        text = one_line(exc.format_message()).rstrip(".")
+    hint = f"; try '{path} --help'" if isinstance(exc, click.UsageError) else ""
+    return f"{path}: error: {text}{hint}"
 
 
 def one_line(text: str) -> str:
@@ -87,20 +146,35 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _broken_pipe() -> int:
+    """The reader went away (``| head``): stop quietly, as cat does."""
+    try:  # what is still buffered would fail again at exit: send it nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 1
+
+
 def run_guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a command body: FineprepError -> one line + exit 2; anything else -> exit 2 too."""
     try:
         return fn(*args, **kwargs)
+    except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise  # usage errors: printed by main() in the command line's manner
     except FineprepError as exc:
         click.echo(f"fineprep: error: {one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("fineprep: interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        line, code = signals.describe(exc)
+        click.echo(line, err=True)
+        sys.exit(code)
     except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(1)
+        sys.exit(_broken_pipe())
     except Exception as exc:  # a bug in fineprep: say so, without a traceback
+        missing = missing_dependency(exc, _command_path()) if isinstance(exc, ImportError) else None
+        if missing is not None:  # an optional dependency the user chose not to install
+            click.echo(f"fineprep: error: {missing}", err=True)
+            sys.exit(missing.exit_code)
         if os.environ.get("FINEPREP_DEBUG"):
             raise
         click.echo(
@@ -110,6 +184,12 @@ def run_guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
             err=True,
         )
         sys.exit(2)
+
+
+def _command_path() -> str:
+    """``fineprep upload`` while a command runs, else ``fineprep``."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.command_path if ctx is not None else "fineprep"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,6 +42,8 @@ class Settings:
     exact_tokens: bool = False
     stats: bool = False
     token_sample_size: int = 1000
+    #: Longest line check reads (bytes); a longer one is a P007 finding, skipped unread.
+    max_line_bytes: int = 64 * 1024 * 1024
     epochs: int | None = None
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -51,6 +53,8 @@ class Settings:
     labels: list[str] | None = None
     label_from: str = "auto"
     dataset: dict[str, Any] = field(default_factory=dict)
+    #: "all" rules, or only the "record" ones (``check --scope record``: no dataset rules).
+    scope: str = "all"
     sections: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
     config_hash: str = ""
@@ -120,6 +124,7 @@ _SETTING_KEYS = {
     "exact-tokens",
     "stats",
     "token-sample-size",
+    "max-line-bytes",
     "epochs",
     "hyperparameters",
     "checks",
@@ -182,16 +187,53 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: config is not UTF-8 text") from None
     except ValueError as exc:  # tomllib.TOMLDecodeError subclasses ValueError
         raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix the syntax") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: config nests arrays or tables too deeply to read",
+            hint=f"a config needs at most {MAX_DEPTH} levels",
+        ) from None
+    tool = doc.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table ([tool.fineprep]), not {tool!r}")
     if path.name == "pyproject.toml":
-        table = doc.get("tool", {}).get("fineprep", {})
+        table = (tool or {}).get("fineprep", {})
     else:
-        table = doc.get("tool", {}).get("fineprep", doc) if "tool" in doc else doc
+        table = tool.get("fineprep", doc) if tool is not None else doc
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.fineprep] must be a table")
+    _check_values(table, str(path))
     from fineprep.core.schemas import validate_config
 
     validate_config(table, str(path))
     return table
+
+
+#: Deepest nesting a config may have (the deepest real table is four levels).
+MAX_DEPTH = 32
+
+
+def _check_values(obj: Any, where: str, key: str = "", depth: int = 0) -> None:
+    """Refuse what TOML can say but no setting means: nesting beyond :data:`MAX_DEPTH`
+    (validating it would exhaust the stack) and ``nan``/``inf`` (no limit, share or
+    hyperparameter is infinite or not a number; Bedrock would refuse the job later)."""
+    import math
+
+    if depth > MAX_DEPTH:
+        raise ConfigError(
+            f"{where}: config key {key.split('[', maxsplit=1)[0]!r} nests deeper than "
+            f"{MAX_DEPTH} levels",
+            hint="flatten it",
+        )
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise ConfigError(
+            f"{where}: config key {key!r}: {obj!r} is not a finite number", hint="give a number"
+        )
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_values(v, where, f"{key}.{k}" if key else str(k), depth + 1)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _check_values(v, where, f"{key}[{i}]", depth + 1)
 
 
 def load_settings(
@@ -211,7 +253,12 @@ def load_settings(
         path = find_config()
     if path is not None:
         table = read_config_file(path)
-    settings = settings_from_table(table)
+    try:
+        settings = settings_from_table(table)
+    except ConfigError as exc:
+        if path is None:
+            raise
+        raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from None
     settings.config_path = path
     settings.config_hash = hashlib.sha256(repr(sorted(_flatten(table))).encode()).hexdigest()[:16]
     for key, value in (overrides or {}).items():
@@ -250,8 +297,23 @@ def settings_from_table(table: dict[str, Any]) -> Settings:
             value = [str(v).upper() for v in value]
         elif attr == "checks":
             value = {code.upper(): dict(opts) for code, opts in value.items()}
+        elif attr == "models":
+            value = _model_tables(value)
         setattr(s, attr, value)
     return s
+
+
+def _model_tables(tables: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``[models.<name>]`` keyed by the profile's key (an alias or model ID finds it), every
+    name and limit checked now: a typo in either would otherwise change nothing, silently."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, limits in tables.items():
+        try:
+            profile = get_profile(name, dict(limits))
+        except ConfigError as exc:
+            raise ConfigError(f"[models.{name}]: {exc.message}", hint=exc.hint) from None
+        out[profile.key] = {**out.get(profile.key, {}), **limits}
+    return out
 
 
 def merged(settings: Settings, **changes: Any) -> Settings:

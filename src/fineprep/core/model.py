@@ -54,7 +54,9 @@ class Finding:
     """One problem (or statistic) about a record, a file or the dataset.
 
     ``data`` carries the numbers (``{"tokens": 5210, "limit": 4096}``) so that reporters and
-    tests never have to parse ``message``.
+    tests never have to parse ``message``. ``related`` are the other records the finding is
+    about (the first copy of a duplicate, the training record a validation record leaks from),
+    each with its own source row, so a labeller can open every record involved.
     """
 
     code: str
@@ -63,6 +65,7 @@ class Finding:
     message: str
     location: Location
     data: dict[str, Any] = field(default_factory=dict)
+    related: list[Location] = field(default_factory=list)
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (
@@ -70,6 +73,21 @@ class Finding:
             self.location.line or 0,
             self.code,
             self.location.json_path or "",
+        )
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        """The inverse of :meth:`to_dict` (a cached result read back)."""
+        return cls(
+            code=d["code"],
+            name=d["name"],
+            severity=Severity(d["severity"]),
+            message=d["message"],
+            location=Location(d["path"], d["line"], d["json_path"], d["source"]),
+            data=d["data"],
+            related=[
+                Location(r["path"], r["line"], None, r["source"]) for r in d.get("related", ())
+            ],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,7 +102,12 @@ class Finding:
             "json_path": loc.json_path,
             "source": loc.source,
             "data": self.data,
-        }
+        } | ({"related": [related_dict(r) for r in self.related]} if self.related else {})
+
+
+def related_dict(loc: Location) -> dict[str, Any]:
+    """A related record in the JSON report: its file, line and source row."""
+    return {"path": loc.path, "line": loc.line, "source": loc.source}
 
 
 _META_KEYS = frozenset({"id", "label", "group", "source"})

@@ -224,8 +224,11 @@ class ModelProfile:
                 "customization",
                 "customizations",
             }:
+                from fineprep.core.errors import did_you_mean
+
+                names = sorted(known - {"key", "sources", "hyperparameters", "customizations"})
                 raise ConfigError(
-                    f"unknown model limit {key!r} in config",
+                    f"unknown model limit {key!r} in config{did_you_mean(key, names)}",
                     hint="see `fineprep models --show MODEL` for the names",
                 )
             changes[attr] = _coerce(attr, value, getattr(self, attr))
@@ -380,10 +383,11 @@ def get_profile(name: str, overrides: dict[str, Any] | None = None) -> ModelProf
     index = _alias_index()
     key = index.get(norm) or index.get(norm.replace(".", "-").replace("_", "-"))
     if key is None:
-        suggestions = ", ".join(all_profiles())
+        from fineprep.core.errors import did_you_mean
+
         raise ConfigError(
-            f"unknown model {name!r}",
-            hint=f"run `fineprep models` to list them; known: {suggestions}",
+            f"unknown model {name!r}{did_you_mean(norm, [*all_profiles(), *index])}",
+            hint="run `fineprep models` to list them",
         )
     profile = all_profiles()[key]
     return profile.with_overrides(overrides or {})

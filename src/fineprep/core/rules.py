@@ -40,6 +40,19 @@ class Rule:
     mandatory: bool = False
     options: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def scope(self) -> str:
+        """``dataset`` for rules judged over the whole set of files (counts, class balance,
+        duplicates, leaks, token totals), ``record`` for those that judge each record alone.
+        A check of a few changed files (the per-file pre-commit hook) runs only the latter:
+        a shard of a dataset has too few records by design."""
+        return "dataset" if self.code.startswith(DATASET_SCOPE) else "record"
+
+
+#: Codes (prefixes) of the dataset rules: the counts (N), class balance (B), duplicates and
+#: leaks between records (D001-D004), and the dataset's token statistics (T005).
+DATASET_SCOPE = ("N", "B", "D001", "D002", "D003", "D004", "T005")
+SCOPES = ("all", "record")
 
 RULES: Registry[Rule] = Registry("rule")
 

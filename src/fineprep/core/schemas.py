@@ -49,12 +49,18 @@ def validate_config(table: dict[str, Any], where: str) -> None:
     err = errors[0]
     key = _json_path(list(err.absolute_path))
     if err.validator == "additionalProperties":
-        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        from fineprep.core.errors import did_you_mean
+
+        known = err.schema.get("properties", {})
+        extra = sorted(set(err.instance) - set(known))
         key = _json_path([*err.absolute_path, extra[0]]) if extra else key
+        close = did_you_mean(str(extra[0]), known) if extra and known else ""
         raise ConfigError(
-            f"{where}: unknown config key {key!r}",
+            f"{where}: unknown config key {key!r}{close}",
             hint="see the config reference in the README",
         )
+    if err.validator == "not" and err.schema.get("description"):  # a key refused on purpose
+        raise ConfigError(f"{where}: config key {key!r}: {err.schema['description']}")
     raise ConfigError(f"{where}: config key {key!r}: {err.message}")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.hashing import hash_bytes, hash_texts
 from fineprep.core.model import RecordMeta
 from fineprep.core.profiles import ModelProfile
@@ -111,8 +112,8 @@ class View:
 def canonical_json(value: Any) -> bytes:
     """JSON with sorted keys and no whitespace: equal values give equal bytes."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # integers beyond 64 bits, which orjson refuses to write
+        return jsonexact.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, ValueError):  # not JSON at all (a NaN, a non-string key): still a key
         return repr(value).encode("utf-8", "surrogatepass")
 
 

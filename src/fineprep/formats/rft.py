@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import (
     Path,
@@ -40,7 +41,7 @@ def reference_text(value: Any) -> str:
     """The reference answer as text: a string as is, other JSON canonically serialised."""
     if isinstance(value, str):
         return value
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return jsonexact.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def analyze_rft(obj: dict[str, Any], profile: ModelProfile | None, report: Report) -> View:

@@ -168,6 +168,13 @@ def aws_error(exc: BaseException, action: str) -> UploadError:
             redact(f"{action}: cannot reach AWS ({exc})"),
             hint="check the network or --endpoint-url; requests were retried",
         )
+    from xml.etree.ElementTree import ParseError
+
+    if isinstance(exc, ParseError):
+        return UploadError(
+            f"{action}: the answer was cut short or is not valid XML ({exc})",
+            hint="retry; check --endpoint-url and any proxy in between",
+        )
     return UploadError(redact(f"{action}: {type(exc).__name__}: {exc}"))
 
 
@@ -181,11 +188,13 @@ def is_not_found(exc: BaseException) -> bool:
 
 def bucket_region(client: Any, bucket: str, owner: dict[str, str]) -> str:
     """The bucket's region (GetBucketLocation answers None or '' for us-east-1)."""
+    from xml.etree.ElementTree import ParseError
+
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         resp = client.get_bucket_location(Bucket=bucket, **owner)
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, ParseError) as exc:  # botocore parses this one raw
         raise aws_error(exc, f"s3://{bucket}: reading the bucket's region") from None
     location = resp.get("LocationConstraint") or "us-east-1"
     return "eu-west-1" if location == "EU" else str(location)

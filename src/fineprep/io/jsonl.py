@@ -10,27 +10,67 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from fineprep.core import jsonexact
 from fineprep.core.errors import InputError
 
 BOM = b"\xef\xbb\xbf"
 STDIN = "-"
 
 
+#: Longest line read (bytes, without its terminator): a longer one is skipped, never held.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+_SKIP_CHUNK = 1024 * 1024
+
+
+def require_regular_file(path: str) -> None:
+    """Refuse, before opening it, an input that is not a regular file: reading a FIFO waits
+    for a writer forever, a character device (``/dev/zero``, ``/dev/urandom``) never ends,
+    a socket cannot be read. Standard input (``-``) is the way to stream data in."""
+    if path == STDIN:
+        return
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", hint="check the path") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied", hint="check the permissions") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{path}: is a directory", hint="pass the files inside it")
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a character device"
+        if stat.S_ISCHR(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    raise InputError(
+        f"{path}: is {kind}, not a regular file",
+        hint="pipe it to standard input and pass - instead",
+    )
+
+
 def open_input(path: str) -> BinaryIO:
     """Open a JSONL input (``-`` for stdin) or raise an :class:`InputError` that says why."""
     if path == STDIN:
         return sys.stdin.buffer
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{path}: is a directory", hint="pass the .jsonl files inside it")
+    require_regular_file(path)
     try:
-        return p.open("rb")
+        return Path(path).open("rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file", hint="check the path") from None
     except PermissionError:
@@ -41,6 +81,58 @@ def open_input(path: str) -> BinaryIO:
         raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
 
 
+class LineTooLong:
+    """Stands for a line longer than the maximum: its size, counted while it was skipped.
+    ``ended`` is False when no newline came within :data:`SKIP_FACTOR` times the maximum
+    (endless input such as ``/dev/zero`` on stdin): reading stopped there."""
+
+    __slots__ = ("ended", "size")
+
+    def __init__(self, size: int, ended: bool = True) -> None:
+        self.size = size
+        self.ended = ended
+
+
+#: How far past the maximum a long line is read to find its end before reading stops.
+SKIP_FACTOR = 16
+
+
+def bounded_lines(
+    stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES
+) -> Iterator[bytes | LineTooLong]:
+    """Every physical line (with its terminator), in at most ``max_bytes`` + 2 bytes of memory
+    each: a longer line is read past in 1 MiB pieces up to its newline and stands as a
+    :class:`LineTooLong` (a dump without newlines: no MemoryError). Input with no newline in
+    ``SKIP_FACTOR`` times the maximum ends with a LineTooLong that did not end."""
+    readline = stream.readline
+    limit = max_bytes + 2  # room for the terminator, \r\n
+    while True:
+        line = readline(limit)
+        if not line:
+            return
+        if len(line) < limit or line[-1:] == b"\n":
+            yield line
+            continue
+        size = len(line)
+        chunk = b""
+        while size <= SKIP_FACTOR * max_bytes:
+            chunk = readline(_SKIP_CHUNK)
+            size += len(chunk)
+            if not chunk or chunk[-1:] == b"\n":
+                break
+        else:
+            yield LineTooLong(size, ended=False)
+            return
+        yield LineTooLong(size - (1 if chunk[-1:] == b"\n" else 0))
+
+
+def too_long_error(path: str, line: int, size: int, max_bytes: int = MAX_LINE_BYTES) -> InputError:
+    return InputError(
+        f"{path}:{line}: line of {size:,} bytes is longer than the maximum of {max_bytes:,}",
+        hint="split the record, or raise max-line-bytes",
+    )
+
+
 def strip_line(raw: bytes) -> bytes:
     """A physical line without its terminator (``\\n`` or ``\\r\\n``)."""
     if raw[-1:] == b"\n":
@@ -48,13 +140,18 @@ def strip_line(raw: bytes) -> bytes:
     return raw
 
 
-def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+def iter_lines(
+    stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES, name: str = "<input>"
+) -> Iterator[tuple[int, bytes]]:
     """Yield ``(line_number, raw_line)`` for every line, without its ``\\n`` (or ``\\r\\n``).
 
     A final line without a newline is yielded too; the empty string after a final newline is
-    not (a file that ends in a newline has no trailing blank line).
+    not (a file that ends in a newline has no trailing blank line). A line longer than
+    ``max_bytes`` is an :class:`InputError` naming ``name`` and the line.
     """
-    for number, line in enumerate(stream, 1):
+    for number, line in enumerate(bounded_lines(stream, max_bytes), 1):
+        if isinstance(line, LineTooLong):
+            raise too_long_error(name, number, line.size, max_bytes)
         yield number, strip_line(line)
 
 
@@ -68,21 +165,43 @@ def peek_start(stream: BinaryIO, size: int = 64) -> bytes:
 
 
 class AtomicWriter:
-    """A file that appears at ``path`` only when the ``with`` block completes without error."""
+    """A file that appears at ``path`` only when the ``with`` block completes without error.
 
-    def __init__(self, path: str | os.PathLike[str], mode: str = "wb") -> None:
+    The file gets the permissions any other program would give it (``0666`` less the umask),
+    not the ``0600`` of a temporary file; ``private=True`` keeps it ``0600`` (keys, caches).
+    A path that exists and is not a regular file (a directory, FIFO or device node) is
+    refused before anything is written: replacing ``/dev/sda`` or a named pipe is never meant.
+    With ``skip_empty=True`` a file that received no bytes does not appear, and a file an
+    earlier run left at the path is removed (it would describe that run, not this one);
+    ``written`` says whether the file appeared.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        mode: str = "wb",
+        *,
+        private: bool = False,
+        skip_empty: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.mode = mode
+        self.private = private
+        self.skip_empty = skip_empty
+        self.written = False
         self._tmp: Path | None = None
         self._fh: IO[bytes] | IO[str] | None = None
 
     def __enter__(self) -> IO[bytes]:
+        refuse_special(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _remove_orphans(self.path)
         fd, tmp = tempfile.mkstemp(
             prefix=f".{self.path.name}.{os.getpid()}.", suffix=".tmp", dir=self.path.parent
         )
         self._tmp = Path(tmp)
+        if not self.private:
+            os.fchmod(fd, 0o666 & ~current_umask())
         fh = os.fdopen(fd, "wb")
         self._fh = fh
         return fh
@@ -93,13 +212,57 @@ class AtomicWriter:
             if exc_type is None:
                 self._fh.flush()
                 os.fsync(self._fh.fileno())
+                empty = self._fh.tell() == 0
             self._fh.close()
             if exc_type is None:
-                self._tmp.replace(self.path)
+                if self.skip_empty and empty:
+                    if self.path.is_file():
+                        self.path.unlink()
+                else:
+                    self._tmp.replace(self.path)
+                    self.written = True
         finally:
             if self._tmp.exists():
                 with contextlib.suppress(OSError):
                     self._tmp.unlink()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the platform allows (Linux)."""
+    try:
+        with Path("/proc/self/status").open("rb") as fh:
+            for line in fh:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # set and restore: the only portable way to read it
+    os.umask(mask)
+    return mask
+
+
+def refuse_special(path: Path) -> None:
+    """An :class:`InputError` when ``path`` exists and is not a regular file."""
+    try:
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = (
+            "a directory"
+            if stat.S_ISDIR(st.st_mode)
+            else "a named pipe"
+            if stat.S_ISFIFO(st.st_mode)
+            else "a device node"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "not a regular file"
+        )
+        raise InputError(
+            f"{path}: exists and is {kind}, not a file fineprep may replace",
+            hint="choose another output path",
+        )
 
 
 def _remove_orphans(path: Path) -> None:
@@ -139,10 +302,12 @@ def with_sidecar(path: str, sidecar: Path | None) -> Iterator[tuple[int, bytes, 
     the file otherwise). Stages that rewrite a dataset (split, augment) read it this way."""
     hint = "regenerate the sidecar so it has one line per record"
     stream = open_input(path)
-    meta_stream: BinaryIO | None = sidecar.open("rb") if sidecar else None
+    meta_stream: BinaryIO | None = open_input(str(sidecar)) if sidecar else None
     try:
         line_no = 0
-        for line_no, physical in enumerate(stream, 1):
+        for line_no, physical in enumerate(bounded_lines(stream), 1):
+            if isinstance(physical, LineTooLong):
+                raise too_long_error(path, line_no, physical.size)
             meta = None
             if meta_stream is not None:
                 meta = meta_stream.readline()
@@ -165,7 +330,7 @@ def sidecar_object(raw: bytes, sidecar: Path | None, line: int) -> dict[str, Any
     import orjson
 
     try:
-        obj = orjson.loads(raw)  # JSON allows the line terminator as trailing whitespace
+        obj = jsonexact.loads(raw)  # JSON allows the line terminator as trailing whitespace
     except orjson.JSONDecodeError:
         raise InputError(f"{sidecar}:{line}: sidecar line is not valid JSON") from None
     if not isinstance(obj, dict):

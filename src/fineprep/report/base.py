@@ -55,7 +55,15 @@ REPORTERS.add(
         True,
     ),
 )
-
+REPORTERS.add(
+    "worklist-csv",
+    Reporter(
+        "worklist-csv",
+        "fineprep.report.worklist",
+        "the rows to fix as CSV: source file and row, record line, code, message, how to fix",
+        True,
+    ),
+)
 REPORTERS.add(
     "html",
     Reporter("html", "fineprep.report.html", "one self-contained HTML page with charts", True),

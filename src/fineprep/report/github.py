@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from fineprep.core.model import Finding, Severity
+from fineprep.report.escaping import visible
 from fineprep.stages.check.state import CheckResult
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's own escaping of a command's message, after control and direction
+    characters from the data are made visible (so no CR/LF is left to escape)."""
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

@@ -1,19 +1,21 @@
-"""The HTML report: one self-contained file (inline CSS and SVG, no script, no network).
+"""The HTML report: one self-contained file (inline CSS, SVG and one small script, no network).
 
 Everything shown is data from the run -- file names, messages, record text, class labels --
 so the page is rendered by Jinja2 with autoescaping and never marks data as safe; the charts
 are built by :mod:`fineprep.report.svg`, which escapes the same way. A Content-Security-
-Policy that forbids scripts and remote loads backs this up in the browser.
+Policy that forbids remote loads and every script but the report's own (by its hash) backs
+this up in the browser.
 
-Large runs stay readable: each code's table shows the first ``max-rows`` findings (config
-``[report] max-rows``, default 200) and says how many more there are, per file; the JSON
-report keeps every finding.
+Findings form a labeller's worklist (:mod:`fineprep.report.html_worklist`): grouped per file,
+with search, filters, sorting and a CSV download of the rows to fix. Large runs stay readable:
+each file shows the first ``max-rows`` findings of a code (config ``[report] max-rows``,
+default 200) and says how many more there are; the JSON report keeps every finding.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +28,11 @@ from fineprep.core.errors import ConfigError
 from fineprep.core.model import Finding, Severity
 from fineprep.core.rules import code_key
 from fineprep.report import svg
-from fineprep.report.excerpts import Excerpt, collect, excerpt
+from fineprep.report.escaping import inert
 from fineprep.report.html_augmented import augmented_summary
 from fineprep.report.html_charts import build_charts, tokens_summary
 from fineprep.report.html_sections import sections_from
+from fineprep.report.html_worklist import WORKLIST_ROWS, script, worklist
 from fineprep.stages.check.rules import RULES
 from fineprep.stages.check.state import CheckResult
 
@@ -37,16 +40,9 @@ MAX_ROWS = 200
 
 
 @dataclass(frozen=True)
-class Row:
-    where: str
-    json_path: str | None
-    source: str | None
-    message: str
-    excerpt: Excerpt | None
-
-
-@dataclass(frozen=True)
 class Group:
+    """One code found in the run, with the rule's explanation (the codes section)."""
+
     code: str
     name: str
     severity: str
@@ -54,9 +50,6 @@ class Group:
     why: str
     fix: str
     count: int
-    rows: list[Row]
-    more: int
-    more_by_file: list[tuple[str, int]]
 
 
 def render(result: CheckResult, color: bool = False) -> str:
@@ -107,7 +100,12 @@ def render_html(
         "tokens": tokens_summary(result),
         "sections": sections_from(sections or {}),
         "charts": build_charts(result),
-        "groups": _groups(result.findings, rows_cap, show_excerpts, root),
+        "groups": _groups(result.findings),
+        "worklist": worklist(
+            result, rows_cap, show_excerpts, root, opts.get("worklist-rows", WORKLIST_ROWS)
+        ),
+        "script": script()[0],
+        "script_hash": script()[1],
     }
     return _environment().get_template("report.html.j2").render(**context)
 
@@ -120,18 +118,20 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=inert,  # every {{ value }}: control and direction characters escaped
     )
     env.filters["num"] = svg.num
     return env
 
 
 def _options(table: Any) -> dict[str, Any]:
-    """``[report]`` in config: ``title``, ``max-rows`` (>= 1), ``excerpts`` (true/false)."""
+    """``[report]`` in config: ``title``, ``max-rows`` (>= 1), ``excerpts`` (true/false),
+    ``worklist-rows`` (>= 1: rows the page holds for search and the CSV download)."""
     if table is None:
         return {}
     if not isinstance(table, dict):
         raise ConfigError("[report] must be a table")
-    kinds = {"title": str, "max-rows": int, "excerpts": bool}
+    kinds = {"title": str, "max-rows": int, "excerpts": bool, "worklist-rows": int}
     for key, value in table.items():
         kind = kinds.get(key)
         if kind is None:
@@ -160,46 +160,23 @@ def _verdict(result: CheckResult) -> dict[str, Any]:
     return {"ok": ok, "word": "Passed" if ok else "Failed", "detail": detail}
 
 
-def _groups(
-    findings: Iterable[Finding], cap: int, show_excerpts: bool, root: Path | None
-) -> list[Group]:
-    by_code: dict[str, list[Finding]] = defaultdict(list)
+def _groups(findings: Iterable[Finding]) -> list[Group]:
+    by_code: Counter[str] = Counter(f.code for f in findings)
+    first: dict[str, Finding] = {}
     for f in findings:
-        by_code[f.code].append(f)
-    shown = [f for group in by_code.values() for f in group[:cap]]
-    lines = collect(shown, root) if show_excerpts else {}
+        first.setdefault(f.code, f)
     out = []
     for code in sorted(by_code, key=code_key):
-        group = by_code[code]
         rule = RULES.find(code)
-        rest = Counter(f.location.path or "(dataset)" for f in group[cap:])
         out.append(
             Group(
                 code=code,
-                name=rule.name if rule else group[0].name,
-                severity=group[0].severity.value,
+                name=rule.name if rule else first[code].name,
+                severity=first[code].severity.value,
                 summary=rule.summary if rule else "",
                 why=rule.explanation.why if rule else "",
                 fix=rule.explanation.fix if rule else "",
-                count=len(group),
-                rows=[_row(f, lines) for f in group[:cap]],
-                more=len(group) - min(cap, len(group)),
-                more_by_file=rest.most_common(10),
+                count=by_code[code],
             )
         )
     return out
-
-
-def _row(f: Finding, lines: Mapping[tuple[str, int], bytes]) -> Row:
-    loc = f.location
-    where = loc.path or "(dataset)"
-    if loc.path and loc.line is not None:
-        where = f"{loc.path}:{loc.line}"
-    raw = lines.get((loc.path, loc.line)) if loc.line is not None else None
-    return Row(
-        where=where,
-        json_path=loc.json_path,
-        source=loc.source,
-        message=f.message,
-        excerpt=excerpt(raw, loc.json_path, f.data) if raw is not None else None,
-    )

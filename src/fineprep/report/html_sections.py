@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
+
 
 @dataclass(frozen=True)
 class Section:
@@ -43,7 +45,7 @@ def fmt(value: Any) -> str:
         isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
     ):
         return ", ".join(fmt(v) for v in value)
-    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    return jsonexact.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def sections_from(sections: Mapping[str, Any]) -> list[Section]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.stages.check.state import CheckResult
 
 
@@ -24,7 +25,7 @@ def chunks(result: CheckResult, color: bool = False) -> Iterator[str]:
     findings (the last key) written one by one: memory stays flat in their number."""
     findings = result.findings
     doc = result.header_dict()
-    head = orjson.dumps({**doc, "findings": []}, option=orjson.OPT_INDENT_2).decode()
+    head = jsonexact.dumps({**doc, "findings": []}, option=orjson.OPT_INDENT_2).decode()
     if not findings:
         yield head + "\n"
         return
@@ -33,7 +34,7 @@ def chunks(result: CheckResult, color: bool = False) -> Iterator[str]:
     batch: list[str] = []
     first = True
     for f in findings:
-        text = orjson.dumps(f.to_dict(), option=orjson.OPT_INDENT_2).decode()
+        text = jsonexact.dumps(f.to_dict(), option=orjson.OPT_INDENT_2).decode()
         batch.append(("" if first else ",\n") + "    " + text.replace("\n", "\n    "))
         first = False
         if len(batch) >= 1024:

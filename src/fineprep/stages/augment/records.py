@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.errors import InputError
 from fineprep.core.model import RecordMeta
 from fineprep.core.profiles import ModelProfile
@@ -50,7 +51,7 @@ def _json_document(text: str) -> bool:
     if stripped[:1] not in ("{", "["):
         return False
     try:
-        orjson.loads(stripped)
+        jsonexact.loads(stripped)
     except orjson.JSONDecodeError:
         return False
     return True
@@ -59,7 +60,7 @@ def _json_document(text: str) -> bool:
 def with_texts(obj: dict[str, Any], texts: dict[tuple[str | int, ...], str]) -> dict[str, Any]:
     """A copy of ``obj`` with the strings at the given JSON paths replaced (the original is
     never modified)."""
-    copy: dict[str, Any] = orjson.loads(orjson.dumps(obj))
+    copy: dict[str, Any] = jsonexact.loads(jsonexact.dumps(obj))
     for path, text in texts.items():
         node: Any = copy
         for part in path[:-1]:
@@ -141,7 +142,7 @@ def _records(path: str, sidecar: Path | None) -> Iterator[Line]:
 def _record(raw: bytes, path: str, line: int) -> dict[str, Any]:
     what = "fix it (`fineprep check` shows every such line) and augment again"
     try:
-        obj = orjson.loads(raw)
+        obj = jsonexact.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InputError(f"{path}:{line}: invalid JSON ({exc})", hint=what) from None
     if not isinstance(obj, dict):
@@ -273,7 +274,7 @@ def load(
 def _new_id(obj: dict[str, Any], index: int, taken: set[str]) -> str:
     """An id for an original that has none (its variants must name it): a hash of the
     record, so it stays the same however the file is reordered."""
-    digest = hashlib.blake2b(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS), digest_size=8)
+    digest = hashlib.blake2b(jsonexact.dumps(obj, option=orjson.OPT_SORT_KEYS), digest_size=8)
     rid = f"rec-{digest.hexdigest()}"
     return rid if rid not in taken else f"{rid}-{index + 1}"
 

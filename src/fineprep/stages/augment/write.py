@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.errors import InputError
 from fineprep.io.jsonl import AtomicWriter, sidecar_path
 from fineprep.stages.augment.produce import Variant
@@ -55,19 +56,19 @@ def write_output(
         if digest.hexdigest() != inv.sha256:
             raise InputError(f"{inv.path}: changed while being augmented", hint="run it again")
         for v in variants:
-            data_fh.write(orjson.dumps(v.record, option=_LINE))
-            meta_fh.write(orjson.dumps(v.meta, default=_default, option=_LINE))
+            data_fh.write(jsonexact.dumps(v.record, option=_LINE))
+            meta_fh.write(jsonexact.dumps(v.meta, default=_default, option=_LINE))
     return sidecar
 
 
 def _meta_line(inv: Inventory, original: Original | None, line: Line) -> bytes:
     if original is not None and original.assigned_id:
         named = {"id": original.id, **{k: v for k, v in original.meta.items() if k != "id"}}
-        return orjson.dumps(named, default=_default, option=_LINE)
+        return jsonexact.dumps(named, default=_default, option=_LINE)
     if line.meta is not None:
         return _terminated(line.meta_raw)
     values: dict[str, Any] = {}
     label = inv.labels[line.index] if inv.answer_labels else None
     if label is not None:
         values["label"] = list(label) if isinstance(label, tuple) else label
-    return orjson.dumps(values, option=_LINE)
+    return jsonexact.dumps(values, option=_LINE)

@@ -18,10 +18,11 @@ from fineprep.core.model import Finding
 from fineprep.engines.base import EngineHolder, EngineOptions, engine_options
 from fineprep.formats import detect
 from fineprep.io.aws import AwsOptions
-from fineprep.io.jsonl import BOM, peek_start, strip_line
+from fineprep.io.jsonl import BOM, LineTooLong, bounded_lines, peek_start, strip_line
 from fineprep.io.remote import expand_inputs, input_aws, open_source
 from fineprep.stages.check.partition import check_partitioned, plan
 from fineprep.stages.check.records import emit_bom, start_file_state, stream_records
+from fineprep.stages.check.related import attach_related
 from fineprep.stages.check.rules import Check
 from fineprep.stages.check.run import new_run, run_profile
 from fineprep.stages.check.state import CheckResult, FileState, RunState
@@ -56,7 +57,9 @@ def first_format(path: str, aws: AwsOptions | None = None) -> str | None:
         return None
     try:
         with open_source(path, aws or AwsOptions()) as stream:
-            for physical in stream:
+            for physical in bounded_lines(stream):
+                if isinstance(physical, LineTooLong):
+                    return None
                 raw = strip_line(physical).lstrip(BOM)
                 if raw and not raw.isspace():
                     try:
@@ -115,6 +118,7 @@ def check_files(
     if run._tokens is not None:
         run.stats["token_source"] = run._tokens.effective.describe()
     run.findings.sort(key=Finding.sort_key)
+    run.findings = attach_related(run.findings, run.files)
     return CheckResult(run.findings.settled(), run.files, run.profile, settings, run.stats)
 
 

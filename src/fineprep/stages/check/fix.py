@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.model import Finding, Severity
 from fineprep.formats import FORMATS
 from fineprep.formats.base import canonical_json
@@ -74,9 +75,9 @@ def write_fixes(result: CheckResult, path: str, drop_duplicates: bool = False) -
     }
     with (
         Path(path).open("rb") as src,
-        AtomicWriter(fixed) as out,
-        AtomicWriter(rejected) as rej,
-        AtomicWriter(sidecar_path(fixed)) as meta_out,
+        AtomicWriter(fixed, skip_empty=True) as out,
+        AtomicWriter(rejected, skip_empty=True) as rej,
+        AtomicWriter(sidecar_path(fixed), skip_empty=True) as meta_out,
     ):
         for line_no, raw in iter_lines(src):
             meta = next(metas, (0, b""))[1] if metas is not None else b""
@@ -97,13 +98,13 @@ def write_fixes(result: CheckResult, path: str, drop_duplicates: bool = False) -
                 summary.dropped_duplicates += 1
                 continue
             if "L003" in codes and analyze is not None:
-                obj = orjson.loads(raw)
+                obj = jsonexact.loads(raw)
                 view = analyze(obj, result.profile, lambda *a: None)
                 for seg in view.segments:
                     cleaned = _clean(seg.text)
                     if cleaned != seg.text:
                         _set_path(obj, seg.path, cleaned)
-                raw = orjson.dumps(obj)
+                raw = jsonexact.dumps(obj)
                 summary.whitespace_fixed += 1
             out.write(raw + b"\n")
             if metas is not None:
@@ -116,7 +117,7 @@ def write_fixes(result: CheckResult, path: str, drop_duplicates: bool = False) -
 
 def _canonical(raw: bytes) -> bytes:
     try:
-        return canonical_json(orjson.loads(raw))
+        return canonical_json(jsonexact.loads(raw))
     except orjson.JSONDecodeError:
         return raw
 
@@ -129,7 +130,7 @@ def _is_copy(raw: bytes, findings: list[Finding], firsts: dict[int, bytes]) -> b
 
 def _rejected_line(line_no: int, raw: bytes, findings: list[Finding], meta: bytes) -> bytes:
     try:
-        record: Any = orjson.loads(raw)
+        record: Any = jsonexact.loads(raw)
     except orjson.JSONDecodeError:
         record = raw.decode("utf-8", "backslashreplace")
     item: dict[str, Any] = {
@@ -147,7 +148,7 @@ def _rejected_line(line_no: int, raw: bytes, findings: list[Finding], meta: byte
     }
     if meta:
         try:
-            item["meta"] = orjson.loads(meta)
+            item["meta"] = jsonexact.loads(meta)
         except orjson.JSONDecodeError:
             pass
-    return orjson.dumps(item) + b"\n"
+    return jsonexact.dumps(item) + b"\n"

@@ -6,15 +6,18 @@ Used by the engine for a whole file and by partition workers for a byte range of
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.model import AUGMENTED_FROM, RecordMeta
 from fineprep.core.rules import Path
 from fineprep.formats import FORMATS, RFT_LOOKALIKES, compatible, detect
-from fineprep.io.jsonl import sidecar_path, strip_line
+from fineprep.io.jsonl import LineTooLong, bounded_lines, sidecar_path, strip_line
+from fineprep.io.outputs import verify_set
 from fineprep.stages.check.rules import Check
 from fineprep.stages.check.state import FileState, RecordContext, RunState
 
@@ -63,6 +66,7 @@ def stream_records(
     profile = run.profile
     # Sidecar lines keep their newline: to orjson it is JSON whitespace.
     meta_file, last = sidecar if sidecar is not None else (None, True)
+    limit = run.settings.max_line_bytes
     if meta_file is not None:
         file.has_sidecar = True
     elif path != "-" and whole_file:
@@ -70,16 +74,35 @@ def stream_records(
         if meta_path.is_file() and meta_path != PurePath(path):
             meta_file = meta_path.open("rb")
             file.has_sidecar = True
+    if path != "-" and first_line == 1 and "S009" in run.enabled:
+        # Once per file (the whole file, or its first partition): the pair is one output set.
+        mixed = verify_set(path, sidecar_path(path) if file.has_sidecar else None)
+        if mixed is not None:
+            run.emit("S009", mixed, file, None, None, {"set": "mismatch"})
+    meta_lines = bounded_lines(meta_file, limit) if meta_file is not None else None
     analyze = FORMATS.get(file.format).analyze if file.format else None
     emit = run.emit
-    loads = orjson.loads
+    loads = jsonexact.loads  # orjson, with integers beyond 64 bits kept exact
     size = 0
     line_no = 0
     model_checked = not whole_file and first_line > 1
-    for line_no, physical in enumerate(stream, first_line):
+    for line_no, physical in enumerate(bounded_lines(stream, limit), first_line):
+        meta = _next_meta(meta_lines, file, run, line_no) if meta_lines is not None else None
+        if isinstance(physical, LineTooLong):
+            size += physical.size + 1
+            what = "skipped unread" if physical.ended else "no newline yet: stopped reading"
+            emit(
+                "P007",
+                f"line of {'over ' if not physical.ended else ''}{physical.size:,} bytes is "
+                f"longer than max-line-bytes ({limit:,}): {what}",
+                file,
+                line_no,
+                None,
+                {"bytes": physical.size, "limit": limit},
+            )
+            continue
         raw = strip_line(physical)
         size += len(raw) + 1
-        meta = _next_meta(meta_file, file, run, line_no) if meta_file is not None else None
         if line_no == 1 and has_bom:
             raw = raw[3:]
         if not raw or raw.isspace():
@@ -183,10 +206,10 @@ def stream_records(
                 check.check(ctx)
     file.lines = line_no
     file.bytes = size
-    if meta_file is not None:
+    if meta_file is not None and meta_lines is not None:
         with meta_file:
             if last:
-                _finish_meta(meta_file, file, run, line_no)
+                _finish_meta(meta_lines, file, run, line_no)
 
 
 _MISMATCH_HINT = {
@@ -212,9 +235,11 @@ def other_customization(obj: dict[str, Any], own: str | None, forced: str | None
     return True
 
 
-def _finish_meta(meta_file: BinaryIO, file: FileState, run: RunState, last_line: int) -> None:
+def _finish_meta(
+    meta_lines: Iterator[bytes | LineTooLong], file: FileState, run: RunState, last_line: int
+) -> None:
     """Report a sidecar longer than its data file (shorter ones are reported as they run out)."""
-    extra = sum(1 for _ in meta_file)
+    extra = sum(1 for _ in meta_lines)
     if extra:
         run.emit(
             "S009",
@@ -227,9 +252,9 @@ def _finish_meta(meta_file: BinaryIO, file: FileState, run: RunState, last_line:
 
 
 def _next_meta(
-    meta_file: BinaryIO, file: FileState, run: RunState, line_no: int
+    meta_lines: Iterator[bytes | LineTooLong], file: FileState, run: RunState, line_no: int
 ) -> RecordMeta | None:
-    item = next(meta_file, None)
+    item = next(meta_lines, None)
     if item is None:
         if not file.sidecar_short:
             file.sidecar_short = True
@@ -242,8 +267,11 @@ def _next_meta(
                 {"sidecar_lines": line_no - 1},
             )
         return None
+    if isinstance(item, LineTooLong):
+        run.emit("S009", f"sidecar line of {item.size:,} bytes is too long", file, line_no)
+        return None
     try:
-        obj = orjson.loads(item)
+        obj = jsonexact.loads(item)
     except orjson.JSONDecodeError:
         run.emit("S009", "sidecar line is not valid JSON", file, line_no)
         return None

@@ -3,12 +3,17 @@
 Without ``--select`` the default set is every rule that is on by default; ``--select`` replaces
 it and ``--extend-select`` adds to it. ``ALL`` selects everything. P-codes cannot be ignored:
 an unparsed line cannot be checked, so hiding the fact would hide every other problem in it.
+
+``--scope record`` keeps only the rules that judge each record alone (the per-file pre-commit
+hook): dataset rules (counts, balance, duplicates, leaks, token totals) need the whole set and
+run in ``fineprep check --dataset``.
 """
 
 from __future__ import annotations
 
 from fineprep.core.config import Settings
-from fineprep.core.errors import ConfigError
+from fineprep.core.errors import ConfigError, did_you_mean
+from fineprep.core.rules import SCOPES
 from fineprep.stages.check.rules import RULES
 
 
@@ -20,7 +25,7 @@ def _validate(selectors: list[str], what: str) -> None:
     for sel in selectors:
         if sel != "ALL" and not any(matches(sel, code) for code in RULES):
             raise ConfigError(
-                f"{what}: {sel!r} matches no finding code",
+                f"{what}: {sel!r} matches no finding code{did_you_mean(sel, RULES)}",
                 hint="run `fineprep explain --list` to see the codes",
             )
 
@@ -48,4 +53,8 @@ def resolve_selection(settings: Settings) -> frozenset[str]:
     stats_wanted = settings.stats or settings.exact_tokens
     if stats_wanted and not any(matches(s, "T005") for s in settings.ignore):
         enabled.add("T005")
+    if settings.scope not in SCOPES:
+        raise ConfigError(f"unknown scope {settings.scope!r}", hint="use all or record")
+    if settings.scope == "record":
+        enabled = {code for code in enabled if RULES.get(code).scope == "record"}
     return frozenset(enabled)

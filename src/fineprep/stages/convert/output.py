@@ -1,10 +1,12 @@
-"""The three files a conversion writes: records, their sidecar, and rejects.
+"""The files a conversion writes: records, their sidecar, rejects, and the set manifest.
 
-All three are written through :class:`fineprep.io.jsonl.AtomicWriter`, so each appears
-complete or not at all. Commit order matters: rejects and the sidecar first, the records last,
-so a records file on disk always has its sidecar beside it. The default rejects file is
-created only when a row is rejected; a rejects file named explicitly is always written (empty
-when nothing was rejected), so it never describes an earlier run.
+All are written through :class:`fineprep.io.jsonl.AtomicWriter`, so each appears complete or
+not at all, and they are committed as a set (:mod:`fineprep.io.outputs`): the run holds a lock
+on the output, renames rejects, then the sidecar, then the records, and writes
+``<name>.set.json`` (run id and SHA-256 of every member) last, so ``check`` can tell a records
+file and a sidecar of different runs apart after a kill between two renames. The rejects file
+is created only when a row is rejected (named or not): an empty one is never written, and one
+an earlier run left is removed, so it never describes that run.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import IO, Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.model import RecordMeta
 from fineprep.io.jsonl import AtomicWriter, sidecar_path
+from fineprep.io.outputs import OutputLock, OutputSet, set_manifest_path
 
 #: One JSON line, newline appended by orjson (no copy of the record to add it).
 _LINE = orjson.OPT_APPEND_NEWLINE
@@ -38,39 +42,36 @@ class _Abort(Exception):
 
 def meta_line(meta: RecordMeta) -> bytes:
     """A record's sidecar line."""
-    return orjson.dumps(meta.to_dict(), default=_default, option=_LINE)
+    return jsonexact.dumps(meta.to_dict(), default=_default, option=_LINE)
 
 
 def reject_line(source: str, reason: str, raw: str | None) -> bytes:
     """A line of the rejects file."""
-    return orjson.dumps({"source": source, "reason": reason, "raw": raw}, default=_default,
-                        option=_LINE)  # fmt: skip
+    line = {"source": source, "reason": reason, "raw": raw}
+    return jsonexact.dumps(line, default=_default, option=_LINE)
 
 
 class Outputs:
     """Open writers for one conversion; ``commit`` or ``discard`` exactly once."""
 
-    def __init__(self, output: Path, rejects: Path, *, always_rejects: bool = False) -> None:
+    def __init__(self, output: Path, rejects: Path) -> None:
         self.output = output
         self.sidecar = sidecar_path(output)
         self.rejects = rejects
+        self.manifest = set_manifest_path(output)
         self.records = 0
         self.rejected = 0
         self.last_reason = ""
         self._open: list[AtomicWriter] = []
-        self._out_fh = self._enter(AtomicWriter(output))
+        self._set = OutputSet(self.manifest)
+        self._lock = OutputLock(output).__enter__()
         try:
+            self._out_fh = self._enter(AtomicWriter(output))
             self._meta_fh = self._enter(AtomicWriter(self.sidecar))
         except BaseException:
             self.discard()
             raise
         self._rej_fh: IO[bytes] | None = None
-        if always_rejects:
-            try:
-                self._rej_fh = self._enter(AtomicWriter(rejects))
-            except BaseException:
-                self.discard()
-                raise
 
     def _enter(self, writer: AtomicWriter) -> IO[bytes]:
         fh = writer.__enter__()
@@ -86,7 +87,7 @@ class Outputs:
 
     def write(self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None) -> None:
         """Write one record (``line``: the record already serialized as its JSON line)."""
-        self._out_fh.write(line if line is not None else orjson.dumps(record, option=_LINE))
+        self._out_fh.write(line if line is not None else jsonexact.dumps(record, option=_LINE))
         self._meta_fh.write(meta_line(meta))
         self.records += 1
 
@@ -120,7 +121,8 @@ class Outputs:
             self.last_reason = last_reason
 
     def commit(self, *, keep_records: bool = True) -> None:
-        """Make the files appear: rejects, then sidecar, then records (if ``keep_records``)."""
+        """Make the files appear: rejects, then sidecar, then records (if ``keep_records``),
+        then the manifest that seals them as one run's set."""
         try:
             for writer in list(self._open):
                 if writer.path == self.rejects:
@@ -129,9 +131,18 @@ class Outputs:
                 for writer in list(self._open):
                     if writer.path == path:
                         self._close(writer, keep_records)
+            if keep_records:
+                members = [self.output, self.sidecar]
+                if self.rejected:
+                    members.append(self.rejects)
+                self._set.finish(members)
+            elif self.manifest.is_file():
+                self.manifest.unlink()
         except BaseException:
             self.discard()
             raise
+        finally:
+            self._unlock()
 
     def discard(self) -> None:
         """Remove every temporary file; nothing appears."""
@@ -140,3 +151,7 @@ class Outputs:
                 self._close(writer, False)
             except OSError:
                 pass
+        self._unlock()
+
+    def _unlock(self) -> None:
+        self._lock.__exit__(None, None, None)

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.config import Settings
 from fineprep.core.model import RecordMeta
 from fineprep.engines.base import Engine, EngineOptions
@@ -71,7 +72,7 @@ class _PartSink:
     def write(self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None) -> None:
         from fineprep.stages.convert.output import meta_line
 
-        self._out.write(line if line is not None else orjson.dumps(record, option=_LINE))
+        self._out.write(line if line is not None else jsonexact.dumps(record, option=_LINE))
         self._meta.write(meta_line(meta))
         self.part.records += 1
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.model import RecordMeta
 from fineprep.stages.convert.chunking import Chunker
 from fineprep.stages.convert.result import describe
@@ -61,7 +62,7 @@ def convert_row(
     extra = {k: v for k, v in row.extra.items() if k not in _META_KEYS} if row.extra else {}
     if chunker is None:
         record = build_record(mapping, row)
-        line = orjson.dumps(record, option=_LINE)
+        line = jsonexact.dumps(record, option=_LINE)
         if _IN_JSON.search(line) is None:  # most rows: one scan of the line to be written
             return [(record, RecordMeta(rid, label, group, row.source, extra), line)], None
         records = [record]
@@ -71,7 +72,7 @@ def convert_row(
             raise RowError("the pre-training text is empty")
     found: Counter[str] = Counter()
     records = [control_chars(r, found) for r in records]
-    lines = [orjson.dumps(r, option=_LINE) for r in records]
+    lines = [jsonexact.dumps(r, option=_LINE) for r in records]
     removed = sum(found.values())
     if removed:
         if not strip:
@@ -106,7 +107,7 @@ def raw(row: SourceRow) -> str:
     """The row as JSON for the rejects file; rows JSON cannot hold (nested deeper than 255
     levels) are kept as their truncated Python repr, so the reject is still written."""
     try:
-        return orjson.dumps(row.fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        return jsonexact.dumps(row.fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
     except (TypeError, orjson.JSONEncodeError):
         try:
             return repr(row.fields)[:10_000]

@@ -110,6 +110,8 @@ def reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str], 
     table readers also get the encoding, delimiter, header and sheet options."""
 
     def options_for(kind: str) -> dict[str, Any]:
+        if opts.source_options and kind in _NO_OPTIONS:
+            _no_reader_options(kind, sorted(opts.source_options))
         options = {**opts.source_options, "notices": notices}
         if kind in TABULAR:
             options.update(
@@ -121,3 +123,24 @@ def reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str], 
         return options
 
     return options_for
+
+
+#: Source kinds whose readers take no -S options (the document readers refuse the options
+#: they do not know themselves; a reader registered by a plugin gets whatever is given).
+_NO_OPTIONS = frozenset(
+    {"csv", "xlsx", "parquet", "arrow", "json", "jsonl", "openai-chat", "sharegpt", "alpaca"}
+)
+
+
+def _no_reader_options(kind: str, given: list[str]) -> None:
+    """Tables and chat files have no reader options: an -S given for them is a mistake (a
+    typo, or a command-line option given as -S), never something to ignore."""
+    from fineprep.core.errors import did_you_mean
+
+    key = given[0]
+    table_options = ["encoding", "delimiter", "no_header", "sheet"]
+    close = did_you_mean(key, table_options)
+    hint = f"use --{close.split(chr(39))[1].replace('_', '-')}" if close else "remove it"
+    raise ConfigError(
+        f"-S {key.replace('_', '-')}: the {kind} source has no option {key!r}{close}", hint=hint
+    )

@@ -28,6 +28,7 @@ from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import Severity
 from fineprep.engines.base import EngineHolder, engine_options
 from fineprep.io.jsonl import sidecar_path
+from fineprep.io.outputs import refuse_overwrite, same_file, set_manifest_path
 from fineprep.io.progress import Progress
 from fineprep.stages.convert.mapping import (
     default_target,
@@ -104,9 +105,10 @@ def run(
                 return result
     explicit_rejects = first.rejects is not None
     rejects = Path(first.rejects) if first.rejects else rejects_path(output)
-    if rejects.resolve() in (output.resolve(), sidecar_path(output).resolve()):
+    if any(same_file(rejects, p) for p in (output, sidecar_path(output))):
         raise ConfigError(f"{rejects}: the rejects file would overwrite the output or sidecar")
-    outputs = Outputs(output, rejects, always_rejects=explicit_rejects)
+    refuse_overwrite(rejects, [i for job in prepared for i in job.opts.inputs], "--rejects")
+    outputs = Outputs(output, rejects)
     lone_failure: SourceReject | None = None
     lone_error: tuple[str, str | None] | None = None
     engines = EngineHolder(engine_options(settings.sections.get("engine")))
@@ -154,7 +156,7 @@ def _finish(
     explicit_rejects: bool,
     jobs: list[ConvertOptions],
 ) -> None:
-    result.rejects = rejects if outputs.rejected or explicit_rejects else None
+    result.rejects = rejects if outputs.rejected else None
     result.rejects_defaulted = bool(outputs.rejected) and not explicit_rejects
     if outputs.records:
         result.output, result.sidecar = outputs.output, outputs.sidecar
@@ -171,7 +173,7 @@ def _finish(
         )
     # Files an earlier run left at these paths would describe that run, not this one.
     stale = [] if outputs.records else [outputs.output, outputs.sidecar]
-    if not outputs.rejected and not explicit_rejects:
+    if not outputs.rejected:
         stale.append(rejects)
     for path in stale:
         if path.is_file():
@@ -218,8 +220,7 @@ def _output_path(jobs: list[ConvertOptions]) -> Path:
     out = Path(opts.output)
     if not out.name.endswith(".jsonl"):
         raise ConfigError(f"{out}: the output must be a .jsonl file (Bedrock reads JSON Lines)")
-    resolved = out.resolve()
-    for src in (i for job in jobs for i in job.inputs):
-        if Path(src).resolve() == resolved:
-            raise ConfigError(f"{out}: the output would overwrite the source {src}")
+    sources = [i for job in jobs for i in job.inputs]
+    for written in (out, sidecar_path(out), set_manifest_path(out)):
+        refuse_overwrite(written, sources)
     return out

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.profiles import ModelProfile
 from fineprep.formats.base import SCHEMA_VERSION
 from fineprep.stages.convert.chat_records import chat_record
@@ -157,7 +158,7 @@ def completion_text(mapping: Mapping, fields: dict[str, Any]) -> str:
     value = mapping.completion_json.render(fields)
     if isinstance(value, str):
         try:
-            value = orjson.loads(value)
+            value = jsonexact.loads(value)
         except orjson.JSONDecodeError as exc:
             raise RowError(f"field {name!r} is not valid JSON ({str(exc).split(':')[0]})") from None
     if value is None:

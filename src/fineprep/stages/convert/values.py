@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 from jinja2.runtime import Undefined
 
+from fineprep.core import jsonexact
+
 
 class RowError(Exception):
     """A row that cannot become a record; the message is the reject reason."""
@@ -80,11 +82,11 @@ def null_safe(name: str, value: Any) -> Any:
 def canonical_json(value: Any) -> str:
     """Sorted keys, no spaces: the same object always gives the same text."""
     try:
-        text = orjson.dumps(
+        text = jsonexact.dumps(
             value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str
         )
-        orjson.loads(text)  # what is written must parse back
-    except (orjson.JSONEncodeError, orjson.JSONDecodeError) as exc:
+        jsonexact.loads(text)  # what is written must parse back
+    except (TypeError, ValueError) as exc:  # orjson's errors are both
         raise RowError(f"value cannot be written as JSON ({exc})") from None
     return text.decode()
 

@@ -98,7 +98,7 @@ def merge_variants(sc: Scan, units: UnionFind) -> int:
     if not sc.augmented or sc.sidecar is None:
         sc.orphans = len(sc.augmented)
         return sc.orphans
-    import orjson
+    from fineprep.core import jsonexact
 
     wanted = {origin for _, origin, _ in sc.augmented}
     found: dict[str, int] = {}
@@ -108,7 +108,7 @@ def merge_variants(sc: Scan, units: UnionFind) -> int:
                 break
             if b'"id"' not in line:
                 continue
-            rid = orjson.loads(line).get("id")
+            rid = jsonexact.loads(line).get("id")
             key = None if rid is None else str(rid)
             if key in wanted and key not in found:
                 found[key] = index

@@ -23,6 +23,7 @@ from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.results import Result
 from fineprep.core.rules import option
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
+from fineprep.io.outputs import OutputLock, OutputSet, same_file
 from fineprep.stages.split.assign import (
     DROPPED,
     SPLITS,
@@ -149,19 +150,21 @@ def split(
             f"{path}: they are split on their own"
         )
     min_count = option(settings.check_options("B002"), "min-count", 10, int)
-    for _ in range(_MAX_REGROUPS):
-        result = _split_once(sc, merges, opts, settings, profile, target, min_count, list(notes))
-        if not run_checks:
-            return result
-        result.check = check_outputs(result, settings, select)
-        leaks = _leaked_records(result)
-        if not leaks:
-            return result
-        # LSH missed these pairs when grouping: merge them and split again.
-        for a, b in leaks:
-            merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
-    result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
-    return result
+    # One split writes this directory at a time (a second is refused, never interleaved).
+    with OutputLock(opts.out_dir / "split.json"):
+        for _ in range(_MAX_REGROUPS):
+            result = _split_once(sc, merges, opts, settings, profile, target, min_count, notes[:])
+            if not run_checks:
+                return result
+            result.check = check_outputs(result, settings, select)
+            leaks = _leaked_records(result)
+            if not leaks:
+                return result
+            # LSH missed these pairs when grouping: merge them and split again.
+            for a, b in leaks:
+                merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
+        result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
+        return result
 
 
 def _split_once(
@@ -205,6 +208,9 @@ def _split_once(
             f"same-input, near-duplicate or augmented records so that no leak crosses splits "
             f"({why})"
         )
+    # split.json is written last and seals the files as one run's set (check verifies it).
+    members = [p for o in outputs.values() for p in (o.path, o.sidecar)]
+    summary["set"] = OutputSet(opts.out_dir / "split.json").record(members)
     atomic_write_bytes(
         opts.out_dir / "split.json", orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
     )
@@ -290,10 +296,10 @@ def _refuse_overwrite(path: str, out_dir: Path) -> None:
         )
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"-o {out_dir}: exists and is not a directory")
-    inputs = {Path(path).resolve(), sidecar_path(path).resolve()}
+    inputs = [Path(path), sidecar_path(path)]
     for name in (*SPLITS, "split"):
         for suffix in (".jsonl", ".meta.jsonl", ".json"):
-            if (out_dir / f"{name}{suffix}").resolve() in inputs:
+            if any(same_file(out_dir / f"{name}{suffix}", i) for i in inputs):
                 raise ConfigError(
                     f"-o {out_dir}: the split would overwrite its input {path}",
                     hint="write the split to another directory",

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import RecordMeta
 from fineprep.core.profiles import ModelProfile
@@ -62,7 +63,7 @@ def parse_record(raw: bytes, path: str, line: int) -> dict[str, Any]:
     """``raw`` may keep its line terminator (JSON whitespace)."""
     what = "fix it (`fineprep check` shows every such line) and split again"
     try:
-        obj = orjson.loads(raw)
+        obj = jsonexact.loads(raw)
     except orjson.JSONDecodeError as exc:
         if not raw.strip():
             hint = f"{what}, or use `check --fix`"
@@ -77,7 +78,7 @@ def record_key(obj: dict[str, Any], meta: RecordMeta | None) -> bytes:
     """The sidecar id, else a hash of the canonical JSON (sorted keys, no whitespace)."""
     if meta is not None and meta.id is not None:
         return b"id\x00" + meta.id.encode("utf-8", "surrogatepass")
-    canonical = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    canonical = jsonexact.dumps(obj, option=orjson.OPT_SORT_KEYS)
     return b"sha\x00" + hashlib.blake2b(canonical, digest_size=16).digest()
 
 

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from fineprep.core.rules import option, rule
 from fineprep.stages.check.rules.base import Check, register
+from fineprep.stages.check.rules.short_answers import ShortAnswers
 from fineprep.stages.check.scan import ESCAPES
 
 if TYPE_CHECKING:
-    from fineprep.stages.check.state import RecordContext, RunState
+    from fineprep.stages.check.state import FileState, RecordContext, RunState
 
 rule(
     "S004",
@@ -79,8 +80,14 @@ rule(
     why="One-character answers are usually truncation or export bugs; the model learns to stop "
     "early.",
     example='{"prompt": "Explain the refund policy", "completion": "."}',
-    fix="Complete the answer, or raise/lower the threshold with [checks.L002] min_chars.",
-    options={"min_chars": "shortest acceptable answer in characters (default 2)"},
+    fix="Complete the answer, or raise/lower the threshold with [checks.L002] min_chars. In "
+    "classification data, a few short answers repeated over the file are labels: one L007 note "
+    "replaces their warnings (labels = false warns on each).",
+    options={
+        "min_chars": "shortest acceptable answer in characters (default 2)",
+        "labels": "read a few short answers repeated over a file as class labels, reported "
+        "once as L007 (default true)",
+    },
 )
 rule(
     "L003",
@@ -132,12 +139,14 @@ class TextCheck(Check):
     """Empty text, reserved strings, character limits, whitespace and control characters."""
 
     codes: ClassVar[tuple[str, ...]] = (
-        "S004", "S005", "L001", "L002", "L003", "L004", "L005", "L006",
+        "S004", "S005", "L001", "L002", "L003", "L004", "L005", "L006", "L007",
     )  # fmt: skip
 
     def start(self, run: RunState) -> None:
         p = run.profile
         self.min_chars = option(run.settings.check_options("L002"), "min_chars", 2, int)
+        self.short = ShortAnswers(run, self.min_chars)
+        self.want_l002 = run.is_enabled("L002")
         self.max_chars = p.max_record_chars if p else None
         self.caption_max = p.caption_max_chars if p else None
         self.caption_min = p.caption_min_chars if p else None
@@ -256,19 +265,21 @@ class TextCheck(Check):
             return
         answer = [s for s in view.segments[view.split :] if s.role != "reasoning"]
         # An RFT reference answer is what the grader compares with ("391"), not training text.
-        if answer and self.min_chars > 1 and view.format != "rft":
+        if answer and self.want_l002 and self.min_chars > 1 and view.format != "rft":
             # Stripped length without copying the text when it has no outer whitespace.
             n = sum(
                 len(t) if t and not t[0].isspace() and not t[-1].isspace() else len(t.strip())
                 for t in (s.text for s in answer)
             )
             if 0 < n < self.min_chars:
-                rec.emit(
-                    "L002",
-                    f"answer is only {n} character{'s' if n != 1 else ''} long",
-                    answer[0].path,
-                    {"chars": n, "min_chars": self.min_chars},
-                )
+                text = "".join(s.text for s in answer).strip()
+                self.short.seen(rec, n, text, answer[0].path)
+
+    def start_file(self, file: FileState) -> None:
+        self.short.start_file()
+
+    def finish_file(self, file: FileState) -> None:
+        self.short.finish_file(file)
 
 
 def text_ok(text: str) -> bool:

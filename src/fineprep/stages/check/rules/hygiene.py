@@ -32,9 +32,11 @@ rule(
     "secret",
     "error",
     "credential-like text (AWS keys, private keys, bearer tokens)",
-    what="Text that looks like a credential: AWS access key IDs and secret keys, PEM private "
-    "keys, GitHub/GitLab/Slack/Stripe/OpenAI/Anthropic/Google API tokens, JWTs, bearer tokens, "
-    "and passwords in connection strings.",
+    what="Text that looks like a credential: AWS access key IDs and secret keys (in env, "
+    "Terraform, CLI and Java-properties forms), PEM private keys, Azure storage and Service Bus "
+    "keys and SAS signatures, GitHub/GitLab/Slack (incl. app-level)/Stripe (live and test)/"
+    "Hugging Face/OpenAI/Anthropic/Google API tokens, JWTs, bearer tokens, and passwords in "
+    "connection strings (also with an empty user).",
     why="A fine-tuned model can reproduce its training data verbatim: a key in the data is a key "
     "anyone with access to the custom model can extract.",
     example='{"prompt": "deploy with AKIAIOSFODNN7EXAMPLE ..."}',

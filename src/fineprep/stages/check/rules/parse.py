@@ -90,3 +90,19 @@ rule(
     "a single object.",
     mandatory=True,
 )
+rule(
+    "P007",
+    "line-too-long",
+    "error",
+    "a line longer than the maximum line size (max-line-bytes, default 64 MiB)",
+    what="A line longer than max-line-bytes (config key, or --max-line-bytes; default 64 MiB). "
+    "fineprep reads past it to the next newline without holding it, so the rest of the file is "
+    "still checked; a file with no newline at all is one such line.",
+    why="No Bedrock model takes a record anywhere near this size (token limits are tens of "
+    "thousands of tokens); such a line is a file concatenated without newlines, a binary file "
+    "or a dump, and reading it whole would exhaust memory.",
+    example="a 200 MB export written without newlines between records",
+    fix="Split the file into one record per line (jq -c '.[]'), or raise max-line-bytes if the "
+    "line really is a record.",
+    mandatory=True,
+)

@@ -18,33 +18,42 @@ from dataclasses import dataclass
 
 _SECRET = r"""
 (?P<aws_access_key_id>\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b)
-|(?P<aws_secret_access_key>(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)
-    ["']?\s*[:=]\s*["']?[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=]))
+|(?P<aws_secret_access_key>(?i:aws[_.-]?secret[_.-]?(?:access[_.-]?)?key
+    |secret[_.-]?(?:access[_.-]?)?key)["']?(?:\s*[:=]|[ \t])\s*["']?[A-Za-z0-9/+=]{40}
+    (?![A-Za-z0-9/+=]))
+|(?P<azure_key>(?i:AccountKey|SharedAccessKey|AccessKey)=[A-Za-z0-9+/]{40,100}={0,2})
+|(?P<azure_sas>[?&;]sig=[A-Za-z0-9%+/]{40,}(?:%3[Dd]|=){0,2})
 |(?P<private_key>-----BEGIN\ (?:[A-Z0-9]+\ )*PRIVATE\ KEY(?:\ BLOCK)?-----)
 |(?P<github_token>\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}))
 |(?P<gitlab_token>\bglpat-[A-Za-z0-9_-]{20,})
-|(?P<slack_token>\bxox[abposr]-[A-Za-z0-9-]{10,})
+|(?P<slack_token>\bxox[abposre]-[A-Za-z0-9-]{10,}|\bxapp-\d-[A-Za-z0-9-]{10,})
 |(?P<slack_webhook>https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,})
-|(?P<stripe_key>\b[sr]k_live_[A-Za-z0-9]{20,})
+|(?P<stripe_key>\b[sr]k_(?:live|test)_[A-Za-z0-9]{20,})
+|(?P<huggingface_token>\b(?:hf_|api_org_)[A-Za-z0-9]{30,}\b)
 |(?P<anthropic_key>\bsk-ant-[A-Za-z0-9_-]{20,})
 |(?P<openai_key>\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,})
 |(?P<google_api_key>\bAIza[0-9A-Za-z_-]{35})
 |(?P<jwt>\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})
 |(?P<bearer_token>\b[Bb]earer[ \t]+[A-Za-z0-9_~+/.-]{20,}=*)
-|(?P<password_in_url>\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@"']{1,64}:[^\s:/@"']{3,128}@)
+|(?P<password_in_url>\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@"']{0,64}:[^\s:/@"']{3,128}@)
 """
 SECRET = re.compile(_SECRET, re.X | re.ASCII)
 #: Per kind of secret, literals (before folding: see fineprep.stages.check.scan) every hit
 #: contains. Each kind's own pattern runs only on lines where one of its literals occurs.
 _SECRET_KIND_LITERALS: dict[str, tuple[bytes, ...]] = {
     "aws_access_key_id": (b"AKIA", b"ASIA", b"ABIA", b"ACCA"),
-    "aws_secret_access_key": (b"secret_access", b"secretaccess", b"secret_key", b"secretkey"),
+    "aws_secret_access_key": tuple(
+        b"secret" + sep + word for sep in (b"", b"_", b".", b"-") for word in (b"access", b"key")
+    ),
+    "azure_key": (b"accountkey=", b"sharedaccesskey=", b"accesskey="),
+    "azure_sas": (b"sig=",),
+    "huggingface_token": (b"hf_", b"api_org_"),
     "private_key": (b"PRIVATE KEY",),
     "github_token": (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
     "gitlab_token": (b"glpat-",),
-    "slack_token": (b"xox",),
+    "slack_token": (b"xox", b"xapp-"),
     "slack_webhook": (b"hooks.slack",),
-    "stripe_key": (b"k_live_",),
+    "stripe_key": (b"k_live_", b"k_test_"),
     "anthropic_key": (b"sk-ant-",),
     "openai_key": (b"sk-",),
     "google_api_key": (b"AIza",),

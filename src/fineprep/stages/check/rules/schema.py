@@ -101,11 +101,15 @@ rule(
     "warning",
     "the sidecar file does not line up with the data file",
     what="<name>.meta.jsonl (ids, labels, groups, source rows) has a different number of lines "
-    "than <name>.jsonl, or a sidecar line is not a JSON object.",
+    "than <name>.jsonl, or a sidecar line is not a JSON object, or the manifest fineprep wrote "
+    "last for the pair (<name>.set.json, or split.json) names another run: the data file or its "
+    "sidecar was written by a different run (a run killed between two renames, two runs on one "
+    "output) or edited since.",
     why="Sidecar lines are matched to records by line number: a shifted sidecar points labellers "
     "at the wrong source rows and mislabels records in splits.",
     example="train.jsonl has 120 lines, train.meta.jsonl has 119",
-    fix="Regenerate both files together (`fineprep convert`), or delete the stale sidecar.",
+    fix="Regenerate both files together (`fineprep convert` or `fineprep split`), or delete the "
+    "stale sidecar; if you edited the data on purpose, delete its <name>.set.json.",
 )
 
 

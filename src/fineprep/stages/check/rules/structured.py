@@ -153,8 +153,12 @@ def _load_validator(schema_ref: str | dict[str, Any], config_path: Path | None) 
     try:
         cls = jsonschema.validators.validator_for(schema)
         cls.check_schema(schema)
+    except RecursionError:
+        raise ConfigError(f"completion-schema {path}: nested too deeply to validate") from None
     except jsonschema.SchemaError as exc:
         raise ConfigError(
             f"completion-schema {path}: not a valid JSON Schema ({exc.message})"
         ) from None
-    return cls(schema)
+    from fineprep.stages.check.schema_regex import safe_validator
+
+    return safe_validator(cls, schema, f"completion-schema {path}")

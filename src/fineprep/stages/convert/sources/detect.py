@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from fineprep.core.errors import ConfigError, InputError
+from fineprep.io.jsonl import require_regular_file
 from fineprep.stages.convert.sources.base import SOURCES, SourceItem, failed_input, isolate
 from fineprep.stages.convert.sources.chat import CHAT_KINDS
 
@@ -241,6 +242,8 @@ def plan(paths: list[str], forced: str | None, *, chat: bool = True) -> Plan:
                     continue
                 _add(result, shown, kind, None)
             continue
+        if root.exists():
+            require_regular_file(given)  # a FIFO or a device never ends: refused up front
         try:
             _add(result, given, kind_of(given, forced, chat=chat), None)
         except InputError as exc:

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.errors import InputError
 from fineprep.io.jsonl import BOM, iter_lines, open_input
 from fineprep.stages.convert.sources.base import SourceItem, SourceReject, SourceRow
@@ -44,7 +45,7 @@ def _lines(path: str) -> Iterator[SourceItem]:
             source = f"{path}:line {number}"
             text = raw.decode("utf-8", "replace")
             try:
-                obj = orjson.loads(raw)
+                obj = jsonexact.loads(raw)
             except orjson.JSONDecodeError as exc:
                 yield SourceReject(source, f"invalid JSON ({str(exc).split(':')[0]})", text)
                 continue
@@ -63,7 +64,7 @@ def read_json(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem]
             data = stream.read()
         body = data[len(BOM) :] if data.startswith(BOM) else data
         try:
-            doc = orjson.loads(body)
+            doc = jsonexact.loads(body)
         except orjson.JSONDecodeError as exc:
             if _looks_like_jsonl(body):
                 options.setdefault("notices", []).append(f"{path}: read as JSON Lines")
@@ -80,7 +81,7 @@ def read_json(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem]
                 if isinstance(item, dict):
                     yield SourceRow(item, source)
                 else:
-                    raw = orjson.dumps(item).decode()
+                    raw = jsonexact.dumps(item).decode()
                     yield SourceReject(source, f"item is {_kind(item)}, not a JSON object", raw)
         else:
             raise InputError(

@@ -1,0 +1,107 @@
+"""The other records a finding is about, and the source row of every record a finding names.
+
+Dataset checks keep only line numbers (that is what keeps their state small), so a duplicate's
+finding knows the line of its first copy but not where that copy came from. After the run, this
+module turns the line numbers in a finding's data (``first_line`` in the same file,
+``train_path``/``train_line`` for a leak) into related locations, and reads each sidecar once,
+keeping only the lines some finding names, to give every such location -- and every finding
+emitted without one -- its source row (``deeds.csv:row 17``). A labeller then sees the row to
+open for each record involved, not only for the one the finding is pinned on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from fineprep.core.model import Finding, Location
+from fineprep.io.jsonl import iter_lines, sidecar_path
+from fineprep.stages.check.findings import FindingLog
+from fineprep.stages.check.state import FileState
+
+
+def related_of(f: Finding) -> list[Location]:
+    """The records a finding's data names besides its own (by the rules' data keys)."""
+    data = f.data
+    out: list[Location] = []
+    first = data.get("first_line")
+    if type(first) is int and f.location.path:
+        out.append(Location(f.location.path, first))
+    path, line = data.get("train_path"), data.get("train_line")
+    if isinstance(path, str) and type(line) is int:
+        out.append(Location(path, line))
+    return out
+
+
+def attach_related(findings: FindingLog, files: Iterable[FileState]) -> FindingLog:
+    """The findings with their related locations and every location its sidecar's source row.
+
+    Two passes over the log (it may live on disk, so findings are rebuilt, not edited in
+    place): the first collects the sidecar lines some finding names, the second fills them."""
+    with_sidecar = {file.path for file in files if file.has_sidecar}
+    wanted: dict[str, set[int]] = defaultdict(set)
+    relating = False
+    for f in findings:
+        related = f.related or related_of(f)
+        relating = relating or bool(related)
+        for loc in (f.location, *related):
+            if loc.source is None and loc.line is not None and loc.path in with_sidecar:
+                wanted[loc.path].add(loc.line)
+    if not wanted and not relating:
+        return findings
+    sources = {path: _sources(path, lines) for path, lines in wanted.items()}
+
+    def fill(loc: Location) -> Location:
+        if loc.source is not None or loc.line is None:
+            return loc
+        found = sources.get(loc.path, {}).get(loc.line)
+        return loc if found is None else dataclasses.replace(loc, source=found)
+
+    out = FindingLog()
+    for f in findings:
+        related = f.related or related_of(f)
+        out.append(
+            dataclasses.replace(f, location=fill(f.location), related=[fill(r) for r in related])
+        )
+    return out
+
+
+def _sources(path: str, lines: set[int]) -> dict[int, str]:
+    """The ``source`` of the wanted lines of a data file's sidecar."""
+    out: dict[int, str] = {}
+    for number, meta in sidecar_lines(sidecar_path(path), lines).items():
+        source = meta.get("source")
+        if source is not None:
+            out[number] = source if isinstance(source, str) else str(source)
+    return out
+
+
+def sidecar_lines(path: Path, lines: set[int]) -> dict[int, dict[str, Any]]:
+    """The wanted lines of a sidecar as objects (one pass; stops after the last wanted line;
+    a line that is not a JSON object is left out, as is a missing sidecar)."""
+    out: dict[int, dict[str, Any]] = {}
+    if not lines:
+        return out
+    last = max(lines)
+    try:
+        stream = path.open("rb")
+    except OSError:
+        return out
+    with stream:
+        for number, raw in iter_lines(stream):
+            if number > last:
+                break
+            if number not in lines:
+                continue
+            try:
+                meta = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(meta, dict):
+                out[number] = meta
+    return out

@@ -1,0 +1,112 @@
+"""Every record a finding is about names its source row, and the per-file scope of rules.
+
+Duplicates (D001), conflicts (D002), near-duplicates (D003) and leaks (D004) keep only line
+numbers while the run streams; after it, each finding's related records and every location
+without a source get their row from the sidecar. ``--scope record`` keeps only the rules that
+judge a record alone (the per-file pre-commit hook).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from fineprep.core.config import Settings
+from fineprep.core.model import Finding
+from fineprep.report import render
+from fineprep.stages.check.engine import check_files
+from fineprep.stages.check.rules import RULES
+from fineprep.stages.check.selection import resolve_selection
+
+ROOT = Path(__file__).resolve().parents[2]
+LONG = (
+    "Dear support team, I ordered a blue kettle on the third of May and paid for express "
+    "delivery, but the parcel only arrived on the twentieth, the lid was cracked, the cable was "
+    "missing and nobody answered my two emails, so I would like a full refund including the "
+    "delivery charge and a prepaid label to send the kettle back to your warehouse in Leeds as "
+    "soon as possible please"
+)
+
+
+def write(path: Path, records: list[tuple[str, str]], sources: list[str]) -> None:
+    path.write_text("".join(json.dumps({"prompt": p, "completion": c}) + "\n" for p, c in records))
+    meta = path.with_name(path.name.replace(".jsonl", ".meta.jsonl"))
+    meta.write_text("".join(json.dumps({"source": s, "label": "x"}) + "\n" for s in sources))
+
+
+def dataset(tmp_path: Path) -> tuple[Path, Path]:
+    train, val = tmp_path / "train.jsonl", tmp_path / "validation.jsonl"
+    write(
+        train,
+        [("What is 2+2?", "four"), ("Capital of France?", "Paris"), ("What is 2+2?", "four"),
+         ("Capital of France?", "Lyon"), (LONG, "Refunds are issued within 14 days."),
+         (LONG.replace("Leeds", "Hull"), "Refunds are issued within 14 days.")],
+        [f"deeds.csv:row {n}" for n in range(2, 8)],
+    )  # fmt: skip
+    write(val, [("Capital of France?", "Paris")], ["holdout.xlsx:Sheet1:row 9"])
+    return train, val
+
+
+def by_code(findings: list[Finding]) -> dict[str, Finding]:
+    return {f.code: f for f in findings}
+
+
+def test_every_record_involved_names_its_source_row(tmp_path: Path) -> None:
+    train, val = dataset(tmp_path)
+    settings = Settings(model="nova-lite", extend_select=["D003"])
+    result = check_files([str(train)], settings, validation=[str(val)])
+    found = by_code(result.findings)
+    dup, conflict, near, leak = (found[c] for c in ("D001", "D002", "D003", "D004"))
+    assert (dup.location.line, dup.location.source) == (3, "deeds.csv:row 4")
+    assert [(r.line, r.source) for r in dup.related] == [(1, "deeds.csv:row 2")]
+    assert (conflict.location.source, conflict.related[0].source) == (
+        "deeds.csv:row 5",
+        "deeds.csv:row 3",
+    )
+    assert (near.location.source, near.related[0].source) == ("deeds.csv:row 7", "deeds.csv:row 6")
+    assert leak.location.source == "holdout.xlsx:Sheet1:row 9"
+    assert [(r.path, r.line, r.source) for r in leak.related] == [
+        (str(train), 2, "deeds.csv:row 3")
+    ]
+
+    doc = json.loads(render(result, "json"))
+    schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text("utf-8"))
+    jsonschema.validate(doc, schema)
+    d001 = next(f for f in doc["findings"] if f["code"] == "D001")
+    assert d001["related"] == [{"path": str(train), "line": 1, "source": "deeds.csv:row 2"}]
+    assert "related" not in next(f for f in doc["findings"] if f["code"] == "N001")
+
+    sarif = json.loads(render(result, "sarif"))
+    item = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "D004")
+    (rel,) = item["relatedLocations"]
+    assert rel["physicalLocation"]["region"]["startLine"] == 2
+    assert "deeds.csv:row 3" in rel["message"]["text"]
+
+    text = render(result, "text")
+    assert (
+        f"{train}:3: D001 [warning] duplicate of line 1  [source: deeds.csv:row 4]  "
+        f"[also: {train}:1 = deeds.csv:row 2]"
+    ) in text
+
+
+def test_related_survive_the_result_cache(tmp_path: Path) -> None:
+    train, _ = dataset(tmp_path)
+    result = check_files([str(train)], Settings(model="nova-lite"))
+    again = [Finding.from_dict(f.to_dict()) for f in result.findings]
+    assert [f.to_dict() for f in again] == [f.to_dict() for f in result.findings]
+
+
+def test_record_scope_drops_every_dataset_rule(tmp_path: Path) -> None:
+    every = resolve_selection(Settings(select=["ALL"], stats=True))
+    record = resolve_selection(Settings(select=["ALL"], stats=True, scope="record"))
+    dropped = every - record
+    assert {"N001", "N002", "B001", "B002", "D001", "D002", "D003", "D004", "T005"} <= dropped
+    assert all(RULES.get(c).scope == "dataset" for c in dropped)
+    assert {"P001", "S001", "L002", "T001", "H001", "C003"} <= record
+
+    train, _ = dataset(tmp_path)
+    shard = check_files([str(train)], Settings(model="nova-lite", scope="record"))
+    codes = {f.code for f in shard.findings}
+    assert not codes & {"N001", "D001", "D002", "D003", "B002"}, codes
