@@ -202,6 +202,7 @@ def check_partition(task: PartitionTask) -> PartitionResult:
     """One partition's per-record work, in a worker (or here)."""
     run, checks = new_run(task.settings, task.roles, task.hint)
     run.findings.clear()  # run-level findings of ``start`` are the coordinator's
+    run.partition = True
     queued = _QueuedTexts(run)
     run._tokens = queued
     file = FileState(path=task.display, role=task.role)

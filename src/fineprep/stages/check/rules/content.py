@@ -9,7 +9,8 @@ without ``\\u`` escapes cannot contain them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.rules import option, rule
 from fineprep.stages.check.rules.base import Check, register
@@ -277,6 +278,12 @@ class TextCheck(Check):
 
     def start_file(self, file: FileState) -> None:
         self.short.start_file()
+
+    def export_partition(self) -> Any:
+        return self.short.export()
+
+    def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
+        self.short.absorb(state)
 
     def finish_file(self, file: FileState) -> None:
         self.short.finish_file(file)

@@ -62,27 +62,57 @@ class ShortAnswers:
         self.holding = self.as_labels
         self.sidecar_labels = 0
         self.first_lines: list[int] = []
+        #: A partition's short answers: line, length, text, path, sidecar label?, source.
+        self.log: list[tuple[int, int, str, Path, bool, str | None]] = []
 
     def seen(self, rec: RecordContext, n: int, text: str, path: Path) -> None:
         """A short answer (``0 < n < min_chars``) at ``path`` of the record."""
         label = rec.meta.label if rec.meta is not None else None
-        if self.as_labels and label is not None and str(label).strip() == text:
+        is_label = self.as_labels and label is not None and str(label).strip() == text
+        source = rec.meta.source if rec.meta else None
+        if self.run.partition:
+            # A partition only records its short answers: whether they are labels depends on
+            # the whole file, so the run judges them in order once it has every partition's.
+            self.log.append((rec.line, n, text, path, is_label, source))
+            return
+        self._judge(rec.file, rec.line, n, text, path, is_label, source)
+
+    def _judge(
+        self,
+        file: FileState,
+        line: int,
+        n: int,
+        text: str,
+        path: Path,
+        is_label: bool,
+        source: str | None,
+    ) -> None:
+        if is_label:
             self.sidecar_labels += 1
-            self._example(rec.line)
+            self._example(line)
             return
         if self.holding:
             self.texts[text] = self.texts.get(text, 0) + 1
             # A label has a letter or digit; "." or "-" answers are broken exports.
             if len(self.texts) <= MAX_LABELS and any(c.isalnum() for c in text):
-                self.lines.append(rec.line)
+                self.lines.append(line)
                 self.chars.append(n)
                 self.path_of.append(self.paths.setdefault(path, len(self.paths)))
-                self._example(rec.line)
+                self._example(line)
                 return
-            self._release(rec.file)
-        self._emit(rec.file, rec.line, n, path, rec.meta.source if rec.meta else None)
+            self._release(file)
+        self._emit(file, line, n, path, source)
+
+    def export(self) -> list[tuple[int, int, str, Path, bool, str | None]]:
+        return self.log
+
+    def absorb(self, log: list[tuple[int, int, str, Path, bool, str | None]]) -> None:
+        self.log.extend(log)
 
     def finish_file(self, file: FileState) -> None:
+        for entry in self.log:  # the partitions' short answers, in file order
+            self._judge(file, *entry)
+        self.log = []
         held = len(self.lines)
         distinct = len(self.texts)
         if self.holding and held and held >= MIN_REPEATS * distinct:
