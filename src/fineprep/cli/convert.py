@@ -10,7 +10,7 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.manners import common_options, manners
-from fineprep.cli.options import config_options, model_option
+from fineprep.cli.options import apply_engine, config_options, engine_flags, model_option
 
 TARGET_CHOICES = ("prompt-completion", "conversation", "claude-messages", "pretraining", "rft")
 
@@ -115,6 +115,7 @@ def _field(name: str, what: str) -> Callable[[F], F]:
     help="great-expectations suite to validate the source table with first (G001).",
 )
 @config_options
+@engine_flags
 @common_options(progress=True)
 def convert(**kwargs: Any) -> None:
     """Convert SOURCE files or folders (tables, chat files, document-AI outputs) to Bedrock JSONL.
@@ -166,6 +167,9 @@ def _convert(
     sources: tuple[str, ...],
     config: str | None,
     isolated: bool,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
     **options: Any,
 ) -> None:
     from fineprep.core.config import load_settings
@@ -175,6 +179,7 @@ def _convert(
     settings = load_settings(config, isolated=isolated)
     how = manners()
     how.note(f"config: {settings.config_path or 'none'}")
+    apply_engine(settings, jobs, engine_name, scheduler)
     stream = sys.stderr
     forced = how.show_progress()
     meter = InputMeter(sources) if forced is not False and sources else None

@@ -10,9 +10,11 @@ import click
 from fineprep.cli.main import run_guarded
 from fineprep.cli.manners import common_options, manners, output_option
 from fineprep.cli.options import (
+    apply_engine,
     apply_policy,
     config_options,
     echo_check,
+    engine_flags,
     fail_on_option,
     model_option,
     output_format_option,
@@ -54,6 +56,7 @@ from fineprep.core.profiles import FORMATS
 @fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
 @output_format_option("How to print the findings of the checks run on the outputs.")
+@engine_flags
 @common_options(progress=True)
 def split(**kwargs: Any) -> None:
     """Split DATASET.jsonl into train/validation(/test) files in -o DIR.
@@ -97,6 +100,9 @@ def _split(
     fail_on: str | None,
     exit_zero: bool,
     output_format: str,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.stages.split.runner import split as run_split
@@ -104,6 +110,7 @@ def _split(
     settings = load_settings(config, isolated=isolated)
     # --select chooses the checks run on the outputs (passed to split below).
     apply_policy(settings, select=None, extend_select=extend_select, ignore=ignore, fail_on=fail_on)
+    apply_engine(settings, jobs, engine_name, scheduler)
     how = manners()
     how.note(f"config: {settings.config_path or 'none'}")
     with ticker("splitting", [dataset], passes=2):

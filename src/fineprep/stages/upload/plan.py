@@ -53,7 +53,7 @@ def plan(
     for f, uri in targets:
         path = Path(f.path)
         stored = head(client, bucket, parse_s3_uri(uri).key, owner)
-        same = matches(stored, path, transfer, algorithm)
+        same = matches(stored, path, transfer, sse)
         digest = same or file_digest(path, 0)
         out.append(
             PlannedObject(

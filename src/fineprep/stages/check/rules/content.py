@@ -280,14 +280,14 @@ class TextCheck(Check):
         self.file = file
         self.short.start_file()
 
-    def finish_file(self, file: FileState) -> None:
-        self.short.finish_file(file)
-
     def export_partition(self) -> Any:
         return self.short.export()
 
     def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
-        self.short.absorb(state, self.file)
+        self.short.absorb(state)
+
+    def finish_file(self, file: FileState) -> None:
+        self.short.finish_file(file)
 
 
 def text_ok(text: str) -> bool:
