@@ -36,11 +36,14 @@ KILLS = 5
 
 
 def final_files(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` that is not a temporary file, by relative path."""
+    """Every file under ``root`` that is not a temporary file or an output's lock (``.NAME.lock``,
+    empty, left by a killed run and taken over by the next), by relative path."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.endswith(".tmp")
+        if p.is_file()
+        and not p.name.endswith(".tmp")
+        and not (p.name.startswith(".") and p.name.endswith(".lock"))
     }
 
 
