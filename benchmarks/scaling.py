@@ -2,7 +2,7 @@
 processes and a local Dask cluster of two single-threaded workers, against the parse floor;
 and the memory of a check whose every record has a warning.
 
-``python benchmarks/scaling.py [--sizes 100000,1000000,10000000] [--repeat 3] [--warnings N]``
+``python benchmarks/scaling.py [--sizes 100000,1000000,10000000] [--repeat 3] [--warnings N,M]``
 
 Records are compact prompt/completion pairs (~190 bytes: 12-28 words of a prompt, a class
 label as the answer), so that 10M records fit the disk of a small machine. Every run is a
@@ -68,6 +68,8 @@ def _check(path: Path, engine: str, output: str | None = None) -> str:
         "from fineprep.report.base import render_chunks\n"
         "t = time.perf_counter()\n"
         "s = load_settings(isolated=True, overrides={'model': 'llama3-1-8b'})\n"
+        # One L002 warning per short answer (not the one L007 note for class labels).
+        "s.checks['L002'] = {'labels': False}\n"
         f"r = check_files([{str(path)!r}], s, engine=engine_options({{}}, {engine}))\n"
         f"target = open({output!r} if {bool(out)} else '/dev/null', 'w')\n"
         "for piece in render_chunks(r, 'json'):\n    target.write(piece)\n"
@@ -141,14 +143,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000,10000000")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--warnings", type=int, default=10_000_000)
+    parser.add_argument("--warnings", default="10000000", help="sizes, comma-separated ('' none)")
+    parser.add_argument("--warning-jobs", default="2,1", help="--jobs values for those runs")
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="fineprep-scaling-"))
     cluster = None if args.no_dask else Cluster()
     try:
         print("records,variant,seconds,floor_seconds,ratio,rss_mb,partitions,merge_s,finish_s")
-        for n in (int(x) for x in args.sizes.split(",")):
+        for n in (int(x) for x in args.sizes.split(",") if x):
             path = generate(tmp / f"pc-{n}.jsonl", n)
             variants = {"jobs 1": "jobs=1", "jobs 2": "jobs=2"}
             if cluster is not None:
@@ -173,12 +176,12 @@ def main() -> None:
                     flush=True,
                 )
             path.unlink()
-        if args.warnings:
-            path = generate(tmp / "warn.jsonl", args.warnings, warning=True)
-            for name, engine in (("jobs 2", "jobs=2"), ("jobs 1", "jobs=1")):
-                seconds, rss, info = _once(_check(path, engine, str(tmp / "report.json")))
+        for n in (int(x) for x in args.warnings.split(",") if x):
+            path = generate(tmp / "warn.jsonl", n, warning=True)
+            for jobs in args.warning_jobs.split(","):
+                seconds, rss, info = _once(_check(path, f"jobs={jobs}", str(tmp / "report.json")))
                 print(
-                    f"{args.warnings},{name} one warning each,{seconds:.2f},,,{rss:.0f},"
+                    f"{n},jobs {jobs} one warning each,{seconds:.2f},,,{rss:.0f},"
                     f"findings={json.loads(info)['findings']}",
                     flush=True,
                 )

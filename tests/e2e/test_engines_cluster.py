@@ -15,8 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from fineprep.engines.base import EngineOptions
 from tests.s3server import MotoServer, aws_env, free_port
+from tests.unit.test_partitioned_check import LINES, _record, _run
 
 pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow
@@ -158,3 +162,60 @@ def test_an_unreachable_scheduler_is_one_line(cluster: dict[str, str], tmp_path:
                     "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}")  # fmt: skip
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_split_through_dask_matches_one_process(cluster: dict[str, str], tmp_path: Path) -> None:
+    data = tmp_path / "data.jsonl"
+    rows = [r for r in _records() if r.startswith('{"prompt": "question')]
+    data.write_text("\n".join(rows) + "\n")
+    common = ["split", str(data), "--validation", "0.2", "--config", cluster["config"], "-q"]
+    one = _fineprep(cluster, *common, "-o", str(tmp_path / "one"), "--jobs", "1")
+    assert one.returncode in (0, 1), one.stderr
+    dask = _fineprep(cluster, *common, "-o", str(tmp_path / "dask"), "--engine", "dask",
+                     "--scheduler", cluster["scheduler"])  # fmt: skip
+    assert dask.returncode == one.returncode, dask.stderr
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "dask").iterdir())
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_convert_through_dask_matches_one_process(cluster: dict[str, str], tmp_path: Path) -> None:
+    src = tmp_path / "chats"
+    src.mkdir()
+    for k in range(3):
+        rows = [json.dumps({"instruction": f"say {k}-{i}", "output": f"{k}-{i}"}) for i in range(5)]
+        (src / f"part{k}.jsonl").write_text("\n".join(rows) + "\n")
+    outs = {}
+    dask = ["--engine", "dask", "--scheduler", cluster["scheduler"]]
+    for name, extra in (("one", ["--jobs", "1"]), ("dask", dask)):
+        out = tmp_path / name / "train.jsonl"
+        run = _fineprep(cluster, "convert", str(src), "-o", str(out), "--to", "conversation",
+                        "--config", cluster["config"], *extra)  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        outs[name] = (out.read_bytes(), (out.parent / "train.meta.jsonl").read_bytes())
+    assert outs["dask"] == outs["one"]
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(train=LINES, leaks=st.lists(st.integers(0, 39), max_size=5))
+def test_generated_datasets_give_the_same_report_on_dask(
+    cluster: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    train: list[tuple[int, int, int]],
+    leaks: list[int],
+) -> None:
+    tmp = tmp_path_factory.mktemp("gen")
+    lines = [_record(*t) for t in train]
+    train_path = tmp / "train.jsonl"
+    train_path.write_text("\n".join(lines) + "\n")
+    val_path = tmp / "validation.jsonl"
+    kept = [lines[i] for i in leaks if i < len(lines) and lines[i]]
+    val_path.write_text("\n".join([*kept, _record(0, 1, 3)]) + "\n")
+    dask = EngineOptions("dask", 1, cluster["scheduler"], min_bytes=1, partition_bytes=1)
+    single = _run([str(train_path)], [str(val_path)], True, EngineOptions("local", 1))
+    assert _run([str(train_path)], [str(val_path)], True, dask) == single

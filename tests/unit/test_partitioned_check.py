@@ -22,7 +22,8 @@ from fineprep.report import render
 from fineprep.stages.check.engine import check_files
 
 QUESTIONS = [f"how do I reset the router in room {k} of the west wing" for k in range(6)]
-ANSWERS = ["yes", "no", "call support", "unplug it for ten seconds, then plug it back in"]
+ANSWERS = ["yes", "no", "call support", "unplug it for ten seconds, then plug it back in", "1",
+           "2", "-"]  # fmt: skip
 
 
 def _record(kind: int, q: int, a: int) -> str:
@@ -91,7 +92,7 @@ def test_jobs_give_the_same_report(
     if sidecar is not None:
         # Labels and groups per line; a sidecar shorter or longer than the data (S009).
         count = max(0, len(lines) + sidecar)
-        rows = [json.dumps({"id": f"r{i}", "label": ANSWERS[i % 3]}) for i in range(count)]
+        rows = [json.dumps({"id": f"r{i}", "label": ANSWERS[i % 6]}) for i in range(count)]
         meta.write_text("".join(r + "\n" for r in rows))
     kept = [lines[i] for i in leaks if i < len(lines) and lines[i]]
     val_path = tmp_path / "validation.jsonl"
@@ -147,3 +148,31 @@ def test_a_small_file_stays_in_one_process(tmp_path: Path) -> None:
     assert plan(str(path), FileState(str(path)), run, options, holder) is None
     small = EngineOptions("processes", 4, None, min_bytes=1, partition_bytes=1)
     assert plan(str(path), FileState(str(path)), run, small, EngineHolder(small)) is not None
+
+
+def test_many_findings_come_back_through_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fineprep.stages.check import partition
+
+    monkeypatch.setattr(partition, "_INLINE_FINDINGS", 0)  # forked workers inherit it
+    lines = [_record(0, k % 6, 0) for k in range(60)] + ["", '{"prompt": "broken']
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    reports = [_run([str(path)], [], False, e) for e in _engines()]
+    assert reports[1] == reports[0] and reports[2] == reports[0]
+    assert json.loads(reports[0])["summary"]["warnings"] > 50
+
+
+@pytest.mark.parametrize("tail", [[], ["-"]])
+def test_short_answers_are_judged_over_the_whole_file(tmp_path: Path, tail: list[str]) -> None:
+    """L002/L007 decide from every short answer of the file, whatever the partitions."""
+    answers = ["1", "2"] * 10 + tail + ["3"] * 4
+    lines = [json.dumps({"prompt": QUESTIONS[k % 6] + f" {k}", "completion": a})
+             for k, a in enumerate(answers)]  # fmt: skip
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    reports = [_run([str(path)], [], False, e) for e in _engines()]
+    assert reports[1] == reports[0] and reports[2] == reports[0]
+    codes = json.loads(reports[0])["summary"]["by_code"]
+    assert ("L002" in codes) == bool(tail) and ("L007" in codes) != bool(tail)

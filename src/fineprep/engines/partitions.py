@@ -8,13 +8,15 @@ partition.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from fineprep.engines.base import MAX_PARTITION_BYTES, MIN_PARTITION_BYTES, Engine
 from fineprep.io.aws import AwsOptions
-from fineprep.io.remote import is_remote, remote_lines, remote_size
+from fineprep.io.remote import is_remote, open_remote, remote_lines, remote_size
 
 _CHUNK = 8 << 20
 
@@ -80,21 +82,43 @@ def _count(size: int, parts: int, min_part: int) -> int:
     return max(count, -(-size // MAX_PARTITION_BYTES))
 
 
+class _Window(io.RawIOBase):
+    """Bytes ``[start, end)`` of a file as a raw stream (buffered above it)."""
+
+    def __init__(self, path: str, part: ByteRange) -> None:
+        self._file = Path(path).open("rb")  # noqa: SIM115 (closed with the window)
+        self._file.seek(part.start)
+        self._left = part.size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            return 0
+        data = self._file.read(min(len(buffer), self._left))
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def open_range(path: str, part: ByteRange, aws: AwsOptions | None = None) -> BinaryIO:
+    """One range of a file or S3 object as a buffered binary stream (lines, ``readline``)."""
+    if is_remote(path):
+        return open_remote(path, aws or AwsOptions(), part.start, part.end)
+    return io.BufferedReader(_Window(path, part), buffer_size=1 << 20)
+
+
 def read_range(path: str, part: ByteRange, aws: AwsOptions | None = None) -> Iterator[bytes]:
     """The physical lines (with their newlines) of one range of a file or S3 object."""
     if part.size <= 0:
         return
-    if is_remote(path):
-        yield from remote_lines(path, aws or AwsOptions(), part.start, part.end)
-        return
-    with Path(path).open("rb") as stream:
-        stream.seek(part.start)
-        left = part.size
-        for line in stream:
-            yield line
-            left -= len(line)
-            if left <= 0:
-                return
+    with open_range(path, part, aws) as stream:
+        yield from stream
 
 
 def line_offsets(path: str, lines: list[int]) -> list[int | None]:

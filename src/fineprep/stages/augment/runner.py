@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fineprep.core.config import Settings, load_settings, merged
-from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.errors import ConfigError, InputError, require
 from fineprep.core.rules import option
 from fineprep.stages.augment.guard import Guard
 from fineprep.stages.augment.options import AugmentOptions, resolve_options
@@ -67,6 +67,7 @@ def augment(
     ...                                                                   # doctest: +SKIP
     >>> result.summary(), result.exit_code                                # doctest: +SKIP
     """
+    require("numpy", "augment")  # the [dataset] extra: say so before any work
     settings = merged(settings or load_settings(config), model=model, format=format)
     opts = resolve_options(
         settings.sections.get("augment", {}),

@@ -119,7 +119,7 @@ def check_files(
         run.stats["token_source"] = run._tokens.effective.describe()
     run.findings.sort(key=Finding.sort_key)
     run.findings = attach_related(run.findings, run.files)
-    return CheckResult(run.findings, run.files, run.profile, settings, run.stats)
+    return CheckResult(run.findings.settled(), run.files, run.profile, settings, run.stats)
 
 
 def _check_file(path: str, file: FileState, run: RunState, checks: list[Check]) -> None:

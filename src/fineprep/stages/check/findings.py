@@ -86,6 +86,14 @@ class FindingLog:
     def __reduce__(self) -> tuple[Any, ...]:
         return (FindingLog, (list(self),))
 
+    def settled(self) -> list[Finding] | FindingLog:
+        """A plain list in report order when nothing was spilled (what most runs give their
+        callers), else the log itself."""
+        if self._runs:
+            return self
+        self._sort_memory()
+        return self._memory
+
     def count(self, severity: Severity) -> int:
         return self.severities.get(severity, 0)
 

@@ -14,8 +14,12 @@ partition from the offset of the partition's first line (one newline-counting pa
 
 from __future__ import annotations
 
+import os
+import pickle
+import shutil
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
@@ -29,7 +33,7 @@ from fineprep.engines.partitions import (
     ByteRange,
     jsonl_ranges,
     line_offsets,
-    read_range,
+    open_range,
     remote_ranges,
 )
 from fineprep.formats import detect
@@ -74,6 +78,8 @@ class PartitionTask:
     sidecar_at: int | None = None
     last: bool = True
     aws: AwsOptions | None = None
+    #: Where a worker on this machine may leave many findings (None: return them inline).
+    spill_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,8 @@ class PartitionResult:
     states: list[Any]
     #: Texts queued for counting, in order: ``(inputs, outputs, size)``.
     deferred: list[tuple[list[str], list[str], int]]
+    #: A file holding the findings instead (many of them, on the same machine).
+    findings_file: str | None = None
 
 
 class _QueuedTexts(TokenCounter):
@@ -194,6 +202,7 @@ def check_partition(task: PartitionTask) -> PartitionResult:
     """One partition's per-record work, in a worker (or here)."""
     run, checks = new_run(task.settings, task.roles, task.hint)
     run.findings.clear()  # run-level findings of ``start`` are the coordinator's
+    run.partition = True
     queued = _QueuedTexts(run)
     run._tokens = queued
     file = FileState(path=task.display, role=task.role)
@@ -208,7 +217,6 @@ def check_partition(task: PartitionTask) -> PartitionResult:
     for check in checks:
         check.start_file(file)
     run.findings.clear()  # so are the file-level findings of ``start_file``
-    lines = read_range(task.path, task.part, task.aws)
     has_bom = task.has_bom and task.part.start == 0
     sidecar: tuple[BinaryIO, bool] | None = None
     if task.sidecar is not None:
@@ -219,10 +227,48 @@ def check_partition(task: PartitionTask) -> PartitionResult:
             meta = Path(task.sidecar).open("rb")  # noqa: SIM115 (closed by stream_records)
             meta.seek(task.sidecar_at)
             sidecar = (meta, task.last)
-    stream_records(lines, task.path, file, run, checks, has_bom,
-                   first_line=task.part.first_line, whole_file=False, sidecar=sidecar)  # fmt: skip
+    with open_range(task.path, task.part, task.aws) as lines:
+        start = task.part.first_line
+        stream_records(lines, task.path, file, run, checks, has_bom,
+                       first_line=start, whole_file=False, sidecar=sidecar)  # fmt: skip
     states = [check.export_partition() for check in checks]
+    if task.spill_dir is not None and len(run.findings) > _INLINE_FINDINGS:
+        # Many findings: handed over in a file (the worker's log streams into it), so neither
+        # this process nor the coordinator holds them all at once.
+        spilled = _write_findings(run.findings, task.spill_dir)
+        return PartitionResult([], file, states, queued.queued, spilled)
     return PartitionResult(list(run.findings), file, states, queued.queued)
+
+
+#: Findings a partition returns inline; more go through a file in the run's spill folder.
+_INLINE_FINDINGS = 10_000
+
+
+def _write_findings(findings: Iterable[Finding], folder: str) -> str:
+    fd, name = tempfile.mkstemp(prefix="part-", suffix=".findings", dir=folder)
+    with os.fdopen(fd, "wb") as out:
+        batch: list[Finding] = []
+        for finding in findings:
+            batch.append(finding)
+            if len(batch) >= 4096:
+                pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+                batch = []
+        if batch:
+            pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return name
+
+
+def _read_findings(name: str) -> Iterator[Finding]:
+    try:
+        with Path(name).open("rb") as stream:
+            while True:
+                try:
+                    batch: list[Finding] = pickle.load(stream)
+                except EOFError:
+                    return
+                yield from batch
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def check_partitioned(
@@ -236,6 +282,8 @@ def check_partitioned(
 ) -> None:
     """Check one file through ``engine`` and merge its partitions into ``run``."""
     has_bom, last = planned.has_bom, len(planned.ranges) - 1
+    # Workers on this machine hand many findings over in files; a cluster's return them.
+    spill = tempfile.mkdtemp(prefix="fineprep-parts-") if engine.name != "dask" else None
     tasks = [
         PartitionTask(
             run.settings,
@@ -250,10 +298,26 @@ def check_partitioned(
             planned.sidecar,
             at,
             k == last,
+            planned.aws,
+            spill,
         )
         for k, (r, at) in enumerate(zip(planned.ranges, planned.sidecar_at, strict=True))
     ]
-    results = engine.map(check_partition, tasks)
+    try:
+        _merge(engine.map(check_partition, tasks), file, run, checks, has_bom, len(tasks))
+    finally:
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
+
+
+def _merge(
+    results: Iterator[PartitionResult],
+    file: FileState,
+    run: RunState,
+    checks: Sequence[Check],
+    has_bom: bool,
+    count: int,
+) -> None:
     start_file_state(file, run, has_bom)
     for check in checks:
         check.start_file(file)
@@ -264,6 +328,8 @@ def check_partitioned(
         waited += now - clock
         clock = now
         run.findings.extend(result.findings)
+        if result.findings_file is not None:
+            run.findings.extend(_read_findings(result.findings_file))
         merge_file(file, result.file)
         tickets = [run.tokens.defer(*item) for item in result.deferred]
         for check, state in zip(checks, result.states, strict=True):
@@ -276,7 +342,7 @@ def check_partitioned(
     # What the scaling benchmark reads (not part of any report): partitions, and the seconds
     # spent waiting for them, absorbing their states and judging the merged file.
     stats = run.stats.setdefault("engine", {"partitions": 0, "wait": 0.0, "merge": 0.0})
-    stats["partitions"] += len(tasks)
+    stats["partitions"] += count
     stats["wait"] += waited
     stats["merge"] += merged
     stats["finish_file"] = stats.get("finish_file", 0.0) + time.perf_counter() - clock

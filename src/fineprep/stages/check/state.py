@@ -127,6 +127,9 @@ class RunState:
     encoding: str
     #: Roles of the files this run will check (cross-file checks skip work when alone).
     planned_roles: frozenset[str] = frozenset({"train"})
+    #: A partition of a file in a worker: checks whose verdicts depend on the whole file
+    #: record what they need and judge in the run that merges the partitions.
+    partition: bool = False
     findings: FindingLog = field(default_factory=FindingLog)
     files: list[FileState] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)

@@ -40,6 +40,17 @@ class _Abort(Exception):
     """Passed to a writer's ``__exit__`` to discard its temporary file."""
 
 
+def meta_line(meta: RecordMeta) -> bytes:
+    """A record's sidecar line."""
+    return jsonexact.dumps(meta.to_dict(), default=_default, option=_LINE)
+
+
+def reject_line(source: str, reason: str, raw: str | None) -> bytes:
+    """A line of the rejects file."""
+    line = {"source": source, "reason": reason, "raw": raw}
+    return jsonexact.dumps(line, default=_default, option=_LINE)
+
+
 class Outputs:
     """Open writers for one conversion; ``commit`` or ``discard`` exactly once."""
 
@@ -77,16 +88,37 @@ class Outputs:
     def write(self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None) -> None:
         """Write one record (``line``: the record already serialized as its JSON line)."""
         self._out_fh.write(line if line is not None else jsonexact.dumps(record, option=_LINE))
-        self._meta_fh.write(jsonexact.dumps(meta.to_dict(), default=_default, option=_LINE))
+        self._meta_fh.write(meta_line(meta))
         self.records += 1
 
     def reject(self, source: str, reason: str, raw: str | None) -> None:
         if self._rej_fh is None:
             self._rej_fh = self._enter(AtomicWriter(self.rejects))
-        line = {"source": source, "reason": reason, "raw": raw}
-        self._rej_fh.write(jsonexact.dumps(line, default=_default, option=_LINE))
+        self._rej_fh.write(reject_line(source, reason, raw))
         self.rejected += 1
         self.last_reason = reason
+
+    def append_part(
+        self, records: str, meta: str, rejects: str, counts: tuple[int, int], last_reason: str
+    ) -> None:
+        """Append a partition's part files (records, sidecar, rejects) and remove them."""
+        import shutil
+
+        n_records, n_rejected = counts
+        if n_rejected and self._rej_fh is None:
+            self._rej_fh = self._enter(AtomicWriter(self.rejects))
+        targets = ((records, self._out_fh), (meta, self._meta_fh), (rejects, self._rej_fh))
+        for path, fh in targets:
+            try:
+                if fh is not None:
+                    with Path(path).open("rb") as part:
+                        shutil.copyfileobj(part, fh, 1 << 20)
+            finally:
+                Path(path).unlink(missing_ok=True)
+        self.records += n_records
+        self.rejected += n_rejected
+        if n_rejected:
+            self.last_reason = last_reason
 
     def commit(self, *, keep_records: bool = True) -> None:
         """Make the files appear: rejects, then sidecar, then records (if ``keep_records``),

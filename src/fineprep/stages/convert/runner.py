@@ -19,34 +19,27 @@ error, as there is nothing else to report).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from fineprep.core.config import Settings, load_settings
-from fineprep.core.errors import ConfigError
+from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import Severity
-from fineprep.core.profiles import ModelProfile
+from fineprep.engines.base import EngineHolder, engine_options
 from fineprep.io.jsonl import sidecar_path
 from fineprep.io.outputs import refuse_overwrite, same_file, set_manifest_path
 from fineprep.io.progress import Progress
-from fineprep.stages.convert.chunking import Chunker
 from fineprep.stages.convert.mapping import (
-    TEMPLATE_OPTIONS,
-    build_mapping,
-    chunk_policy,
     default_target,
 )
 from fineprep.stages.convert.options import ConvertOptions, resolve_jobs
 from fineprep.stages.convert.output import Outputs, rejects_path
-from fineprep.stages.convert.result import SHOWN, ConvertResult, located
-from fineprep.stages.convert.rows import convert_row, raw
-from fineprep.stages.convert.sources.base import SourceItem, SourceReject
-from fineprep.stages.convert.sources.chat import CHAT_KINDS
-from fineprep.stages.convert.sources.detect import TABULAR, Plan, iter_items, plan
-from fineprep.stages.convert.targets import Mapping
-from fineprep.stages.convert.values import RowError
+from fineprep.stages.convert.partitions import add_part, run_units, worth_partitioning
+from fineprep.stages.convert.result import ConvertResult
+from fineprep.stages.convert.rowwork import Job, convert_item, prepare, reader_options
+from fineprep.stages.convert.sources.base import SourceReject
+from fineprep.stages.convert.sources.detect import iter_items
 
 
 def convert(
@@ -87,14 +80,6 @@ def convert(
     return run(jobs, settings, progress or Progress(enabled=False), notices)
 
 
-@dataclass
-class _Job:
-    opts: ConvertOptions
-    plan: Plan
-    mapping: Mapping
-    chunker: Chunker | None
-
-
 def run(
     jobs: ConvertOptions | list[ConvertOptions],
     settings: Settings,
@@ -108,7 +93,7 @@ def run(
     output = _output_path(jobs)
     profile = settings.model_profile(first.model)
     target = first.to or default_target(profile)
-    prepared = [_prepare(opts, target, profile, settings) for opts in jobs]
+    prepared = [prepare(opts, target, profile, settings) for opts in jobs]
     result = ConvertResult(target=target, model=profile.key if profile else None)
     result.notices.extend(notices or [])
     failed: dict[str, list[str]] = {}
@@ -125,83 +110,43 @@ def run(
     refuse_overwrite(rejects, [i for job in prepared for i in job.opts.inputs], "--rejects")
     outputs = Outputs(output, rejects)
     lone_failure: SourceReject | None = None
+    lone_error: tuple[str, str | None] | None = None
+    engines = EngineHolder(engine_options(settings.sections.get("engine")))
     try:
         for job in prepared:
             result.files += len(job.plan.files)
             for skipped in job.plan.skipped:
                 result.notices.append(f"{skipped}: skipped, not an input file this reads")
-            for item in iter_items(job.plan, _reader_options(job.opts, result.notices)):
-                _one(item, job, failed, outputs, result)
+            if worth_partitioning(job, engines.options, engines.workers):
+                folder = output.resolve().parent
+                for part in run_units(engines.get(), job, target, settings, failed, folder):
+                    files = (part.records_path, part.meta_path, part.rejects_path)
+                    outputs.append_part(*files, (part.records, part.rejected), part.last_reason)
+                    if part.failure is not None and part.failure_rows == 1:
+                        lone_error = part.failure if result.rows == 0 else None
+                    add_part(result, part)
+                    progress.update(result.rows, result.rejected)
+                continue
+            for item in iter_items(job.plan, reader_options(job.opts, result.notices)):
+                convert_item(item, job, failed, outputs, result)
                 if isinstance(item, SourceReject) and item.files:
                     lone_failure = item if result.rows == 1 else None
                 progress.update(result.rows, result.rejected)
         result.records = outputs.records
         if lone_failure is not None and result.rows == 1 and lone_failure.error is not None:
             raise lone_failure.error  # a single input that cannot be read: its error, exit 2
+        if lone_error is not None and result.rows == 1:
+            raise InputError(lone_error[0], hint=lone_error[1])
         outputs.commit(keep_records=outputs.records > 0)
     except BaseException:
         outputs.discard()
         raise
     finally:
+        engines.close()
         progress.close()
     _finish(result, outputs, rejects, explicit_rejects, [j.opts for j in prepared])
     result.seconds = time.monotonic() - started
     return result
-
-
-def _prepare(
-    opts: ConvertOptions, target: str, profile: ModelProfile | None, settings: Settings
-) -> _Job:
-    """Everything a source needs before any row is read: configuration errors come first."""
-    templated = any(getattr(opts, o) is not None for o in TEMPLATE_OPTIONS)
-    # RFT prompts are built from whole records (supervised ones turned into prompts), not from
-    # the turns a chat reader extracts.
-    groups = plan(opts.inputs, opts.source, chat=not templated and target != "rft")
-    chat = [k for k in groups.kinds if k in CHAT_KINDS]
-    if chat and len(chat) != len(groups.kinds):
-        others = ", ".join(k for k in groups.kinds if k not in CHAT_KINDS)
-        raise ConfigError(
-            f"chat files ({', '.join(chat)}) and other inputs ({others}) need different "
-            "mappings; convert them separately or as separate [[convert.sources]]"
-        )
-    mapping = build_mapping(opts, target, profile, chat=bool(chat))
-    chunker = Chunker(chunk_policy(opts, profile, settings)) if target == "pretraining" else None
-    return _Job(opts, groups, mapping, chunker)
-
-
-def _one(
-    item: SourceItem,
-    job: _Job,
-    failed: dict[str, list[str]],
-    outputs: Outputs,
-    result: ConvertResult,
-) -> None:
-    result.rows += 1
-    if isinstance(item, SourceReject):
-        outputs.reject(item.source, item.reason, item.raw)
-        if item.files:
-            result.failed_files.append((item.source, item.reason))
-            result.files_failed += len(item.files)
-    elif item.source in failed:
-        outputs.reject(item.source, "; ".join(failed[item.source]), raw(item))
-    else:
-        try:
-            converted, found = convert_row(
-                item, job.mapping, job.chunker, job.opts.control_chars == "strip"
-            )
-        except RowError as exc:
-            outputs.reject(item.source, str(exc), raw(item))
-        else:
-            for record, meta, line in converted:
-                outputs.write(record, meta, line)
-            if found:
-                result.control_chars.update(found)
-                result.control_row_count += 1
-                if len(result.control_rows) < SHOWN:
-                    result.control_rows.append((item.source, sum(found.values())))
-    if result.rejected != outputs.rejected and len(result.first_rejects) < 3:
-        result.first_rejects.append(located(item.source, outputs.last_reason))
-    result.rejected = outputs.rejected
 
 
 def _finish(
@@ -236,7 +181,7 @@ def _finish(
             result.notices.append(f"removed {path} left by an earlier run")
 
 
-def _expectations(job: _Job, settings: Settings, result: ConvertResult) -> dict[str, list[str]]:
+def _expectations(job: Job, settings: Settings, result: ConvertResult) -> dict[str, list[str]]:
     """Validate the source first; the rows to reject (G001 as an error), or a stop."""
     from fineprep.stages.check.rules.outside import G001
     from fineprep.stages.convert.expectations import validate_source
@@ -245,7 +190,7 @@ def _expectations(job: _Job, settings: Settings, result: ConvertResult) -> dict[
     assert opts.expectations is not None
     severity = settings.severity.get("G001", G001.severity)
     outcome = validate_source(
-        iter_items(job.plan, _reader_options(opts, [])),
+        iter_items(job.plan, reader_options(opts, [])),
         opts.expectations,
         parameters={"labels": settings.labels} if settings.labels else {},
         severity=severity,
@@ -261,47 +206,6 @@ def _expectations(job: _Job, settings: Settings, result: ConvertResult) -> dict[
         result.stopped = f"the source table failed expectations in {opts.expectations}; "
         result.stopped += "nothing written"
     return outcome.failed_rows
-
-
-def _reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str], dict[str, Any]]:
-    """Each reader gets the user's source options and a list for notices; this package's
-    table readers also get the encoding, delimiter, header and sheet options."""
-
-    def options_for(kind: str) -> dict[str, Any]:
-        if opts.source_options and kind in _NO_OPTIONS:
-            _no_reader_options(kind, sorted(opts.source_options))
-        options = {**opts.source_options, "notices": notices}
-        if kind in TABULAR:
-            options.update(
-                encoding=opts.encoding,
-                delimiter=opts.delimiter,
-                no_header=opts.no_header,
-                sheet=opts.sheet,
-            )
-        return options
-
-    return options_for
-
-
-#: Source kinds whose readers take no -S options (the document readers refuse the options
-#: they do not know themselves; a reader registered by a plugin gets whatever is given).
-_NO_OPTIONS = frozenset(
-    {"csv", "xlsx", "parquet", "arrow", "json", "jsonl", "openai-chat", "sharegpt", "alpaca"}
-)
-
-
-def _no_reader_options(kind: str, given: list[str]) -> None:
-    """Tables and chat files have no reader options: an -S given for them is a mistake (a
-    typo, or a command-line option given as -S), never something to ignore."""
-    from fineprep.core.errors import did_you_mean
-
-    key = given[0]
-    table_options = ["encoding", "delimiter", "no_header", "sheet"]
-    close = did_you_mean(key, table_options)
-    hint = f"use --{close.split(chr(39))[1].replace('_', '-')}" if close else "remove it"
-    raise ConfigError(
-        f"-S {key.replace('_', '-')}: the {kind} source has no option {key!r}{close}", hint=hint
-    )
 
 
 def _output_path(jobs: list[ConvertOptions]) -> Path:

@@ -116,7 +116,7 @@ def grade(
         session.grader.close()
     session.finish()
     run.findings.sort(key=lambda f: f.sort_key())
-    return CheckResult(run.findings, run.files, profile, settings, run.stats)
+    return CheckResult(run.findings.settled(), run.files, profile, settings, run.stats)
 
 
 def _rules() -> list[tuple[str, Any]]:

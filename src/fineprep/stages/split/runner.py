@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from fineprep.core.config import Settings, load_settings
-from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.errors import ConfigError, InputError, require
 from fineprep.core.results import Result
 from fineprep.core.rules import option
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
@@ -42,7 +42,8 @@ from fineprep.stages.split.grouping import (
 )
 from fineprep.stages.split.identity import Identities
 from fineprep.stages.split.options import SplitOptions, resolve_options
-from fineprep.stages.split.scan import Scan, scan
+from fineprep.stages.split.partitions import scan_dataset
+from fineprep.stages.split.scan import Scan
 from fineprep.stages.split.strata import label_counts, rare_labels, unit_strata
 from fineprep.stages.split.summary import augmented_summary, class_counts, split_summary
 from fineprep.stages.split.write import remove_stale, write_splits
@@ -103,6 +104,7 @@ def split(
     >>> result = split("data.jsonl", "out", stratify="label", model="nova-lite")  # doctest: +SKIP
     >>> result.counts, result.exit_code                                           # doctest: +SKIP
     """
+    require("numpy", "split")  # the [dataset] extra: say so before any work
     if settings is None:
         settings = load_settings(config)
     if model:
@@ -125,8 +127,9 @@ def split(
     target = _validation_share(opts, profile, notes)
     _refuse_overwrite(path, opts.out_dir)
     identities = Identities(settings.check_options("D003"), settings.format, profile)
-    sc = scan(
+    sc = scan_dataset(
         path,
+        settings.sections.get("engine"),
         stratify=opts.stratify,
         group=opts.group,
         fmt=settings.format,

@@ -82,7 +82,7 @@ def record_key(obj: dict[str, Any], meta: RecordMeta | None) -> bytes:
     return b"sha\x00" + hashlib.blake2b(canonical, digest_size=16).digest()
 
 
-class _Labeller:
+class Labeller:
     """The stratification value of a record: its label, or a sidecar field."""
 
     def __init__(
@@ -144,18 +144,34 @@ def scan(
             hint="convert with `fineprep convert` (it writes the sidecar) or drop the option",
         )
     result = Scan(path, sidecar, identities=identities)
-    labeller = _Labeller(stratify, fmt, label_from, profile)
-    index: dict[bytes, int] = {}
+    reader = ScanReader(result, Labeller(stratify, fmt, label_from, profile), group)
     digest = hashlib.sha256()
     for line_no, physical, meta_raw in with_sidecar(path, sidecar):
         digest.update(physical)
+        reader.add(line_no, physical, meta_raw)
+    result.sha256 = digest.hexdigest()
+    result.format = reader.labeller.format
+    return result
+
+
+class ScanReader:
+    """The per-record work of the scan, for the whole file or for one partition of it."""
+
+    def __init__(self, result: Scan, labeller: Labeller, group: str | None) -> None:
+        self.result = result
+        self.labeller = labeller
+        self.group = group
+        self.index: dict[bytes, int] = {}
+
+    def add(self, line_no: int, physical: bytes, meta_raw: bytes | None) -> None:
+        result, group, index = self.result, self.group, self.index
         raw = physical
         if line_no == 1 and raw.startswith(BOM):
             raw, result.bom = raw[len(BOM) :], True
         meta = None
         if meta_raw is not None:
-            meta = RecordMeta.from_dict(sidecar_object(meta_raw, sidecar, line_no))
-        obj = parse_record(raw, path, line_no)
+            meta = RecordMeta.from_dict(sidecar_object(meta_raw, result.sidecar, line_no))
+        obj = parse_record(raw, result.path, line_no)
         origin = meta.augmented_from if meta is not None else None
         if origin is not None and meta is not None:
             result.augmented.append((result.records, origin, meta.augment_strategy))
@@ -171,9 +187,7 @@ def scan(
             result.unit_sizes.append(0)
         result.unit_sizes[unit] += 1
         result.unit_of.append(unit)
+        identities = result.identities
         view = identities.add(obj) if identities is not None else None
-        result.labels.append(labeller(obj, meta, view))
+        result.labels.append(self.labeller(obj, meta, view))
         result.records += 1
-    result.sha256 = digest.hexdigest()
-    result.format = labeller.format
-    return result

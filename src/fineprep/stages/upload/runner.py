@@ -72,6 +72,8 @@ class UploadResult(Result):
     manifest_path: Path | None = None
     job_request: dict[str, Any] | None = None
     job_request_path: Path | None = None
+    #: ``dry_run=True``: what a real run would send (nothing was).
+    plan: list[Any] = field(default_factory=list)
 
 
 def rft_job(opts: JobOptions, settings: Settings, cli: JobOptions | None) -> JobOptions:
@@ -104,6 +106,7 @@ def upload(
     s3_client: Any = None,
     progress: Progress | None = None,
     transfer_progress: TransferProgress | None = None,
+    dry_run: bool = False,
     **options: Any,
 ) -> UploadResult:
     """Check, upload and verify a dataset; write manifest.json and job-request.json.
@@ -198,6 +201,13 @@ def upload(
     for f in inputs.files:
         if file_stamp(f.path) != stamps[f.path]:
             raise UploadError(f"{f.path}: changed while being checked", hint="run upload again")
+    if dry_run:  # reads only (HEAD): nothing is put, deleted or written locally
+        from fineprep.stages.upload.plan import plan
+
+        out.plan = plan(s3, dest.bucket, owner, targets, transfer, sse)
+        out.manifest_uri = str(dest.child(MANIFEST_NAME))
+        out.manifest_path, out.job_request_path = (inputs.out_dir / n for n in _LOCAL)
+        return out
     up = Uploader(
         s3, dest.bucket, sse=sse, owner=owner, settings=transfer, progress=transfer_progress
     )
@@ -253,6 +263,9 @@ def upload(
     write_local(out.manifest_path, data)
     say(f"manifest {out.manifest_uri} and {out.manifest_path}")
     return out
+
+
+_LOCAL = (MANIFEST_NAME, JOB_REQUEST_NAME)
 
 
 def _file(result: CheckResult, f: LocalFile) -> Any:

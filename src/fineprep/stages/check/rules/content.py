@@ -9,7 +9,8 @@ without ``\\u`` escapes cannot contain them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.rules import option, rule
 from fineprep.stages.check.rules.base import Check, register
@@ -276,7 +277,14 @@ class TextCheck(Check):
                 self.short.seen(rec, n, text, answer[0].path)
 
     def start_file(self, file: FileState) -> None:
+        self.file = file
         self.short.start_file()
+
+    def export_partition(self) -> Any:
+        return self.short.export()
+
+    def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
+        self.short.absorb(state)
 
     def finish_file(self, file: FileState) -> None:
         self.short.finish_file(file)

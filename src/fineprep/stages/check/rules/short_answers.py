@@ -15,6 +15,7 @@ The held findings cost a line number and a length per short answer (arrays), nev
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from fineprep.core.rules import Path, option, rule
@@ -45,6 +46,42 @@ rule(
 )
 
 
+class ShortLog:
+    """Short answers in compact arrays (a few bytes each; texts, paths and sidecar sources
+    interned): line, length, text, JSON path, whether it equals the sidecar label, source."""
+
+    def __init__(self) -> None:
+        self.lines: array[int] = array("I")
+        self.chars: array[int] = array("I")
+        self.text_of: array[int] = array("I")
+        self.path_of: array[int] = array("I")
+        self.is_label: array[int] = array("B")
+        self.texts: dict[str, int] = {}
+        self.paths: dict[Path, int] = {}
+        self.sources: dict[int, str] = {}
+
+    def add(
+        self, line: int, n: int, text: str, path: Path, is_label: bool, source: str | None
+    ) -> None:
+        if source is not None:
+            self.sources[len(self.lines)] = source
+        self.lines.append(line)
+        self.chars.append(n)
+        self.text_of.append(self.texts.setdefault(text, len(self.texts)))
+        self.path_of.append(self.paths.setdefault(path, len(self.paths)))
+        self.is_label.append(is_label)
+
+    def extend(self, other: ShortLog) -> None:
+        for entry in other:
+            self.add(*entry)
+
+    def __iter__(self) -> Iterator[tuple[int, int, str, Path, bool, str | None]]:
+        texts, paths = list(self.texts), list(self.paths)
+        for k in range(len(self.lines)):
+            yield (self.lines[k], self.chars[k], texts[self.text_of[k]], paths[self.path_of[k]],
+                   bool(self.is_label[k]), self.sources.get(k))  # fmt: skip
+
+
 class ShortAnswers:
     """The short answers of the file being checked, held until it is clear what they are."""
 
@@ -62,27 +99,57 @@ class ShortAnswers:
         self.holding = self.as_labels
         self.sidecar_labels = 0
         self.first_lines: list[int] = []
+        #: A partition's short answers (or, in the run, every partition's).
+        self.log = ShortLog()
 
     def seen(self, rec: RecordContext, n: int, text: str, path: Path) -> None:
         """A short answer (``0 < n < min_chars``) at ``path`` of the record."""
         label = rec.meta.label if rec.meta is not None else None
-        if self.as_labels and label is not None and str(label).strip() == text:
+        is_label = self.as_labels and label is not None and str(label).strip() == text
+        source = rec.meta.source if rec.meta else None
+        if self.run.partition:
+            # A partition only records its short answers: whether they are labels depends on
+            # the whole file, so the run judges them in order once it has every partition's.
+            self.log.add(rec.line, n, text, path, is_label, source)
+            return
+        self._judge(rec.file, rec.line, n, text, path, is_label, source)
+
+    def _judge(
+        self,
+        file: FileState,
+        line: int,
+        n: int,
+        text: str,
+        path: Path,
+        is_label: bool,
+        source: str | None,
+    ) -> None:
+        if is_label:
             self.sidecar_labels += 1
-            self._example(rec.line)
+            self._example(line)
             return
         if self.holding:
             self.texts[text] = self.texts.get(text, 0) + 1
             # A label has a letter or digit; "." or "-" answers are broken exports.
             if len(self.texts) <= MAX_LABELS and any(c.isalnum() for c in text):
-                self.lines.append(rec.line)
+                self.lines.append(line)
                 self.chars.append(n)
                 self.path_of.append(self.paths.setdefault(path, len(self.paths)))
-                self._example(rec.line)
+                self._example(line)
                 return
-            self._release(rec.file)
-        self._emit(rec.file, rec.line, n, path, rec.meta.source if rec.meta else None)
+            self._release(file)
+        self._emit(file, line, n, path, source)
+
+    def export(self) -> ShortLog:
+        return self.log
+
+    def absorb(self, log: ShortLog) -> None:
+        self.log.extend(log)
 
     def finish_file(self, file: FileState) -> None:
+        for entry in self.log:  # the partitions' short answers, in file order
+            self._judge(file, *entry)
+        self.log = ShortLog()
         held = len(self.lines)
         distinct = len(self.texts)
         if self.holding and held and held >= MIN_REPEATS * distinct:

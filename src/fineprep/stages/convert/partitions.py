@@ -1,0 +1,167 @@
+"""``convert`` over partitions: each input file (or set of files read together) of a source
+is converted by a worker into part files beside the output, and the parts are appended to the
+output, sidecar and rejects in input order, so the files and the summary are a single run's.
+
+A partition runs exactly the row work of one process (:mod:`.rowwork`) with the same plan and
+mapping (each worker prepares them from the options), so records, sidecar lines, rejects,
+notices and counts are the same bytes in the same order.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from fineprep.core import jsonexact
+from fineprep.core.config import Settings
+from fineprep.core.model import RecordMeta
+from fineprep.engines.base import Engine, EngineOptions
+from fineprep.stages.convert.options import ConvertOptions
+from fineprep.stages.convert.result import SHOWN, ConvertResult
+from fineprep.stages.convert.rowwork import Job, convert_item, prepare, reader_options
+from fineprep.stages.convert.sources.base import SourceReject
+from fineprep.stages.convert.sources.detect import SETS, Plan, iter_items
+
+_LINE = orjson.OPT_APPEND_NEWLINE
+
+
+@dataclass(frozen=True)
+class ConvertTask:
+    opts: ConvertOptions
+    target: str
+    settings: Settings
+    unit: tuple[str, list[str]]
+    failed: dict[str, list[str]]
+    folder: str
+
+
+@dataclass
+class ConvertPart:
+    """One unit's output: part files (removed once appended) and its share of the result."""
+
+    records_path: str
+    meta_path: str
+    rejects_path: str
+    records: int = 0
+    rejected: int = 0
+    last_reason: str = ""
+    result: ConvertResult = field(default_factory=lambda: ConvertResult(target=""))
+    notices: list[str] = field(default_factory=list)
+    #: A reject standing for unreadable files: its message and hint (for a lone input).
+    failure: tuple[str, str | None] | None = None
+    failure_rows: int = 0
+
+
+class _PartSink:
+    """Outputs' look-alike writing one unit's lines to its part files."""
+
+    def __init__(self, part: ConvertPart) -> None:
+        self.part = part
+        self.rejected = 0
+        self.last_reason = ""
+        self._out: IO[bytes] = Path(part.records_path).open("wb")  # noqa: SIM115
+        self._meta: IO[bytes] = Path(part.meta_path).open("wb")  # noqa: SIM115
+        self._rej: IO[bytes] = Path(part.rejects_path).open("wb")  # noqa: SIM115
+
+    def write(self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None) -> None:
+        from fineprep.stages.convert.output import meta_line
+
+        self._out.write(line if line is not None else jsonexact.dumps(record, option=_LINE))
+        self._meta.write(meta_line(meta))
+        self.part.records += 1
+
+    def reject(self, source: str, reason: str, raw: str | None) -> None:
+        from fineprep.stages.convert.output import reject_line
+
+        self._rej.write(reject_line(source, reason, raw))
+        self.rejected += 1
+        self.last_reason = reason
+
+    def close(self) -> None:
+        for fh in (self._out, self._meta, self._rej):
+            fh.close()
+
+
+def units(job: Job) -> list[tuple[str, list[str]]]:
+    """What partitions of a source: each file, a set read together as one."""
+    out: list[tuple[str, list[str]]] = []
+    for kind, paths in job.plan.groups:
+        if not kind or kind in SETS:
+            out.append((kind, paths))
+        else:
+            out.extend((kind, [path]) for path in paths)
+    return out
+
+
+def worth_partitioning(job: Job, options: EngineOptions, workers: int) -> bool:
+    if not options.parallel or (workers < 2 and options.engine != "dask"):
+        return False
+    pieces = units(job)
+    if len(pieces) < 2:
+        return False
+    size = 0
+    for _, paths in pieces:
+        for path in paths:
+            try:
+                size += Path(path).stat().st_size
+            except OSError:
+                continue
+    return size >= options.min_bytes
+
+
+def convert_unit(task: ConvertTask) -> ConvertPart:
+    """Convert one unit in a worker, into part files in the output's folder."""
+    profile = task.settings.model_profile(task.opts.model)
+    job = prepare(task.opts, task.target, profile, task.settings)
+    names = []
+    for suffix in (".records", ".meta", ".rejects"):
+        fd, name = tempfile.mkstemp(prefix=".fineprep-part-", suffix=suffix, dir=task.folder)
+        os.close(fd)
+        names.append(name)
+    part = ConvertPart(names[0], names[1], names[2])
+    part.result = ConvertResult(target=task.target)
+    sink = _PartSink(part)
+    try:
+        plan = Plan(groups=[task.unit], failed=job.plan.failed)
+        for item in iter_items(plan, reader_options(job.opts, part.notices)):
+            convert_item(item, job, task.failed, sink, part.result)
+            if isinstance(item, SourceReject) and item.files and item.error is not None:
+                part.failure = (item.error.message, item.error.hint)
+                part.failure_rows = part.result.rows
+    finally:
+        sink.close()
+    part.rejected, part.last_reason = sink.rejected, sink.last_reason
+    return part
+
+
+def run_units(
+    engine: Engine, job: Job, target: str, settings: Settings, failed: dict[str, list[str]],
+    folder: Path,
+) -> Iterator[ConvertPart]:  # fmt: skip
+    """The unit results of one source, in input order."""
+    tasks = [ConvertTask(job.opts, target, settings, unit, failed, str(folder))
+             for unit in units(job)]  # fmt: skip
+    yield from engine.map(convert_unit, tasks)
+
+
+def add_part(result: ConvertResult, part: ConvertPart) -> None:
+    """Add one unit's counts to the run's, as converting its rows here would have."""
+    got = part.result
+    before = result.rejected
+    result.notices.extend(part.notices)
+    result.rows += got.rows
+    result.failed_files.extend(got.failed_files)
+    result.files_failed += got.files_failed
+    result.control_chars.update(got.control_chars)
+    result.control_row_count += got.control_row_count
+    room = SHOWN - len(result.control_rows)
+    result.control_rows.extend(got.control_rows[: max(0, room)])
+    room = 3 - len(result.first_rejects)
+    result.first_rejects.extend(got.first_rejects[: max(0, room)])
+    result.rejected = before + part.rejected

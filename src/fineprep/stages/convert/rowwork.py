@@ -1,0 +1,146 @@
+"""The row work of ``convert``, shared by the runner (one process) and its partitions: plan
+and mapping per source (``prepare``), one source item to records or rejects (``convert_item``),
+and each reader's options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from fineprep.core.config import Settings
+from fineprep.core.errors import ConfigError
+from fineprep.core.model import RecordMeta
+from fineprep.core.profiles import ModelProfile
+from fineprep.stages.convert.chunking import Chunker
+from fineprep.stages.convert.mapping import (
+    TEMPLATE_OPTIONS,
+    build_mapping,
+    chunk_policy,
+)
+from fineprep.stages.convert.options import ConvertOptions
+from fineprep.stages.convert.result import SHOWN, ConvertResult, located
+from fineprep.stages.convert.rows import convert_row, raw
+from fineprep.stages.convert.sources.base import SourceItem, SourceReject
+from fineprep.stages.convert.sources.chat import CHAT_KINDS
+from fineprep.stages.convert.sources.detect import TABULAR, Plan, plan
+from fineprep.stages.convert.targets import Mapping
+from fineprep.stages.convert.values import RowError
+
+
+class Sink(Protocol):
+    """Where records and rejects go: the output files, or a partition's part of them."""
+
+    rejected: int
+    last_reason: str
+
+    def write(
+        self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None
+    ) -> None: ...
+
+    def reject(self, source: str, reason: str, raw: str | None) -> None: ...
+
+
+@dataclass
+class Job:
+    opts: ConvertOptions
+    plan: Plan
+    mapping: Mapping
+    chunker: Chunker | None
+
+
+def prepare(
+    opts: ConvertOptions, target: str, profile: ModelProfile | None, settings: Settings
+) -> Job:
+    """Everything a source needs before any row is read: configuration errors come first."""
+    templated = any(getattr(opts, o) is not None for o in TEMPLATE_OPTIONS)
+    # RFT prompts are built from whole records (supervised ones turned into prompts), not from
+    # the turns a chat reader extracts.
+    groups = plan(opts.inputs, opts.source, chat=not templated and target != "rft")
+    chat = [k for k in groups.kinds if k in CHAT_KINDS]
+    if chat and len(chat) != len(groups.kinds):
+        others = ", ".join(k for k in groups.kinds if k not in CHAT_KINDS)
+        raise ConfigError(
+            f"chat files ({', '.join(chat)}) and other inputs ({others}) need different "
+            "mappings; convert them separately or as separate [[convert.sources]]"
+        )
+    mapping = build_mapping(opts, target, profile, chat=bool(chat))
+    chunker = Chunker(chunk_policy(opts, profile, settings)) if target == "pretraining" else None
+    return Job(opts, groups, mapping, chunker)
+
+
+def convert_item(
+    item: SourceItem,
+    job: Job,
+    failed: dict[str, list[str]],
+    outputs: Sink,
+    result: ConvertResult,
+) -> None:
+    result.rows += 1
+    if isinstance(item, SourceReject):
+        outputs.reject(item.source, item.reason, item.raw)
+        if item.files:
+            result.failed_files.append((item.source, item.reason))
+            result.files_failed += len(item.files)
+    elif item.source in failed:
+        outputs.reject(item.source, "; ".join(failed[item.source]), raw(item))
+    else:
+        try:
+            converted, found = convert_row(
+                item, job.mapping, job.chunker, job.opts.control_chars == "strip"
+            )
+        except RowError as exc:
+            outputs.reject(item.source, str(exc), raw(item))
+        else:
+            for record, meta, line in converted:
+                outputs.write(record, meta, line)
+            if found:
+                result.control_chars.update(found)
+                result.control_row_count += 1
+                if len(result.control_rows) < SHOWN:
+                    result.control_rows.append((item.source, sum(found.values())))
+    if result.rejected != outputs.rejected and len(result.first_rejects) < 3:
+        result.first_rejects.append(located(item.source, outputs.last_reason))
+    result.rejected = outputs.rejected
+
+
+def reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str], dict[str, Any]]:
+    """Each reader gets the user's source options and a list for notices; this package's
+    table readers also get the encoding, delimiter, header and sheet options."""
+
+    def options_for(kind: str) -> dict[str, Any]:
+        if opts.source_options and kind in _NO_OPTIONS:
+            _no_reader_options(kind, sorted(opts.source_options))
+        options = {**opts.source_options, "notices": notices}
+        if kind in TABULAR:
+            options.update(
+                encoding=opts.encoding,
+                delimiter=opts.delimiter,
+                no_header=opts.no_header,
+                sheet=opts.sheet,
+            )
+        return options
+
+    return options_for
+
+
+#: Source kinds whose readers take no -S options (the document readers refuse the options
+#: they do not know themselves; a reader registered by a plugin gets whatever is given).
+_NO_OPTIONS = frozenset(
+    {"csv", "xlsx", "parquet", "arrow", "json", "jsonl", "openai-chat", "sharegpt", "alpaca"}
+)
+
+
+def _no_reader_options(kind: str, given: list[str]) -> None:
+    """Tables and chat files have no reader options: an -S given for them is a mistake (a
+    typo, or a command-line option given as -S), never something to ignore."""
+    from fineprep.core.errors import did_you_mean
+
+    key = given[0]
+    table_options = ["encoding", "delimiter", "no_header", "sheet"]
+    close = did_you_mean(key, table_options)
+    hint = f"use --{close.split(chr(39))[1].replace('_', '-')}" if close else "remove it"
+    raise ConfigError(
+        f"-S {key.replace('_', '-')}: the {kind} source has no option {key!r}{close}", hint=hint
+    )

@@ -1,0 +1,56 @@
+"""``convert`` of a folder in partitions (one per file, or per set of files read together)
+writes the output, sidecar and rejects a single process writes, byte for byte, with the same
+summary. Small fixtures, nothing timed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fineprep.core.config import Settings, load_settings
+from fineprep.engines.base import resolve_into
+from fineprep.stages.convert.runner import convert
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "convert"
+
+
+def _settings(jobs: int) -> Settings:
+    s = load_settings(isolated=True)
+    section = {"min-bytes": 1, "partition-bytes": 1}
+    engine = "local" if jobs == 1 else "processes"
+    s.sections["engine"] = resolve_into(section, jobs=jobs, engine=engine)
+    return s
+
+
+def _run(src: Path, out: Path, jobs: int, **options: object) -> tuple[dict[str, bytes], object]:
+    out.mkdir()
+    result = convert([str(src)], output=out / "train.jsonl", settings=_settings(jobs), **options)
+    files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    # The summary names the output folder and ends with the run's speed.
+    lines = [line.replace(str(out), "OUT") for line in result.summary() if " rows/s)" not in line]
+    summary = (result.rows, result.records, result.rejected, result.files_failed,
+               result.notices, result.first_rejects, lines)  # fmt: skip
+    return files, summary
+
+
+@pytest.mark.parametrize(
+    ("folder", "options"),
+    [
+        ("chat", {"to": "conversation"}),
+        ("tabular", {"to": "prompt-completion", "prompt": "{{ text }}", "completion": "label"}),
+    ],
+)
+def test_a_folder_converts_the_same_in_partitions(
+    tmp_path: Path, folder: str, options: dict[str, object]
+) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / folder, src, ignore=shutil.ignore_patterns("*.py", "encodings"))
+    one = _run(src, tmp_path / "one", 1, **options)
+    two = _run(src, tmp_path / "two", 2, **options)
+    four = _run(src, tmp_path / "four", 4, **options)
+    assert one[0], "nothing written"
+    assert two == one
+    assert four == one
+    assert not list((tmp_path / "four").glob(".fineprep-part-*"))
