@@ -284,3 +284,21 @@ def test_a_planted_lock_path_is_never_followed(tmp_path: Path) -> None:
     os.mkfifo(lock)
     run = _convert(_csv(tmp_path), out)
     assert run.returncode == 2 and "not a regular file" in run.stderr
+
+
+def test_check_fix_writes_no_empty_rejected_file(tmp_path: Path) -> None:
+    out = tmp_path / "train.jsonl"
+    assert _convert(_csv(tmp_path), out).returncode == 0
+    stale = tmp_path / "train.rejected.jsonl"
+    stale.write_text('{"line": 1}\n')  # an earlier --fix run's
+    run = fineprep("check", "-m", "nova-lite", "--fix", str(out))
+    assert run.code in (0, 1), run.err
+    assert (tmp_path / "train.fixed.jsonl").read_bytes() == out.read_bytes()
+    assert not stale.exists() and "rejected ->" not in run.err
+    assert stat.S_IMODE((tmp_path / "train.fixed.jsonl").stat().st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

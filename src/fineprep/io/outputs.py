@@ -166,9 +166,14 @@ def _manifest_of(data: Path) -> tuple[Path, dict[str, Any]] | None:
     return None
 
 
-def verify_set(data: str | os.PathLike[str], sidecar: Path | None) -> str | None:
+def verify_set(
+    data: str | os.PathLike[str], sidecar: Path | None, *, sidecar_only: bool = False
+) -> str | None:
     """Why ``data`` and its sidecar do not belong to the run their manifest names (None: they
-    do, or no manifest describes them). Hashes both files: runs at disk speed."""
+    do, or no manifest describes them). Hashes both files: runs at disk speed.
+
+    ``sidecar_only``: judge only the sidecar. A data file edited by hand beside its own sidecar
+    still lines up; a sidecar of another run (a kill between two renames) never does."""
     path = Path(data)
     found = _manifest_of(path)
     if found is None:
@@ -180,7 +185,7 @@ def verify_set(data: str | os.PathLike[str], sidecar: Path | None) -> str | None
         run = "?"  # the manifest is input too: only a plain id is quoted back
     wrong = []
     for member in (path, sidecar):
-        if member is None:
+        if member is None or (sidecar_only and member == path):
             continue
         expected = members.get(member.name)
         if expected is None:
@@ -198,16 +203,16 @@ def verify_set(data: str | os.PathLike[str], sidecar: Path | None) -> str | None
 
 
 def refuse_mixed_set(data: str | os.PathLike[str]) -> None:
-    """An :class:`InputError` when a dataset and its sidecar are not the set their manifest
-    names: a stage that reads labels, groups or ids from the sidecar would attach them to the
-    wrong records."""
+    """An :class:`InputError` when a dataset's sidecar is not the one its manifest names: a
+    stage that reads labels, groups or ids from the sidecar would attach them to the wrong
+    records. (Records edited by hand beside their own sidecar pass: they still line up.)"""
     sidecar = sidecar_path(data)
-    problem = verify_set(data, sidecar if sidecar.is_file() else None)
+    problem = verify_set(data, sidecar if sidecar.is_file() else None, sidecar_only=True)
     if problem is not None:
         raise InputError(
             f"{data}: {problem}",
             hint="regenerate both files together, or delete the manifest if you edited the "
-            "data on purpose",
+            "sidecar on purpose",
         )
 
 
