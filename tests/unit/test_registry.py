@@ -48,7 +48,7 @@ def test_rule_has_passing_and_failing_cases(code: str) -> None:
 
 #: Codes the engine's reader (P, S002, S009) and the format analyzers (S001, S003, S007, S008)
 #: report while parsing and walking each record, before any check runs.
-ENGINE_CODES = {"P001", "P002", "P003", "P004", "P005", "P006"}
+ENGINE_CODES = {"P001", "P002", "P003", "P004", "P005", "P006", "P007"}
 ENGINE_CODES |= {"S001", "S002", "S003", "S007", "S008", "S009"}
 
 
