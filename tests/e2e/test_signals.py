@@ -152,3 +152,25 @@ def _blocked_writing(pid: int) -> bool:
         time.sleep(3)
         return True
     return "pipe_write" in wchan
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_process_group_with_worker_processes(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches every process of the group: the partition workers of
+    ``--jobs 2`` stay silent and the command still ends with one line and 130."""
+    data = tmp_path / "big.jsonl"
+    row = b'{"prompt": "question number %d about the thing", "completion": "answer %d"}\n'
+    data.write_bytes(b"".join(row % (i, i) for i in range(150_000)))
+    env = {**os.environ, "FINEPREP_NO_CACHE": "1", "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fineprep", "check", str(data), "-m", "llama3-1-8b", "--jobs", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    time.sleep(2)
+    assert proc.poll() is None, "finished before the interrupt"
+    os.killpg(proc.pid, signal.SIGINT)
+    assert_clean(*finish(proc), 130, "interrupted")
