@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.options import apply_engine, engine_flags
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +23,7 @@ from fineprep.cli.main import run_guarded
     type=click.Path(file_okay=False),
     help="Where to write everything (default: [run] output-dir, else fineprep-out/).",
 )
+@engine_flags
 def run(**kwargs: Any) -> None:
     """Run the whole pipeline from one config file.
 
@@ -38,11 +40,18 @@ def run(**kwargs: Any) -> None:
     run_guarded(_run, **kwargs)
 
 
-def _run(config: str | None, output_dir: str | None) -> None:
+def _run(
+    config: str | None,
+    output_dir: str | None,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
+) -> None:
     from fineprep.core.config import load_settings
     from fineprep.pipeline import run as run_pipeline
 
     settings = load_settings(config)
+    apply_engine(settings, jobs, engine_name, scheduler)
     result = run_pipeline(
         settings=settings, out_dir=output_dir, say=lambda msg: click.echo(msg, err=True)
     )
