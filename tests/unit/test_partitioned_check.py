@@ -189,3 +189,19 @@ def test_short_answers_without_labels_warn_one_by_one(tmp_path: Path) -> None:
         reports.append(render(check_files([str(path)], s, engine=engine), "json", color=False))
     assert reports[1] == reports[0] and reports[2] == reports[0]
     assert json.loads(reports[0])["summary"]["by_code"]["L002"] == 9
+
+
+def test_the_result_cache_ignores_where_partitions_run(tmp_path: Path) -> None:
+    from fineprep.engines.base import resolve_into
+    from fineprep.stages.check.cache import cache_key
+
+    path = tmp_path / "train.jsonl"
+    path.write_text(_record(0, 0, 0) + "\n")
+    keys = set()
+    for jobs in (1, 3):
+        s = load_settings(isolated=True)
+        s.sections["engine"] = resolve_into({}, jobs=jobs)
+        key = cache_key(s, {"train": [str(path)]})
+        assert key is not None
+        keys.add(key.digest)
+    assert len(keys) == 1
