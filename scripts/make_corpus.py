@@ -11,6 +11,9 @@ extensions, odd Parquet schemas, Textract responses with missing or null fields)
 came from, so a test can run both commands over it. The very large cases (a 50 MB line,
 100k-deep nesting) are not committed: :func:`write_big_cases` makes them in a temporary folder.
 
+``tests/corpus/hostile.json`` holds the hostile runs of ``scripts/hostile_corpus.py`` (templates,
+patterns, injection strings, special files, long lines, forged caches, configs).
+
 Usage: ``python scripts/make_corpus.py [--out tests/corpus]`` (rerunning gives the same bytes).
 """
 
@@ -721,6 +724,12 @@ def build(out: Path) -> list[dict[str, Any]]:
     manifest.update(pyarrow=pyarrow.__version__, cases=corpus.cases)
     text = json.dumps(manifest, indent=1, ensure_ascii=True) + "\n"
     (out / "manifest.json").write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from hostile_corpus import cases as hostile_cases
+
+    hostile = {"generator": "scripts/hostile_corpus.py", "cases": hostile_cases()}
+    text = json.dumps(hostile, indent=0, ensure_ascii=True) + "\n"
+    (out / "hostile.json").write_text(text, encoding="utf-8")
     return corpus.cases
 
 

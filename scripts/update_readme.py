@@ -37,14 +37,20 @@ NOT_LIMITS = {"key", "sources", "hyperparameters", "customizations", "customizat
 def help_text(path: list[str]) -> str:
     """``fineprep <path> --help`` as the user sees it (at :data:`WIDTH` columns)."""
     command: click.Command = cli
-    ctx = click.Context(cli, info_name="fineprep", terminal_width=WIDTH, max_content_width=WIDTH)
+    ctx = _context(cli, "fineprep", None)
     for name in path:
         assert isinstance(command, click.Group)
         sub = command.get_command(ctx, name)
         assert sub is not None, name
         command = sub
-        ctx = click.Context(command, info_name=name, parent=ctx, terminal_width=WIDTH)
+        ctx = _context(command, name, ctx)
     return command.get_help(ctx)
+
+
+def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    """A context as the command line makes it (the command's own settings, e.g. ``-h``)."""
+    settings = {"terminal_width": WIDTH, "max_content_width": WIDTH, **command.context_settings}
+    return command.context_class(command, info_name=name, parent=parent, **settings)
 
 
 def command_paths(command: click.Command = cli, path: list[str] | None = None) -> list[list[str]]:
@@ -113,6 +119,11 @@ def limits_schema() -> dict[str, Any]:
     }
 
 
+def _option_type(text: str) -> str:
+    """A check option is a number unless its description gives a true/false default."""
+    return "boolean" if re.search(r"\(default (true|false)\)", text) else "number"
+
+
 def checks_schema() -> dict[str, Any]:
     """``[checks.<CODE>]``: each rule's documented options; a code without options takes none."""
     props: dict[str, Any] = {}
@@ -122,7 +133,7 @@ def checks_schema() -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": False,
                 "properties": {
-                    name: {"type": "number", "description": text}
+                    name: {"type": _option_type(text), "description": text}
                     for name, text in rule.options.items()
                 },
             }

@@ -74,6 +74,14 @@ def run_case(case: Case, tmp_path: Path) -> list[tuple[int, str]]:
         (tmp_path / (data.name[: -len(".jsonl")] + ".meta.jsonl")).write_bytes(
             file_bytes(spec, "meta")
         )
+    if "set" in spec:  # the manifest a convert run writes last: this pair, or another run's
+        from fineprep.io.outputs import set_manifest_path, write_set_manifest
+
+        members = [data, tmp_path / (data.name[: -len(".jsonl")] + ".meta.jsonl")]
+        write_set_manifest(set_manifest_path(data), members)
+        stale = {"stale-data": 0, "stale-sidecar": 1}.get(spec["set"])
+        if stale is not None:  # another run's bytes under that name since the manifest
+            members[stale].write_bytes(members[stale].read_bytes().replace(b"1", b"7"))
     validation = []
     if "validation" in spec:
         vpath = tmp_path / "validation.jsonl"

@@ -26,6 +26,7 @@ from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.results import Result
 from fineprep.io.jsonl import AtomicWriter, atomic_write_bytes, sidecar_path
+from fineprep.io.outputs import OutputLock, set_manifest_path, write_set_manifest
 from fineprep.stages.check.state import CheckResult
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ def run(
 ) -> RunResult:
     """Run every configured stage; stops at the first stage with errors."""
     settings = settings or load_settings(config)
+    preflight(settings)
     say = say or (lambda _msg: None)
     run_cfg = settings.sections.get("run", {})
     base = settings.config_path.parent if settings.config_path else Path()
@@ -91,6 +93,29 @@ def run(
     finally:
         _report(settings, result, say)
     return result
+
+
+def preflight(settings: Settings) -> None:
+    """Every stage's options, resolved now: a bad value in [split], [upload] or [job] (beyond
+    the schema's types: shares that sum past 1, a malformed bucket owner or part size) stops
+    the run before convert starts, not after the data was converted and checked."""
+    from fineprep.stages.convert.options import resolve_jobs
+    from fineprep.stages.launch.request import JobOptions
+    from fineprep.stages.split.options import resolve_options
+    from fineprep.stages.upload.options import UploadOptions, from_table
+
+    sections = settings.sections
+    if "convert" in sections:
+        resolve_jobs(sections["convert"], {}, top_model=settings.model)
+    if "split" in sections:
+        split = sections["split"]
+        resolve_options(
+            split, out_dir=split.get("output", "."), validation=None, test=None,
+            stratify=None, group=None, seed=None, max_per_class=None,
+        )  # fmt: skip
+    upload = from_table(UploadOptions, sections.get("upload", {}), "[upload]")
+    upload.sse(), upload.owner(), upload.transfer()
+    from_table(JobOptions, sections.get("job", {}), "[job]")
 
 
 def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: Say) -> None:
@@ -248,15 +273,18 @@ def _convert_failure(conv: ConvertResult) -> str:
 
 
 def _concatenate(parts: list[Path], dataset: Path) -> None:
-    """Join converted parts and their sidecars line for line (both atomically)."""
-    for target, pick in ((dataset, lambda p: p), (sidecar_path(dataset), sidecar_path)):
-        with AtomicWriter(target) as fh:
-            for part in parts:
-                src = Path(pick(part))
-                if src.is_file():
-                    with src.open("rb") as inp:
-                        while chunk := inp.read(1 << 20):
-                            fh.write(chunk)
+    """Join converted parts and their sidecars line for line (both atomically, under the
+    output's lock, sealed by the set manifest written last)."""
+    with OutputLock(dataset):
+        for target, pick in ((dataset, lambda p: p), (sidecar_path(dataset), sidecar_path)):
+            with AtomicWriter(target) as fh:
+                for part in parts:
+                    src = Path(pick(part))
+                    if src.is_file():
+                        with src.open("rb") as inp:
+                            while chunk := inp.read(1 << 20):
+                                fh.write(chunk)
+        write_set_manifest(set_manifest_path(dataset), [dataset, sidecar_path(dataset)])
 
 
 def _upload(settings: Settings, split_dir: Path, result: RunResult, say: Say) -> None:

@@ -100,6 +100,8 @@ def test_a_20_record_claude_haiku_dataset_reaches_the_minimum_and_splits_without
     assert "dataset: 20 original + " in run.err and "made " in run.err
     assert "class 'account': 6 original + 6 augmented = 12 (50% augmented)" in run.err
     assert out.read_bytes().startswith(data.read_bytes())  # the originals, untouched
+    set_manifest = json.loads((tmp_path / "augmented.set.json").read_text())
+    assert set(set_manifest["members"]) == {"augmented.jsonl", "augmented.meta.jsonl"}
 
     check = fineprep(
         "check", "-m", "claude-3-haiku", "--isolated", "--extend-select", "D003",

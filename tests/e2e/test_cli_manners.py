@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import fineprep
+from tests.e2e.cli import ROOT, fineprep
 
 RECORD = b'{"prompt": "a question", "completion": "an answer"}\n'
 
@@ -28,7 +28,7 @@ def one_line_error(run_err: str) -> str:
         (["check"], "fineprep check: error: no files to check"),
         (["launch"], "fineprep launch: error: give JOB_REQUEST.json"),
         (["explain", "T01"], "unknown finding code 'T01' (did you mean 'T001'?)"),
-        (["explain", ""], "fineprep explain: error: unknown finding code ''"),
+        (["explain", ""], "fineprep explain: error: unknown finding code (empty)"),
         (["chek", "x.jsonl"], "unknown command 'chek' (did you mean 'check'?)"),
         (["check", "--quite", "x"], "no such option '--quite' (did you mean '--quiet'"),
         (["check", "--fail-on", "x", "x"], "Invalid value for '--fail-on'"),
@@ -66,23 +66,54 @@ def test_bare_command_prints_help_and_exits_2() -> None:
     assert run.code == 2 and "Commands:" in run.out and not run.err
 
 
-def test_missing_optional_dependency_names_the_extra(tmp_path: Path) -> None:
-    """A module hidden by a meta-path finder stands in for an uninstalled extra."""
-    hide = tmp_path / "sitecustomize.py"
-    hide.write_text(
+def hiding(tmp_path: Path, *modules: str) -> dict[str, str]:
+    """An environment where ``modules`` cannot be imported, as if their extra were missing."""
+    (tmp_path / "sitecustomize.py").write_text(
         "import sys\n"
         "class Hide:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in ('boto3', 'botocore'):\n"
+        f"        if name.split('.')[0] in {modules!r}:\n"
         "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
         "sys.meta_path.insert(0, Hide())\n",
         encoding="utf-8",
     )
-    env = {"PYTHONPATH": str(tmp_path), "AWS_DEFAULT_REGION": "us-east-1"}
-    run = fineprep("launch", "--status", "fineprep-job", env=env)
+    return {"PYTHONPATH": str(tmp_path), "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def test_missing_optional_dependency_names_the_extra(tmp_path: Path) -> None:
+    run = fineprep("launch", "--status", "fineprep-job", env=hiding(tmp_path, "boto3", "botocore"))
     assert run.code == 2
     line = one_line_error(run.err)
-    assert "needs boto3" in line and "pip install 'fineprep[aws]'" in line, line
+    assert "fineprep launch needs boto3" in line and "pip install 'fineprep[aws]'" in line, line
+
+
+def test_check_needs_no_extra_and_other_commands_name_theirs(tmp_path: Path) -> None:
+    """What the per-file hook installs is enough for check; split and Parquet say what to add."""
+    env = hiding(tmp_path, "numpy", "pyarrow", "pandas", "boto3", "botocore", "llama_models")
+    data = tmp_path / "train.jsonl"
+    data.write_bytes(RECORD * 30_000)  # past the size where D001 would use numpy
+    run = fineprep("check", str(data), "-m", "llama3-1-8b", "--no-cache", "--stats", env=env)
+    assert run.code == 1 and "D001" in run.out and "T005" in run.out, run.err
+    run = fineprep("split", str(data), "-o", str(tmp_path / "out"), env=env)
+    assert "pip install 'fineprep[dataset]'" in one_line_error(run.err) and run.code == 2
+    parquet = ROOT / "fixtures/convert/tabular/classlabel.parquet"
+    run = fineprep(
+        "convert", str(parquet), "-o", str(tmp_path / "p.jsonl"), "-m", "nova-micro", env=env
+    )
+    assert "pip install 'fineprep[parquet]'" in one_line_error(run.err) and run.code == 2
+
+
+def test_core_dependencies_are_what_check_needs() -> None:
+    """The per-file hook's environment is the core: no other command's heavy dependency."""
+    from fineprep.core.toml import loads
+
+    project = loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    core = " ".join(project["dependencies"]).lower()
+    for heavy in ("pyarrow", "numpy", "pandas", "boto3", "great-expectations", "llama-models"):
+        assert heavy not in core, heavy
+    extras = project["optional-dependencies"]
+    for extra in ("aws", "parquet", "dataset", "llama", "pandas", "gx", "xlsx", "hf", "all"):
+        assert extra in extras, extra
 
 
 def test_run_refuses_a_typo_in_split_before_convert_starts(tmp_path: Path) -> None:
@@ -99,3 +130,43 @@ def test_run_refuses_a_typo_in_split_before_convert_starts(tmp_path: Path) -> No
     line = one_line_error(run.err)
     assert "'split.validaton' (did you mean 'validation'?)" in line, line
     assert not (tmp_path / "o").exists() and not (tmp_path / "out").exists()
+
+
+def test_hook_manifest_is_valid() -> None:
+    """pre-commit accepts the hooks' manifest (the dataset hook adds numpy to its env)."""
+    import subprocess
+    import sys
+
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    manifest = ROOT / ".pre-commit-hooks.yaml"
+    run = subprocess.run(
+        [str(pre_commit), "validate-manifest", str(manifest)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("[split]\nvalidation = 0.6\ntest = 0.5\n", "leave nothing for train"),
+        ('[upload]\nto = "s3://b/p/"\nexpected-bucket-owner = "12"\n', "bucket-owner"),
+        ('[upload]\nto = "s3://b/p/"\npart-size = "lots"\n', "part-size"),
+    ],
+)
+def test_run_checks_every_stage_option_before_convert(
+    section: str, expected: str, tmp_path: Path
+) -> None:
+    (tmp_path / "rows.csv").write_text("q,a\nhello,world\n", encoding="utf-8")
+    (tmp_path / "fineprep.toml").write_text(
+        'model = "nova-micro"\n[convert]\ninputs = ["rows.csv"]\noutput = "out/data.jsonl"\n'
+        'prompt = "q"\ncompletion = "a"\n' + section,
+        encoding="utf-8",
+    )
+    run = fineprep("run", "--config", str(tmp_path / "fineprep.toml"), "-o", str(tmp_path / "o"))
+    assert run.code == 2, run.err
+    assert expected in one_line_error(run.err)
+    assert not (tmp_path / "out").exists()

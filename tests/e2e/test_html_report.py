@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import struct
@@ -25,6 +26,7 @@ from fineprep.core.config import Settings
 from fineprep.report import render
 from fineprep.report.html import render_html
 from fineprep.stages.check.engine import check_files
+from tests.e2e.cdp import Browser
 from tests.unit.test_html_report import Doc, assert_inert, without_own_scripts
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -157,3 +159,159 @@ def test_cli_writes_the_html_report(tmp_path: Path) -> None:
     dom = dump_dom(tmp_path, out)
     assert_not_run(dom, shown=(SCRIPT_TAG, BREAKOUT))
     assert Doc(dom).texts["verdict"].startswith("Failed")
+
+
+# -- the worklist: search, filters, sorting, the CSV download, phone width ----------------------
+
+CHAT = '{"schemaVersion":"bedrock-conversation-2024","system":[{"text":"Classify the review."}],'
+PHONE, DESKTOP = 390, 1280
+
+
+def chat(text: str, answer: str, image: str | None = None) -> str:
+    content = [{"text": text}]
+    if image:
+        content.append({"image": {"format": "png", "source": {"s3Location": {"uri": image}}}})
+    messages = [{"role": "user", "content": content},
+                {"role": "assistant", "content": [{"text": answer}]}]  # fmt: skip
+    return CHAT + '"messages":' + json.dumps(messages) + "}"
+
+
+def write_labelled(root: Path) -> tuple[Path, Path]:
+    """A train and a validation file with sidecars: duplicates, a conflicting label, a leak,
+    a placeholder, an e-mail address, a long unbroken token, and class findings."""
+    texts = [
+        ("The blender crushes ice in seconds", "positive"),
+        ("The lid cracked after two days", "negative"),
+        ("The blender crushes ice in seconds", "positive"),  # D001 of line 1
+        ("The lid cracked after two days", "positive"),  # D002 with line 2
+        ("Hello {{customer_name}}, how was the kettle?", "neutral"),  # H003
+        ("Write to jane.doe@example.com about the refund", "neutral"),  # H002
+        ("x" * 300, "neutral"),  # a long word that must wrap at phone width
+        ("Look at this photo of the toaster ", "positive"),  # L003
+    ]
+    train, val = root / "train.jsonl", root / "validation.jsonl"
+    image = "s3://bucket/imgs/toaster-front.png"
+    train.write_text(
+        "\n".join(chat(t, a, image if "photo" in t else None) for t, a in texts) + "\n"
+    )
+    meta = [{"source": f"reviews.csv:row {n + 2}", "label": a} for n, (_, a) in enumerate(texts)]
+    (root / "train.meta.jsonl").write_text("\n".join(json.dumps(m) for m in meta) + "\n")
+    val.write_text(chat("The lid cracked after two days", "negative") + "\n")  # D004
+    (root / "validation.meta.jsonl").write_text(
+        json.dumps({"source": "holdout.xlsx:Sheet1:row 4", "label": "negative"}) + "\n"
+    )
+    return train, val
+
+
+def visible_rows(b: Browser) -> list[dict[str, str]]:
+    return b.js(  # type: ignore[no-any-return]
+        "Array.from(document.querySelectorAll('tr[data-i]')).filter(function(tr){"
+        "return !tr.hidden && !tr.closest('section').hidden}).map(function(tr){"
+        "return {code: tr.querySelector('a code').textContent, text: tr.textContent,"
+        "group: tr.closest('section').id}})"
+    )
+
+
+def download(b: Browser, folder: Path) -> str:
+    folder.mkdir()
+    b.allow_downloads(folder)
+    b.click("#wl-download")
+    b.wait_download()
+    (csv,) = folder.iterdir()
+    return csv.read_bytes().decode("utf-8")
+
+
+def csv_rows(text: str) -> list[str]:
+    return text.split("\r\n")[1:-1]
+
+
+@needs_browser
+def test_worklist_filters_search_sort_and_download(tmp_path: Path) -> None:
+    train, val = write_labelled(tmp_path)
+    settings = Settings(model="nova-lite", models={"nova-lite": {"min_records": 100}})
+    result = check_files([str(train)], settings, validation=[str(val)])
+    codes = [f.code for f in result.findings]
+    assert {"D001", "D002", "D004", "H002", "H003", "N001", "B002"} <= set(codes), codes
+    page = tmp_path / "report.html"
+    page.write_text(render(result, "html"), encoding="utf-8")
+    expected = render(result, "worklist-csv")
+    assert BROWSER is not None
+    with Browser(BROWSER, tmp_path / "cdp-profile") as b:
+        b.open(page.as_uri(), DESKTOP, 900)
+        assert b.js("document.getElementById('worklist-tools').hidden") is False
+        rows = visible_rows(b)
+        assert len(rows) == len(result.findings)
+        # Dataset findings are their own group, first; then each file.
+        groups = b.js(
+            "Array.from(document.querySelectorAll('section.file-group h3')).map(function(h){"
+            "return h.textContent})"
+        )
+        assert groups[0].startswith("Dataset") and str(train) in groups[1]
+        assert str(val) in groups[2]
+        dataset_codes = {r["code"] for r in rows if r["group"] == "group-0"}
+        assert {"N001", "B002"} <= dataset_codes and "D001" not in dataset_codes
+
+        # The whole worklist downloads as the CLI's worklist-csv, byte for byte.
+        assert download(b, tmp_path / "all") == expected
+
+        # Filter by code: only D001 rows stay, and the download holds just those.
+        b.click("#wl-code")
+        b.choose("#wl-code", "D001")
+        rows = visible_rows(b)
+        assert [r["code"] for r in rows] == ["D001"]
+        assert (
+            "reviews.csv:row 4" in rows[0]["text"] and "also: reviews.csv:row 2" in rows[0]["text"]
+        )
+        d001 = [line for line in csv_rows(expected) if ",D001," in line]
+        assert csv_rows(download(b, tmp_path / "d001")) == d001
+
+        # Search by typing: the leak's training record is found by its source row.
+        b.choose("#wl-code", "")
+        b.click("#wl-search")
+        b.type("holdout.xlsx")
+        rows = visible_rows(b)
+        assert [r["code"] for r in rows] == ["D004"]
+        assert "also: reviews.csv:row 3" in rows[0]["text"]
+        count = b.js("document.getElementById('wl-count').textContent")
+        assert count.startswith("1 row shown; 1 of ")
+        b.js("(function(e){e.value='';e.dispatchEvent(new Event('input'))})"
+             "(document.getElementById('wl-search'))")  # fmt: skip
+
+        # Filter by severity, by file and by label.
+        b.choose("#wl-severity", "error")
+        errors = {f.code for f in result.findings if f.severity.value == "error"}
+        assert {r["code"] for r in visible_rows(b)} == errors
+        b.choose("#wl-severity", "")
+        b.choose("#wl-file", str(val))
+        assert {r["group"] for r in visible_rows(b)} == {"group-2"}
+        b.choose("#wl-file", "")
+        b.choose("#wl-label", "neutral")
+        assert {r["code"] for r in visible_rows(b)} >= {"H002", "H003"}
+        b.choose("#wl-label", "")
+
+        # Sort by severity: within each table, errors come first.
+        b.choose("#wl-sort", "severity")
+        train_rows = [r for r in visible_rows(b) if r["group"] == "group-1"]
+        assert "error" in train_rows[0]["text"]
+        assert len(csv_rows(download(b, tmp_path / "sorted"))) == len(result.findings)
+
+        # The conversation is shown, with the image by name, not raw JSON.
+        texts = b.js("document.querySelector('#group-1 table').textContent")
+        assert "toaster-front.png" in texts and "schemaVersion" not in texts
+
+        # Screenshots at desktop and phone width; no horizontal scroll on a phone.
+        shots = [tmp_path / "report-desktop.png", tmp_path / "report-phone.png"]
+        b.open(page.as_uri(), DESKTOP, 900)
+        desktop = b.screenshot(shots[0])
+        b.open(page.as_uri(), PHONE, 844)
+        width = b.js("document.documentElement.scrollWidth")
+        assert width <= PHONE, width
+        assert b.js("document.body.scrollWidth") <= PHONE
+        phone = b.screenshot(shots[1])
+    assert struct.unpack(">II", desktop[16:24])[0] == DESKTOP
+    assert struct.unpack(">II", phone[16:24])[0] == PHONE
+    target = os.environ.get("FINEPREP_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        for shot in shots:
+            shutil.copy(shot, Path(target) / shot.name)

@@ -63,6 +63,15 @@ def test_check_refuses_to_write_its_report_over_an_input(tmp_path: Path) -> None
     assert out.read_bytes() == before and config.read_text() == 'model = "nova-lite"\n'
 
 
+def test_grade_refuses_to_write_its_report_over_the_dataset(tmp_path: Path) -> None:
+    data = tmp_path / "rft.jsonl"
+    body = '{"messages": [{"role": "user", "content": "q"}], "reference_answer": "a"}\n'
+    data.write_text(body)
+    run = fineprep("grade", str(data), "-o", str(data))
+    assert run.code == 2 and "would overwrite the source" in run.err
+    assert data.read_text() == body
+
+
 def test_outputs_never_replace_special_files(tmp_path: Path) -> None:
     out = tmp_path / "train.jsonl"
     assert _convert(_csv(tmp_path), out).returncode == 0
@@ -161,6 +170,10 @@ def test_a_kill_between_two_renames_leaves_a_pair_check_reports(tmp_path: Path) 
     run = fineprep("check", "-m", "nova-lite", "--select", "S009", str(out))
     assert run.code == 0 and "S009" in run.out and "train.set.json" in run.out
     assert "train.meta.jsonl was written by another run" in run.out
+    # Stages that read labels and ids from the sidecar refuse the mixed pair.
+    split = fineprep("split", str(out), "-o", str(tmp_path / "split"))
+    assert split.code == 2 and "train.set.json" in split.err
+    assert len(split.err.strip().splitlines()) == 1 and not (tmp_path / "split").exists()
     # A rerun converges: the set is whole again and check is quiet.
     assert _convert(src, out).returncode == 0
     assert "S009" not in fineprep("check", "-m", "nova-lite", "--select", "S009", str(out)).out
@@ -256,3 +269,18 @@ def test_a_killed_run_releases_its_lock(tmp_path: Path) -> None:
     assert not out.exists()
     assert _convert(_csv(tmp_path, 12, name="other.csv"), out).returncode == 0
     assert len(out.read_text().splitlines()) == 12
+
+
+def test_a_planted_lock_path_is_never_followed(tmp_path: Path) -> None:
+    out = tmp_path / "train.jsonl"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    lock = tmp_path / ".train.jsonl.lock"
+    lock.symlink_to(victim)
+    run = _convert(_csv(tmp_path), out)
+    assert run.returncode == 2 and ".train.jsonl.lock" in run.stderr
+    assert victim.read_text() == "keep me\n" and not out.exists()
+    lock.unlink()
+    os.mkfifo(lock)
+    run = _convert(_csv(tmp_path), out)
+    assert run.returncode == 2 and "not a regular file" in run.stderr

@@ -24,15 +24,15 @@ def _normalise(text: str) -> str:
     return text.replace(f'"{__version__}"', '"<version>"')
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "worklist-csv"])
 def test_reporter_golden(fmt: str) -> None:
     run = fineprep("check", "--model", "nova-lite", "--output-format", fmt, INPUT)
     assert run.code == 1
     got = _normalise(run.out)
     golden = GOLDEN / f"labelled-bad.{fmt}"
     if os.environ.get("FINEPREP_UPDATE_GOLDEN"):
-        golden.write_text(got, encoding="utf-8")
-    assert got == golden.read_text(encoding="utf-8")
+        golden.write_bytes(got.encode("utf-8"))
+    assert got == golden.read_bytes().decode("utf-8")  # bytes: the CSV's lines end in CR LF
 
 
 def test_machine_formats_print_only_the_document() -> None:

@@ -16,6 +16,7 @@ from tests.s3server import (  # noqa: F401  (fixtures)
     moto_fixture,
     proxy_fixture,
 )
+from tests.unit.test_html_report import without_own_scripts
 
 DEMO = FIXTURES / "demo" / "run"
 
@@ -31,7 +32,7 @@ def test_demo_pipeline_writes_every_output(tmp_path: Path) -> None:
     assert split["counts"]["train"] + split["counts"]["validation"] == 38
     assert {"account", "billing", "shipping"} <= set(split["classes"]["validation"])
     html = (out / "report.html").read_text()
-    assert "fineprep run" in html and "<script" not in html
+    assert "fineprep run" in html and "<script" not in without_own_scripts(html)
     train, val = out / "split" / "train.jsonl", out / "split" / "validation.jsonl"
     check = fineprep("check", "-m", "nova-lite", str(train), "--validation", str(val))
     assert check.code == 0, check.out
@@ -40,6 +41,10 @@ def test_demo_pipeline_writes_every_output(tmp_path: Path) -> None:
     ]
     assert any("tickets.csv:row" in s for s in sources)
     assert any("intake-form.json" in s for s in sources)
+    # The joined dataset and the split are sealed sets; check finds each pair whole.
+    assert (out / "dataset.set.json").is_file()
+    for data in (out / "dataset.jsonl", train, val):
+        assert "S009" not in fineprep("check", "--select", "S009", str(data)).out
 
 
 def test_run_stops_at_the_failing_stage(tmp_path: Path) -> None:

@@ -78,6 +78,12 @@ def put_params(key: str, body: bytes, content_type: str | None = None) -> dict[s
     return params
 
 
+def no_open_uploads(stub: Stubber) -> None:
+    """The rerun's first write-side request: no multipart upload is left open under r/."""
+    params = {"Bucket": BUCKET, "Prefix": "r/", **OWNER}
+    stub.add_response("list_multipart_uploads", {"IsTruncated": False}, params)
+
+
 def dataset(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "train.jsonl", [conversation(i) for i in range(20)])
 
@@ -101,6 +107,7 @@ def test_every_request_has_exact_parameters_and_no_acl(
     client, stub = s3
     body = dataset(tmp_path).read_bytes()
     stub.add_response("get_bucket_location", {}, {"Bucket": BUCKET, **OWNER})
+    no_open_uploads(stub)
     not_found(stub, "r/train.jsonl")
     stub.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": "r/manifest.json", **OWNER})
     stub.add_response("put_object", {"ETag": '"e"'}, put_params("r/train.jsonl", body))
@@ -125,6 +132,7 @@ def test_stored_checksum_mismatch_fails_and_removes_the_object(
     stub.add_response(
         "get_bucket_location", {"LocationConstraint": "us-east-1"}, {"Bucket": BUCKET, **OWNER}
     )
+    no_open_uploads(stub)
     not_found(stub, "r/train.jsonl")
     stub.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": "r/manifest.json", **OWNER})
     stub.add_response("put_object", {"ETag": '"e"'}, put_params("r/train.jsonl", body))
@@ -144,6 +152,7 @@ def test_bad_digest_is_a_clean_upload_error(s3: tuple[Any, Stubber], tmp_path: P
     client, stub = s3
     body = dataset(tmp_path).read_bytes()
     stub.add_response("get_bucket_location", {}, {"Bucket": BUCKET, **OWNER})
+    no_open_uploads(stub)
     not_found(stub, "r/train.jsonl")
     stub.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": "r/manifest.json", **OWNER})
     stub.add_client_error(
@@ -153,6 +162,7 @@ def test_bad_digest_is_a_clean_upload_error(s3: tuple[Any, Stubber], tmp_path: P
         400,
         expected_params=put_params("r/train.jsonl", body),
     )
+    not_found(stub, "r/train.jsonl")  # nothing landed: nothing to remove
     with pytest.raises(UploadError) as err:
         run(tmp_path, client)
     assert str(err.value) == (
@@ -284,3 +294,43 @@ def test_part_stored_with_other_checksum_aborts(s3: tuple[Any, Stubber], tmp_pat
     uploader = Uploader(client, BUCKET, sse=SSE, owner={}, settings=settings)
     with pytest.raises(UploadError, match="part 1 stored with checksum"):
         uploader.put_file(path, "big.jsonl")
+
+
+def test_encryption_mismatch_on_a_data_object_removes_it(
+    s3: tuple[Any, Stubber], tmp_path: Path
+) -> None:
+    """S3 (a bucket policy, a default rewriting the request) stored the object under another
+    encryption than asked: it is removed, never left where a job would read it."""
+    client, stub = s3
+    body = dataset(tmp_path).read_bytes()
+    stub.add_response("get_bucket_location", {}, {"Bucket": BUCKET, **OWNER})
+    no_open_uploads(stub)
+    not_found(stub, "r/train.jsonl")
+    stub.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": "r/manifest.json", **OWNER})
+    stub.add_response("put_object", {"ETag": '"e"'}, put_params("r/train.jsonl", body))
+    response = {
+        "ChecksumSHA256": b64sha(body),
+        "ContentLength": len(body),
+        "ServerSideEncryption": "aws:kms",
+        "SSEKMSKeyId": "arn:aws:kms:us-east-1:111122223333:key/other",
+        "Metadata": {PART_SIZE_KEY: "0"},
+    }
+    stub.add_response("head_object", response, head_params("r/train.jsonl"))
+    stub.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": "r/train.jsonl", **OWNER})
+    with pytest.raises(UploadError) as err:
+        run(tmp_path, client)
+    message = str(err.value)
+    assert message.startswith("s3://fineprep-data/r/train.jsonl: stored with encryption aws:kms")
+    assert "not AES256; the object was removed" in message
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_kms_key_spellings_compare_by_key_id() -> None:
+    from fineprep.stages.upload.digest import same_kms_key
+
+    arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert same_kms_key(arn, "1234abcd-12ab-34cd-56ef-1234567890ab") is True
+    assert same_kms_key(arn, arn) is True
+    assert same_kms_key(arn, "arn:aws:kms:us-east-1:111122223333:key/other") is False
+    assert same_kms_key(arn, "alias/team") is None  # only KMS can tell
+    assert same_kms_key(None, "key-a") is False

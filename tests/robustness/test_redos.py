@@ -101,3 +101,16 @@ def test_cli_redos_schema_ends_with_findings(tmp_path: Path) -> None:
     assert not outcome.timed_out
     assert outcome.code == 1, outcome.err
     assert outcome.out.count("C002") == 3
+
+
+def test_augment_rule_patterns_are_bounded_too() -> None:
+    """[augment.rules] regexes run over every record: linear time, or no match on a text
+    where the time-limited engine runs out of time."""
+    from fineprep.stages.augment.rules import regex_rule, sites
+
+    evil = regex_rule("/^(a+)+$/", ["b"])
+    assert sites(["a" * 60 + "!"], [evil]) == []
+    slow = regex_rule("/^(?=a)(a|a)*$/", ["b"])
+    assert sites(["a" * 60 + "!", "aaaa"], [slow])[0].segment == 1
+    with pytest.raises(ConfigError, match=r"augment\.rules"):
+        regex_rule("/(unclosed/", ["b"])

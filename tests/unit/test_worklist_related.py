@@ -110,3 +110,48 @@ def test_record_scope_drops_every_dataset_rule(tmp_path: Path) -> None:
     shard = check_files([str(train)], Settings(model="nova-lite", scope="record"))
     codes = {f.code for f in shard.findings}
     assert not codes & {"N001", "D001", "D002", "D003", "B002"}, codes
+
+
+def test_findings_the_reader_emits_get_their_source_row_too(tmp_path: Path) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"prompt": "ok", "completion": "fine"}\n{"prompt": "cut\n\n')
+    meta = [{"source": f"sheet.csv:row {n}"} for n in (2, 3, 4)]
+    (tmp_path / "train.meta.jsonl").write_text("".join(json.dumps(m) + "\n" for m in meta))
+    result = check_files([str(data)], Settings(model="nova-lite", select=["P"]))
+    assert [(f.code, f.location.line, f.location.source) for f in result.findings] == [
+        ("P001", 2, "sheet.csv:row 3"),
+        ("P005", 3, "sheet.csv:row 4"),
+    ]
+
+
+def test_short_labels_are_judged_over_the_whole_file_when_partitioned(tmp_path: Path) -> None:
+    """L002/L007 hold short answers per file: partitions (one line each) merge what they held,
+    and the report is the single process's."""
+    from fineprep.core.config import load_settings
+    from fineprep.engines.base import EngineOptions
+
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "".join(
+            json.dumps({"prompt": f"story {i}", "completion": "1234"[i % 4]}) + "\n"
+            for i in range(16)
+        )
+    )
+    mixed = tmp_path / "mixed.jsonl"
+    answers = ["1"] * 8 + ["."] + ["2"] * 7  # a "." is not a label: every short answer warns
+    mixed.write_text(
+        "".join(
+            json.dumps({"prompt": f"q {i}", "completion": a}) + "\n" for i, a in enumerate(answers)
+        )
+    )
+    engines = [
+        EngineOptions("local", 1),
+        EngineOptions("processes", 2, None, min_bytes=1, partition_bytes=1),
+    ]
+    for path, expect in ((labels, {"L007": 1}), (mixed, {"L002": 16})):
+        reports = []
+        for engine in engines:
+            s = load_settings(isolated=True, overrides={"model": "nova-lite", "select": ["L"]})
+            reports.append(render(check_files([str(path)], s, engine=engine), "json"))
+        assert reports[0] == reports[1]
+        assert json.loads(reports[0])["summary"]["by_code"] == expect

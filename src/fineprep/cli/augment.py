@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners
 from fineprep.cli.options import (
     apply_policy,
     config_options,
@@ -83,8 +84,8 @@ from fineprep.core.profiles import FORMATS
 @fail_on_option()
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
 @output_format_option("How to print the findings of the checks run on the output.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary lines.")
 @aws_options
+@common_options()
 def augment(**kwargs: Any) -> None:
     """Add variants of existing records to DATASET.jsonl until the goal is met; write -o OUT.
 
@@ -137,7 +138,6 @@ def _augment(
     fail_on: str | None,
     exit_zero: bool,
     output_format: str,
-    quiet: bool,
     profile: str | None,
     region: str | None,
     endpoint_url: str | None,
@@ -174,14 +174,12 @@ def _augment(
         select=select or None,
         bedrock=bedrock,
     )
-    if not quiet:
-        for line in [*result.notes, *result.summary()]:
-            click.echo(f"fineprep augment: {line}", err=True)
-        click.echo(
-            f"fineprep augment: wrote {result.output} ({result.records:,} records) and "
-            f"{result.sidecar}",
-            err=True,
-        )
+    how = manners()
+    for line in [*result.notes, *result.summary()]:
+        how.say(f"fineprep augment: {line}")
+    how.say(
+        f"fineprep augment: wrote {result.output} ({result.records:,} records) and {result.sidecar}"
+    )
     if result.check is not None:
-        echo_check(result.check, output_format, quiet)
+        echo_check(result.check, output_format)
     sys.exit(0 if exit_zero else result.exit_code)

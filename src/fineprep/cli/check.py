@@ -9,16 +9,18 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners
 from fineprep.cli.options import (
     apply_engine,
     apply_policy,
     config_options,
+    echo_check,
     engine_flags,
     fail_on_option,
     model_option,
     output_format_option,
     selection_options,
-    without_last_line,
+    ticker,
 )
 from fineprep.core.profiles import FORMATS
 
@@ -115,10 +117,7 @@ from fineprep.core.profiles import FORMATS
     "line is one P007 finding, skipped without being held in memory.",
 )
 @engine_flags
-@click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary line.")
-@click.option(
-    "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
-)
+@common_options(progress=True)
 def check(**kwargs: Any) -> None:
     """Check Bedrock fine-tuning JSONL FILE(s); '-' reads standard input.
 
@@ -161,8 +160,6 @@ def _check(
     tokenizer: str | None,
     tokenizer_file: str | None,
     stdin_filename: str,
-    quiet: bool,
-    color: bool | None,
     cache: bool,
     max_line_bytes: int | None,
     jobs: int | None = None,
@@ -171,7 +168,6 @@ def _check(
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.core.errors import ConfigError
-    from fineprep.report.base import render_chunks
     from fineprep.stages.check.engine import check_files
 
     settings = load_settings(config, isolated=isolated)
@@ -216,6 +212,8 @@ def _check(
         from fineprep.stages.check.cache import files_read
 
         refuse_overwrite(output, files_read(settings, [*train, *val, *tst]))
+    how = manners()
+    how.note(f"config: {settings.config_path or 'none'}; model: {settings.model or 'none'}")
     result = None
     key = None
     if cache and not fix and os.environ.get("FINEPREP_NO_CACHE") is None:
@@ -223,23 +221,15 @@ def _check(
 
         key = result_cache.cache_key(settings, {"train": train, "validation": val, "test": tst})
         result = result_cache.load(key, settings) if key else None
+        how.note("result from the cache (--no-cache to check again)" if result else "cache: miss")
     if result is None:
-        result = check_files(train, settings, validation=val, test=tst, stdin_name=stdin_filename)
+        with ticker("checking", [*train, *val, *tst]):
+            result = check_files(
+                train, settings, validation=val, test=tst, stdin_name=stdin_filename
+            )
         if key:
             result_cache.store(key, result)
-    use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    pieces = render_chunks(result, output_format, color=use_color)
-    if quiet and output_format == "text":
-        pieces = without_last_line(pieces)
-    if output:
-        from fineprep.io.jsonl import AtomicWriter
-
-        with AtomicWriter(output) as out:
-            for piece in pieces:
-                out.write(piece.encode("utf-8"))
-    else:
-        for piece in pieces:
-            click.echo(piece, nl=False)
+    echo_check(result, output_format, output)
     if fix:
         from fineprep.stages.check.fix import write_fixes
 
@@ -247,10 +237,9 @@ def _check(
             s = write_fixes(result, path, fix_duplicates)
             kept = f"{s.kept} records -> {s.fixed_path}" if s.kept else "no records kept"
             rejected = f", {s.rejected} rejected -> {s.rejected_path}" if s.rejected else ""
-            click.echo(
+            how.say(
                 f"{path}: {kept}{rejected} ({s.dropped_blank} blank lines, "
                 f"{s.whitespace_fixed} whitespace fixes, "
-                f"{s.dropped_duplicates} duplicates dropped)",
-                err=True,
+                f"{s.dropped_duplicates} duplicates dropped)"
             )
     sys.exit(0 if exit_zero else result.exit_code)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners
 from fineprep.cli.options import apply_engine, config_options, engine_flags, model_option
 
 TARGET_CHOICES = ("prompt-completion", "conversation", "claude-messages", "pretraining", "rft")
@@ -115,19 +116,17 @@ def _field(name: str, what: str) -> Callable[[F], F]:
 )
 @config_options
 @engine_flags
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show a progress line on stderr (default: when stderr is a terminal).",
-)
+@common_options(progress=True)
 def convert(**kwargs: Any) -> None:
     """Convert SOURCE files or folders (tables, chat files, document-AI outputs) to Bedrock JSONL.
 
     \b
     Writes OUT.jsonl (Bedrock keys only), OUT.meta.jsonl (id, label, group and source
-    location, line for line) and, when rows cannot be converted, a rejects file with
-    the reason for each. Templates are Jinja2 over the row's fields ({{ title }},
-    {{ meta.author.name }}); a bare field name (--prompt text) means {{ text }}.
+    location, line for line), when rows cannot be converted a rejects file with the
+    reason for each, and last OUT.set.json (their SHA-256: check tells a pair from two
+    runs apart). One run writes an output at a time. Templates are Jinja2 over the
+    row's fields ({{ title }}, {{ meta.author.name }}); a bare field name (--prompt
+    text) means {{ text }}.
     CSV rows are numbered like a spreadsheet: the header is row 1. A folder is read
     file by file; a file that cannot be read is one line in the rejects file and
     the others still convert. A null field rejects its row unless the template has
@@ -168,23 +167,26 @@ def _convert(
     sources: tuple[str, ...],
     config: str | None,
     isolated: bool,
-    progress: bool | None,
     jobs: int | None = None,
     engine_name: str | None = None,
     scheduler: str | None = None,
     **options: Any,
 ) -> None:
     from fineprep.core.config import load_settings
-    from fineprep.io.progress import Progress
+    from fineprep.io.progress import InputMeter, Progress
     from fineprep.stages.convert.runner import convert as run_convert
 
     settings = load_settings(config, isolated=isolated)
+    how = manners()
+    how.note(f"config: {settings.config_path or 'none'}")
     apply_engine(settings, jobs, engine_name, scheduler)
     stream = sys.stderr
-    if progress is None:
-        bar = Progress.for_terminal(stream)
+    forced = how.show_progress()
+    meter = InputMeter(sources) if forced is not False and sources else None
+    if forced is None:
+        bar = Progress.for_terminal(stream, meter)
     else:
-        bar = Progress(stream, enabled=progress)
+        bar = Progress(stream, enabled=forced, meter=meter)
     result = run_convert(list(sources), settings=settings, progress=bar, **options)
     for finding in result.findings:
         where = finding.location.source or finding.location.path
@@ -192,7 +194,7 @@ def _convert(
             f"{where}: {finding.code} [{finding.severity.value}] {finding.message}", err=True
         )
     for line in result.summary():
-        click.echo(line, err=True)
+        how.say(line)
     if result.stopped:
         click.echo(
             f"fineprep: {'error: ' if result.exit_code == 2 else ''}{result.stopped}", err=True

@@ -7,6 +7,7 @@ import textwrap
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +19,7 @@ from fineprep.cli.main import run_guarded
     default="text",
     show_default=True,
 )
+@common_options()
 def explain(code: str | None, list_all: bool, output_format: str) -> None:
     """Explain finding CODE (e.g. T001), or list every code with --list."""
     run_guarded(_explain, code, list_all, output_format)

@@ -8,9 +8,11 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners
 from fineprep.cli.options import (
     apply_policy,
     config_options,
+    echo_check,
     fail_on_option,
     model_option,
     output_format_option,
@@ -69,6 +71,7 @@ def _score_range(
     help="Write the report to this file (atomically) instead of stdout.",
 )
 @aws_options
+@common_options()
 def grade(**kwargs: Any) -> None:
     """Call the RFT reward function (grader) on every record of DATASET, as Bedrock will.
 
@@ -111,7 +114,6 @@ def _grade(
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.io.aws import AwsOptions
-    from fineprep.report import render
     from fineprep.stages.grade.runner import grade as run_grade
     from fineprep.stages.grade.runner import options_from
 
@@ -136,12 +138,7 @@ def _grade(
         responses=responses,
         aws=aws,
     )
+    manners().note(f"config: {settings.config_path or 'none'}")
     result = run_grade(dataset, settings, opts)
-    text = render(result, output_format, color=output is None and sys.stdout.isatty())
-    if output:
-        from fineprep.io.jsonl import atomic_write_bytes
-
-        atomic_write_bytes(output, text.encode("utf-8"))
-    else:
-        click.echo(text, nl=False)
+    echo_check(result, output_format, output)
     sys.exit(result.exit_code)

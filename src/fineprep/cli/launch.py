@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners
 from fineprep.cli.upload import aws_options
 
 
@@ -21,6 +22,7 @@ from fineprep.cli.upload import aws_options
 @click.option(
     "--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@common_options()
 def launch(**kwargs: Any) -> None:
     """Submit a model customization job from JOB_REQUEST.json (written by `fineprep upload`).
 
@@ -73,14 +75,15 @@ def _launch(
     if not request:
         raise click.UsageError("give JOB_REQUEST.json (or --status JOB)")
     result = run_launch(request, role_arn=role_arn, dry_run=dry_run, aws=aws)
+    how = manners()
     for note in result.notes:
-        click.echo(f"fineprep: note: {note}", err=True)
+        how.say(f"fineprep: note: {note}")
     if dry_run:
         click.echo(json.dumps(result.request, indent=2))
         if not result.request.get("roleArn"):
-            click.echo("fineprep: note: no roleArn yet; pass --role-arn to submit", err=True)
+            how.say("fineprep: note: no roleArn yet; pass --role-arn to submit")
         where = f" in {result.region}" if result.region else ""
-        click.echo(f"fineprep: valid; would be submitted{where}", err=True)
+        how.say(f"fineprep: valid; would be submitted{where}")
         return
     if output_format == "json":
         doc = {
@@ -92,8 +95,7 @@ def _launch(
         return
     click.echo(result.job_arn)
     verb = "found" if result.already else "submitted"
-    click.echo(
+    how.say(
         f"fineprep: {verb} {result.request['jobName']} in {result.region}; "
-        f"follow it with: fineprep launch --status {result.job_arn}",
-        err=True,
+        f"follow it with: fineprep launch --status {result.job_arn}"
     )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options
 
 if TYPE_CHECKING:
     from fineprep.core.profiles import ModelProfile
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 @click.option(
     "--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@common_options()
 def models(show: str | None, legacy: bool, output_format: str) -> None:
     """List the customizable Bedrock models (current and legacy) and their limits."""
     run_guarded(_models, show, legacy, output_format)

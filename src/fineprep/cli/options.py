@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -150,17 +151,26 @@ def apply_policy(
         settings.fail_on = Severity.parse(fail_on)
 
 
-def echo_check(result: CheckResult, output_format: str, quiet: bool) -> None:
-    """Print the check a command ran on what it wrote (split, augment); ``quiet`` drops the
-    text reporter's summary line."""
-    import sys
+def echo_check(result: CheckResult, output_format: str, output: str | None = None) -> None:
+    """Print findings (or write them to ``output`` atomically): check, grade, and the check a
+    command ran on what it wrote (split, augment). ``-q`` drops the text summary line;
+    colour follows ``--color`` (never in a file unless ``--color always``)."""
+    from fineprep.cli.manners import manners
+    from fineprep.report.base import render_chunks
 
-    from fineprep.report import render
+    how = manners()
+    pieces = render_chunks(result, output_format, color=how.colour(to_file=output is not None))
+    if how.quiet and output_format == "text":
+        pieces = without_last_line(pieces)
+    if output:
+        from fineprep.io.jsonl import AtomicWriter
 
-    text = render(result, output_format, color=sys.stdout.isatty() and not quiet)
-    if quiet and output_format == "text":
-        text = "".join(line + "\n" for line in text.splitlines()[:-1])
-    click.echo(text, nl=False)
+        with AtomicWriter(output) as out:
+            for piece in pieces:
+                out.write(piece.encode("utf-8"))
+    else:  # color=True: the choice is made above; click would strip it on a pipe
+        for piece in pieces:
+            click.echo(piece, nl=False, color=True)
 
 
 def without_last_line(pieces: Iterator[str]) -> Iterator[str]:
@@ -172,3 +182,22 @@ def without_last_line(pieces: Iterator[str]) -> Iterator[str]:
         held = piece
     if held:
         yield "".join(line + "\n" for line in held.splitlines()[:-1])
+
+
+def ticker(label: str, paths: list[str], passes: int = 1) -> AbstractContextManager[Any]:
+    """The progress line of a stage that reads ``paths`` (check, split): on a terminal, or as
+    ``--progress``/``--no-progress``/``-q`` say; nothing to draw for standard input."""
+    import contextlib
+    import sys
+
+    from fineprep.cli.manners import manners
+    from fineprep.io.progress import InputMeter, Ticker
+
+    forced = manners().show_progress()
+    files = [p for p in paths if p != "-"]
+    if forced is False or not files:
+        return contextlib.nullcontext()
+    meter = InputMeter(files, passes)
+    if forced:
+        return Ticker(sys.stderr, label, meter)
+    return Ticker.for_terminal(sys.stderr, label, meter)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners, output_option
 from fineprep.cli.options import apply_engine, engine_flags
 
 
@@ -17,12 +18,12 @@ from fineprep.cli.options import apply_engine, engine_flags
     type=click.Path(dir_okay=False),
     help="Config file (default: nearest fineprep.toml or pyproject.toml with [tool.fineprep]).",
 )
-@click.option(
-    "-o",
-    "--output-dir",
-    type=click.Path(file_okay=False),
-    help="Where to write everything (default: [run] output-dir, else fineprep-out/).",
+@output_option(
+    "Where to write everything (default: [run] output-dir, else fineprep-out/).",
+    directory=True,
+    old_dir_spelling=True,
 )
+@common_options()
 @engine_flags
 def run(**kwargs: Any) -> None:
     """Run the whole pipeline from one config file.
@@ -42,7 +43,8 @@ def run(**kwargs: Any) -> None:
 
 def _run(
     config: str | None,
-    output_dir: str | None,
+    output: str | None,
+    output_dir_alias: str | None,
     jobs: int | None = None,
     engine_name: str | None = None,
     scheduler: str | None = None,
@@ -52,18 +54,19 @@ def _run(
 
     settings = load_settings(config)
     apply_engine(settings, jobs, engine_name, scheduler)
-    result = run_pipeline(
-        settings=settings, out_dir=output_dir, say=lambda msg: click.echo(msg, err=True)
-    )
+    how = manners()
+    how.note(f"config: {settings.config_path or 'none'}")
+    result = run_pipeline(settings=settings, out_dir=output or output_dir_alias, say=how.say)
     for stage in result.stages:
         mark = {"ok": "ok  ", "failed": "FAIL", "skipped": "skip"}[stage.status]
-        click.echo(f"[{mark}] {stage.name}: {stage.detail}")
+        if not how.quiet or stage.status == "failed":
+            click.echo(f"[{mark}] {stage.name}: {stage.detail}")
     failed = result.failed
     if failed is not None:
         if result.check is not None and failed.name != "convert":
             from fineprep.report import render
 
-            click.echo(render(result.check, "text"), nl=False)
+            click.echo(render(result.check, "text", color=how.colour()), nl=False, color=True)
         click.echo(f"stopped at stage '{failed.name}'. Report: {result.report or 'not written'}")
     else:
         click.echo(f"all stages passed. Outputs in {result.out_dir}; report: {result.report}")

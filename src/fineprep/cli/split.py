@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners, output_option
 from fineprep.cli.options import (
     apply_engine,
     apply_policy,
@@ -18,18 +19,16 @@ from fineprep.cli.options import (
     model_option,
     output_format_option,
     selection_options,
+    ticker,
 )
 from fineprep.core.profiles import FORMATS
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("dataset", metavar="DATASET.jsonl")
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    help="Directory for train.jsonl, validation.jsonl, test.jsonl, sidecars and split.json.",
+@output_option(
+    "Directory for train.jsonl, validation.jsonl, test.jsonl, sidecars and split.json.",
+    directory=True,
 )
 @click.option("--validation", type=float, help="Share for validation (default 0.1).")
 @click.option("--test", "test_share", type=float, help="Share for a held-out test set (default 0).")
@@ -58,7 +57,7 @@ from fineprep.core.profiles import FORMATS
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the policy.")
 @output_format_option("How to print the findings of the checks run on the outputs.")
 @engine_flags
-@click.option("-q", "--quiet", is_flag=True, help="Print only findings, no summary lines.")
+@common_options(progress=True)
 def split(**kwargs: Any) -> None:
     """Split DATASET.jsonl into train/validation(/test) files in -o DIR.
 
@@ -84,7 +83,7 @@ def split(**kwargs: Any) -> None:
 
 def _split(
     dataset: str,
-    out_dir: str | None,
+    output: str | None,
     validation: float | None,
     test_share: float | None,
     stratify: str | None,
@@ -101,7 +100,6 @@ def _split(
     fail_on: str | None,
     exit_zero: bool,
     output_format: str,
-    quiet: bool,
     jobs: int | None = None,
     engine_name: str | None = None,
     scheduler: str | None = None,
@@ -113,27 +111,29 @@ def _split(
     # --select chooses the checks run on the outputs (passed to split below).
     apply_policy(settings, select=None, extend_select=extend_select, ignore=ignore, fail_on=fail_on)
     apply_engine(settings, jobs, engine_name, scheduler)
-    result = run_split(
-        dataset,
-        out_dir,
-        validation=validation,
-        test=test_share,
-        stratify=stratify,
-        group=group,
-        seed=seed,
-        model=model,
-        max_per_class=max_per_class,
-        format=fmt,
-        settings=settings,
-        select=select or None,
-    )
-    for note in result.notes:
-        click.echo(f"fineprep split: {note}", err=True)
-    if not quiet:
-        written = ", ".join(
-            f"{path} ({result.counts[name]:,} records)" for name, path in result.files.items()
+    how = manners()
+    how.note(f"config: {settings.config_path or 'none'}")
+    with ticker("splitting", [dataset], passes=2):
+        result = run_split(
+            dataset,
+            output,
+            validation=validation,
+            test=test_share,
+            stratify=stratify,
+            group=group,
+            seed=seed,
+            model=model,
+            max_per_class=max_per_class,
+            format=fmt,
+            settings=settings,
+            select=select or None,
         )
-        click.echo(f"fineprep split: wrote {written}; {result.out_dir / 'split.json'}", err=True)
+    for note in result.notes:
+        how.say(f"fineprep split: {note}")
+    written = ", ".join(
+        f"{path} ({result.counts[name]:,} records)" for name, path in result.files.items()
+    )
+    how.say(f"fineprep split: wrote {written}; {result.out_dir / 'split.json'}")
     if result.check is not None:
-        echo_check(result.check, output_format, quiet)
+        echo_check(result.check, output_format)
     sys.exit(0 if exit_zero else result.exit_code)

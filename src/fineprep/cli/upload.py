@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 import click
 
 from fineprep.cli.main import run_guarded
+from fineprep.cli.manners import common_options, manners, output_option
 from fineprep.cli.options import (
     apply_policy,
     config_options,
@@ -88,6 +90,12 @@ def job_options(fn: Any) -> Any:
 @click.option("--validation", multiple=True, metavar="FILE", help="The validation file.")
 @click.option("--test", "test_files", multiple=True, metavar="FILE", help="A held-out test file.")
 @click.option("--force", is_flag=True, help="Upload even if the check finds errors.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check, then list what would be sent (keys, sizes, SHA-256, encryption); "
+    "write nothing, in S3 or locally.",
+)
 @click.option("--kms-key-id", help="Encrypt with SSE-KMS and this key (default: SSE-S3, AES256).")
 @click.option(
     "--expected-bucket-owner", metavar="ACCOUNT", help="Refuse a bucket owned by another account."
@@ -100,15 +108,14 @@ def job_options(fn: Any) -> Any:
 @click.option("--max-attempts", type=click.IntRange(1, 20), help="Attempts per request (8).")
 @aws_options
 @job_options
-@click.option(
-    "-o",
-    "--output-dir",
-    type=click.Path(file_okay=False),
-    help="Where manifest.json and job-request.json go (default: DIR).",
+@output_option(
+    "Where manifest.json and job-request.json go (default: DIR).",
+    directory=True,
+    old_dir_spelling=True,
 )
 @fail_on_option("Lowest severity that blocks the upload (default: error).")
 @output_format_option()
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@common_options(progress=True)
 def upload(**kwargs: Any) -> None:
     """Upload a checked dataset (the folder written by `fineprep split`, or FILEs) to S3.
 
@@ -139,7 +146,9 @@ def _upload(
     test_files: tuple[str, ...],
     fail_on: str | None,
     output_format: str,
-    quiet: bool,
+    output: str | None,
+    output_dir_alias: str | None,
+    dry_run: bool,
     **options: Any,
 ) -> None:
     from fineprep.core.config import load_settings
@@ -158,19 +167,32 @@ def _upload(
     for flag in ("force", "verify_media"):  # an absent flag leaves the config's choice
         options[flag] = True if options[flag] else None
 
+    options["output_dir"] = output or output_dir_alias
+    how = manners()
+    how.note(f"config: {settings.config_path or 'none'}")
     live = {"line": False}
-    tty = not quiet and sys.stderr.isatty()
+    forced = how.show_progress()
+    tty = forced if forced is not None else sys.stderr.isatty()
+    started: dict[str, float] = {}
 
     def say(message: str) -> None:
-        if not quiet:
+        if not how.quiet:
             click.echo(("\r\x1b[2K" if live["line"] else "") + message, err=True)
             live["line"] = False
 
     def bar(key: str, sent: int, total: int) -> None:
         if tty and total:
+            from fineprep.io.progress import eta
+
             name = key.rsplit("/", 1)[-1]
+            elapsed = time.monotonic() - started.setdefault(key, time.monotonic())
+            left = eta(elapsed, sent / total)
             click.echo(
-                f"\r{name}: {sent * 100 // total}% of {total / 1e6:,.1f} MB", err=True, nl=False
+                f"\r{name}: {sent * 100 // total}% of {total / 1e6:,.1f} MB"
+                + (f", {left}" if left else "")
+                + "\x1b[K",
+                err=True,
+                nl=False,
             )
             live["line"] = True
 
@@ -183,18 +205,27 @@ def _upload(
         job=job,
         progress=say,
         transfer_progress=bar,
+        dry_run=dry_run,
         **options,
     )
-    text = render(
-        result.check, output_format, color=output_format == "text" and sys.stdout.isatty()
-    )
-    click.echo(text, nl=False)
+    text = render(result.check, output_format, color=how.colour())
+    click.echo(text, nl=False, color=True)
     if result.refused:
         click.echo(
             "fineprep: nothing uploaded: fix the errors above (or use --force to upload anyway)",
             err=True,
         )
         sys.exit(1)
+    if dry_run:
+        for planned in result.plan:
+            click.echo(planned.describe())
+        sending = sum(p.size for p in result.plan if p.action == "upload")
+        click.echo(
+            f"would write {result.manifest_uri} last, and {result.manifest_path} and "
+            f"{result.job_request_path}"
+        )
+        how.say(f"fineprep: dry run: nothing sent ({sending:,} bytes would be)")
+        sys.exit(0)
     if result.job_request_path is not None and result.manifest is not None:
         request = result.job_request or {}
         role = "" if request.get("roleArn") else " --role-arn ROLE_ARN"

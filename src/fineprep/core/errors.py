@@ -52,6 +52,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "botocore": ("boto3", "aws"),
     "s3transfer": ("boto3", "aws"),
     "pyarrow": ("pyarrow", "parquet"),
+    "numpy": ("numpy", "dataset"),
+    "llama_models": ("llama-models", "llama"),
     "pandas": ("pandas", "pandas"),
     "jinja2": ("jinja2", "templates"),
     "markupsafe": ("jinja2", "templates"),

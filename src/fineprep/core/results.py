@@ -14,7 +14,6 @@ from enum import Enum
 from pathlib import PurePath
 from typing import Any
 
-from fineprep.core.errors import FineprepError
 from fineprep.core.model import Finding
 
 FINDING_COLUMNS = (
@@ -44,12 +43,11 @@ def plain(value: Any) -> Any:
 
 def findings_frame(findings: Iterable[Finding]) -> Any:
     """The findings as a pandas DataFrame (columns: :data:`FINDING_COLUMNS`)."""
-    try:
-        import pandas as pd
-    except ImportError:
-        raise FineprepError(
-            "to_pandas() needs pandas", hint="pip install pandas (or use to_dict())"
-        ) from None
+    from fineprep.core.errors import require
+
+    require("pandas", "to_pandas()")  # the [pandas] extra; to_dict() needs nothing
+    import pandas as pd
+
     rows = [f.to_dict() for f in findings]
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
 

@@ -19,6 +19,7 @@ it came from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -27,6 +28,12 @@ from fineprep.core.errors import ConfigError
 
 #: Time a backtracking match may take before it counts as a failure of that value.
 TIMEOUT_SECONDS = 0.25
+
+
+#: Bound on the product of a fallback pattern's repetition counts: ``regex`` unrolls counted
+#: repetition when it compiles, so ``((a{1000}){1000}){1000}`` would never finish compiling.
+MAX_REPEAT = 100_000
+_COUNT = re.compile(r"\{\s*(\d+)\s*(?:,\s*(\d*)\s*)?\}")
 
 
 class PatternTimeout(Exception):
@@ -91,6 +98,15 @@ def compile_user_pattern(source: str, where: str, ignore_case: bool = False) -> 
     compiled = _re2(source, ignore_case)
     if compiled is not None:
         return UserPattern(source, compiled, "re2")
+    product = 1
+    for low, high in _COUNT.findall(source):
+        product *= max(int(low), int(high or 0), 1)
+        if product > MAX_REPEAT:  # ``regex`` would unroll the counts while compiling
+            raise ConfigError(
+                f"{where}: pattern {source[:80]!r} repeats more than {MAX_REPEAT:,} times "
+                "in its counts",
+                hint="use + or * instead of large counts",
+            )
     import regex
 
     try:

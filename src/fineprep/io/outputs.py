@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -75,11 +76,17 @@ class OutputLock:
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(10):
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+                fd = os.open(self.path, flags, 0o666)
             except OSError as exc:
                 reason = exc.strerror or exc
                 raise InputError(f"{self.path}: cannot create the lock ({reason})") from None
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise InputError(
+                    f"{self.path}: the lock path is not a regular file", hint="remove it"
+                )
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -168,7 +175,9 @@ def verify_set(data: str | os.PathLike[str], sidecar: Path | None) -> str | None
         return None
     manifest, body = found
     members: dict[str, Any] = body["members"]
-    run = body.get("run", "?")
+    run = body.get("run")
+    if not (isinstance(run, str) and len(run) <= 64 and run.isascii() and run.isalnum()):
+        run = "?"  # the manifest is input too: only a plain id is quoted back
     wrong = []
     for member in (path, sidecar):
         if member is None:
@@ -186,6 +195,20 @@ def verify_set(data: str | os.PathLike[str], sidecar: Path | None) -> str | None
     if not wrong:
         return None
     return f"{manifest.name} (run {run}) does not describe these files: " + "; ".join(wrong)
+
+
+def refuse_mixed_set(data: str | os.PathLike[str]) -> None:
+    """An :class:`InputError` when a dataset and its sidecar are not the set their manifest
+    names: a stage that reads labels, groups or ids from the sidecar would attach them to the
+    wrong records."""
+    sidecar = sidecar_path(data)
+    problem = verify_set(data, sidecar if sidecar.is_file() else None)
+    if problem is not None:
+        raise InputError(
+            f"{data}: {problem}",
+            hint="regenerate both files together, or delete the manifest if you edited the "
+            "data on purpose",
+        )
 
 
 class OutputSet:

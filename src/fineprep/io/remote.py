@@ -70,9 +70,16 @@ def _fail(path: str, exc: BaseException) -> InputError:
 
 
 def _errors() -> tuple[type[BaseException], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
+    """What a request (or reading its answer) raises when S3, the network or a proxy fails:
+    botocore's errors, and the XML and HTTP errors of an answer cut short that botocore lets
+    through (GetBucketLocation's body is parsed raw; a streamed body can end early)."""
+    from http.client import HTTPException
+    from xml.etree.ElementTree import ParseError
 
-    return (ClientError, BotoCoreError)
+    from botocore.exceptions import BotoCoreError, ClientError
+    from urllib3.exceptions import HTTPError
+
+    return (ClientError, BotoCoreError, ParseError, HTTPError, HTTPException)
 
 
 def remote_size(path: str, opts: AwsOptions) -> int:
@@ -87,14 +94,21 @@ def remote_size(path: str, opts: AwsOptions) -> int:
 class _Body(io.RawIOBase):
     """A streaming GET body as a raw stream (buffered above it for lines and peeks)."""
 
-    def __init__(self, body: Any) -> None:
+    def __init__(self, body: Any, path: str) -> None:
         self._body = body
+        self._path = path
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data: bytes = self._body.read(len(buffer))
+        try:
+            data: bytes = self._body.read(len(buffer))
+        except _errors() as exc:  # the answer ended before its Content-Length
+            raise InputError(
+                redact(f"{self._path}: the S3 answer was cut short ({type(exc).__name__})"),
+                hint="try again; check the network or any proxy in between",
+            ) from None
         buffer[: len(data)] = data
         return len(data)
 
@@ -113,7 +127,7 @@ def open_remote(path: str, opts: AwsOptions, start: int = 0, end: int | None = N
         response = _client(opts).get_object(Bucket=uri.bucket, Key=uri.key, **extra)
     except _errors() as exc:
         raise _fail(path, exc) from None
-    return io.BufferedReader(_Body(response["Body"]), buffer_size=_BUFFER)
+    return io.BufferedReader(_Body(response["Body"], path), buffer_size=_BUFFER)
 
 
 def list_objects(path: str, opts: AwsOptions, suffixes: tuple[str, ...]) -> list[str]:

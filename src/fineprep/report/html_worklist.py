@@ -31,6 +31,7 @@ from markupsafe import Markup
 from fineprep.core.model import Finding
 from fineprep.core.rules import code_key
 from fineprep.report.conversation import Part, conversation
+from fineprep.report.escaping import visible
 from fineprep.report.excerpts import Excerpt, collect, excerpt
 from fineprep.report.worklist import (
     DATASET,
@@ -118,8 +119,8 @@ def worklist(
             continue
         shown.append((i, f, w))
     for (path, code), n in repeated.items():
-        group = groups.get(path)
-        first = next(f for f, w in by_finding if w.group == path and f.code == code)
+        group = groups.get(visible(path))
+        first = next(f for f, _ in by_finding if f.location.path == path and f.code == code)
         if group is not None:
             group.repeats.append(
                 Repeat(code, first.severity.value, n, records.get(path, 0), first.message)
@@ -147,7 +148,7 @@ def _pair(findings: Iterable[Finding], rows: list[WorkRow]) -> list[tuple[Findin
     """Findings in worklist order (rows are the findings regrouped, each group in order)."""
     queues: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
-        queues[group_of(f)].append(f)
+        queues[visible(group_of(f))].append(f)
     taken: dict[str, int] = defaultdict(int)
     out = []
     for w in rows:
@@ -202,10 +203,12 @@ def _data(rows: list[WorkRow], groups: list[str]) -> Markup:
         [index[r.group], *(strings.setdefault(c, len(strings)) for c in _cells(r))] for r in rows
     ]
     doc = {
-        "groups": groups,
+        # Cells come from the data: the script shows them as text, so control and
+        # direction characters (a right-to-left override in a file name) arrive escaped.
+        "groups": [visible(g) for g in groups],
         "fixes": fixes,
         "severity": {s: i for i, s in enumerate(_SEVERITIES)},
-        "strings": list(strings),
+        "strings": [visible(s, multiline=True) for s in strings],
         "rows": packed,
     }
     text = orjson.dumps(doc).decode()

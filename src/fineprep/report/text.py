@@ -101,7 +101,8 @@ def _repeat_line(f: Finding, count: int, records: int) -> str:
 
     share = f" ({count / records:.0%} of {records:,} records)" if records else ""
     return (
-        f"{f.location.path}: {f.code} [{f.severity.value}] and {count - EXAMPLES:,} more like "
+        f"{line_start(visible(f.location.path))}: {f.code} [{f.severity.value}] and "
+        f"{count - EXAMPLES:,} more like "
         f"these: {count:,} findings{share}, one cause repeated over the file "
         "(--output-format json or worklist-csv lists every one)"
     )

@@ -11,8 +11,10 @@ Rows are grouped per data file, and findings about the dataset as a whole (count
 token totals: rules of ``dataset`` scope without a line) form their own ``dataset`` group
 instead of being pinned on one of the files.
 
-Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab
-or carriage return) get a leading apostrophe: a record's text must never become a formula.
+Text from the data is made inert as in every reporter (control and direction characters shown
+as escapes, :mod:`.escaping`). Cells that a spreadsheet would run as a formula (starting with
+``=``, ``+``, ``-``, ``@``, tab or carriage return) get a leading apostrophe: a record's text
+must never become a formula.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 from fineprep.core.model import Finding, Location
 from fineprep.io.jsonl import sidecar_path
+from fineprep.report.escaping import visible
 from fineprep.report.excerpts import wanted_lines
 from fineprep.stages.check.related import sidecar_lines
 from fineprep.stages.check.rules import RULES
@@ -86,7 +89,8 @@ def group_order(result: CheckResult, groups: Iterable[str]) -> list[str]:
     """The dataset group first, then the data files in the order they were checked."""
     present = set(groups)
     order = [DATASET] if DATASET in present else []
-    order += [f.path for f in result.files if f.path in present and f.path != DATASET]
+    order += [visible(f.path) for f in result.files if visible(f.path) in present]
+    order = list(dict.fromkeys(order))
     return order + sorted(present - set(order))
 
 
@@ -106,24 +110,28 @@ def _row(f: Finding, labels: dict[tuple[str, int], str]) -> WorkRow:
     if not label and isinstance(f.data.get("label"), str):
         label = f.data["label"]  # a class finding (B002, B003) names its class
     group = group_of(f)
+    v = visible
     return WorkRow(
-        group=group,
-        source_file=source_file,
-        source_row=source_row,
+        group=v(group),
+        source_file=v(source_file),
+        source_row=v(source_row),
         # A class finding is about the dataset's classes, not the file it was filed under.
-        data_file="" if group == DATASET and f.code.startswith("B") else loc.path,
+        data_file="" if group == DATASET and f.code.startswith("B") else v(loc.path),
         line=loc.line,
-        label=label,
-        code=f.code,
+        label=v(label),
+        code=v(f.code),
         severity=f.severity.value,
-        message=f.message,
+        message=v(f.message),
         fix=rule.explanation.fix if rule else "",
-        related="; ".join(_related(r) for r in f.related),
+        related=v("; ".join(_related(r, loc.path) for r in f.related)),
     )
 
 
-def _related(loc: Location) -> str:
-    where = f"{loc.path}:{loc.line}" if loc.line is not None else loc.path
+def _related(loc: Location, own: str) -> str:
+    """``deeds.csv:row 2 (line 1)``; the file is named when it is another one."""
+    where = loc.path if loc.line is None else f"line {loc.line}"
+    if loc.path != own and loc.line is not None:
+        where = f"{loc.path}:{loc.line}"
     return f"{loc.source} ({where})" if loc.source else where
 
 

@@ -64,8 +64,8 @@
       s.hidden = !s.querySelector("tr[data-i]:not([hidden])");
     });
     var n = selected().length;
-    $("wl-count").textContent = visible + " rows shown; " + n + " of " + rows.length +
-      " rows match and go into the CSV download.";
+    $("wl-count").textContent = visible + (visible === 1 ? " row" : " rows") + " shown; " + n +
+      " of " + rows.length + " match and go into the CSV download.";
   }
   function cell(v) {
     v = v === null || v === undefined ? "" : String(v);

@@ -21,8 +21,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from hashlib import blake2b
+from typing import Any
 
 from fineprep.core.errors import ConfigError
+from fineprep.core.user_regex import PatternTimeout, UserPattern, compile_user_pattern
 from fineprep.stages.augment.records import Original, with_texts
 from fineprep.stages.augment.strategy import Candidate
 
@@ -63,7 +65,7 @@ _GROUP_REF = re.compile(r"\\(\d+)|\\g<([^>]*)>")
 @dataclass(frozen=True)
 class Rule:
     name: str
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | UserPattern
     alternatives: tuple[str, ...]
     regex: bool
 
@@ -89,17 +91,18 @@ def phrase_rule(phrase: str, alternatives: Sequence[str], before_word: bool = Fa
     return Rule(phrase, pattern, tuple(alternatives), regex=False)
 
 
-def regex_rule(spec: str, alternatives: Sequence[str]) -> Rule:
+def regex_rule(spec: str, alternatives: Sequence[str], *, builtin: bool = False) -> Rule:
     """``/pattern/`` or ``/pattern/i`` (case-insensitive); alternatives may name groups."""
     body, _, flags = spec[1:].rpartition("/")
     if flags not in ("", "i"):
         raise ConfigError(f"[augment.rules] {spec!r}: the only flag after the / is i")
-    try:
-        pattern = re.compile(body, re.IGNORECASE if flags else 0)
-    except re.error as exc:
-        raise ConfigError(
-            f"[augment.rules] {spec!r}: not a valid regular expression ({exc})"
-        ) from None
+    # A user's pattern runs on every record: on RE2 (linear time) or time-limited, never on
+    # the backtracking engine (see fineprep.core.user_regex); the built-ins are ours.
+    pattern: re.Pattern[str] | UserPattern = (
+        re.compile(body, re.IGNORECASE if flags else 0)
+        if builtin
+        else compile_user_pattern(body, f"[augment.rules] {spec!r}", bool(flags))
+    )
     for alt in alternatives:
         for number, name in _GROUP_REF.findall(alt):
             bad = (number and int(number) > pattern.groups) or (
@@ -122,7 +125,7 @@ def rule_table(user: dict[str, list[str]], builtin: bool) -> list[Rule]:
     ]
     if builtin:
         out += [phrase_rule(p, alts, before) for p, alts, before in BUILTIN]
-        out += [regex_rule(p, alts) for p, alts in BUILTIN_REGEX]
+        out += [regex_rule(p, alts, builtin=True) for p, alts in BUILTIN_REGEX]
     return out
 
 
@@ -143,6 +146,14 @@ def _cased(found: str, alternative: str) -> str:
     return alternative[0].lower() + alternative[1:]
 
 
+def _matches(rule: Rule, text: str) -> list[Any]:
+    """The rule's matches in one text; none when a user pattern runs out of time on it."""
+    try:
+        return list(rule.pattern.finditer(text))
+    except PatternTimeout:
+        return []
+
+
 def sites(texts: Sequence[str], rules: Sequence[Rule]) -> list[Site]:
     """Non-overlapping matches of every rule: the earliest wins, then the longest, then the
     rule listed first."""
@@ -150,7 +161,7 @@ def sites(texts: Sequence[str], rules: Sequence[Rule]) -> list[Site]:
     for k, text in enumerate(texts):
         found: list[tuple[int, int, int, Site]] = []
         for order, rule in enumerate(rules):
-            for m in rule.pattern.finditer(text):
+            for m in _matches(rule, text):
                 if m.end() == m.start():
                     continue
                 if rule.regex:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fineprep.core.config import Settings, load_settings, merged
-from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.errors import ConfigError, InputError, require
 from fineprep.core.rules import option
 from fineprep.stages.augment.guard import Guard
 from fineprep.stages.augment.options import AugmentOptions, resolve_options
@@ -67,6 +67,7 @@ def augment(
     ...                                                                   # doctest: +SKIP
     >>> result.summary(), result.exit_code                                # doctest: +SKIP
     """
+    require("numpy", "augment")  # the [dataset] extra: say so before any work
     settings = merged(settings or load_settings(config), model=model, format=format)
     opts = resolve_options(
         settings.sections.get("augment", {}),
@@ -225,9 +226,12 @@ def _refuse_overwrite(path: str, output: Path) -> None:
             "augment reads its input three times and cannot take standard input",
             hint="save it to a .jsonl file first",
         )
-    inputs = {Path(path).resolve(), sidecar_path(path).resolve()}
-    if {output.resolve(), sidecar_path(output).resolve()} & inputs:
+    from fineprep.io.outputs import refuse_mixed_set, same_file
+
+    inputs = [Path(path), sidecar_path(path)]
+    if any(same_file(o, i) for o in (output, sidecar_path(output)) for i in inputs):
         raise ConfigError(
             f"-o {output}: augment would overwrite its input {path}",
             hint="write the augmented dataset to another file",
         )
+    refuse_mixed_set(path)

@@ -22,6 +22,7 @@ import orjson
 from fineprep.core import jsonexact
 from fineprep.core.errors import InputError
 from fineprep.io.jsonl import AtomicWriter, sidecar_path
+from fineprep.io.outputs import OutputLock, set_manifest_path, write_set_manifest
 from fineprep.stages.augment.produce import Variant
 from fineprep.stages.augment.records import Inventory, Line, Original, records
 
@@ -44,20 +45,23 @@ def write_output(
     variants = list(variants)
     named = {v.original for v in variants}  # originals whose variants name them
     digest = hashlib.sha256()
-    # Exited in reverse: the data file appears only after the sidecar did.
-    with ExitStack() as stack:
-        data_fh = stack.enter_context(AtomicWriter(output))
-        meta_fh = stack.enter_context(AtomicWriter(sidecar))
-        for line in records(inv.path, inv.sidecar):
-            digest.update(line.physical)
-            data_fh.write(_terminated(line.physical))
-            original = originals.get(line.index) if line.index in named else None
-            meta_fh.write(_meta_line(inv, original, line))
-        if digest.hexdigest() != inv.sha256:
-            raise InputError(f"{inv.path}: changed while being augmented", hint="run it again")
-        for v in variants:
-            data_fh.write(jsonexact.dumps(v.record, option=_LINE))
-            meta_fh.write(jsonexact.dumps(v.meta, default=_default, option=_LINE))
+    with OutputLock(output):
+        # Exited in reverse: the data file appears only after the sidecar did, and the set
+        # manifest last; one run writes this output at a time.
+        with ExitStack() as stack:
+            data_fh = stack.enter_context(AtomicWriter(output))
+            meta_fh = stack.enter_context(AtomicWriter(sidecar))
+            for line in records(inv.path, inv.sidecar):
+                digest.update(line.physical)
+                data_fh.write(_terminated(line.physical))
+                original = originals.get(line.index) if line.index in named else None
+                meta_fh.write(_meta_line(inv, original, line))
+            if digest.hexdigest() != inv.sha256:
+                raise InputError(f"{inv.path}: changed while being augmented", hint="run it again")
+            for v in variants:
+                data_fh.write(jsonexact.dumps(v.record, option=_LINE))
+                meta_fh.write(jsonexact.dumps(v.meta, default=_default, option=_LINE))
+        write_set_manifest(set_manifest_path(output), [output, sidecar])
     return sidecar
 
 

@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,7 @@ import orjson
 
 from fineprep.core import __version__
 from fineprep.core.config import Settings
+from fineprep.core.errors import InputError
 from fineprep.core.model import Finding
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
 from fineprep.io.outputs import SPLIT_SUMMARY, file_sha256, set_manifest_path
@@ -183,8 +185,13 @@ def _secret(create: bool) -> bytes | None:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(secrets.token_bytes(32))
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NONBLOCK: a FIFO put in its place must not stop the run waiting for a writer
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)
     except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a folder or a device in its place
+        os.close(fd)
         return None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
@@ -192,6 +199,16 @@ def _secret(create: bool) -> bytes | None:
             return None  # someone else could read or write it: its seals prove nothing
         data = fh.read(64)
     return data if len(data) == 32 else None
+
+
+def _read_regular(path: Path) -> bytes:
+    """A cache file's bytes; OSError when it is not a regular file (a FIFO put in its place
+    must not stop the run waiting for a writer)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        return fh.read()
 
 
 def _entry_path(key: Key) -> Path:
@@ -208,7 +225,7 @@ def load(key: Key, settings: Settings) -> CheckResult | None:
     if secret is None:
         return None
     try:
-        mac, _, body = _entry_path(key).read_bytes().partition(b"\n")
+        mac, _, body = _read_regular(_entry_path(key)).partition(b"\n")
         if not hmac.compare_digest(mac.decode("ascii"), _seal(secret, key, body)):
             return None
         doc = orjson.loads(body)
@@ -250,5 +267,5 @@ def store(key: Key, result: CheckResult) -> None:
             atomic_write_bytes(ignore, b"# Created by fineprep.\n*\n")
         sealed = _seal(secret, key, body).encode() + b"\n" + body
         atomic_write_bytes(_entry_path(key), sealed)
-    except OSError:
+    except (OSError, InputError):  # the writer refuses to replace what is not a file
         return

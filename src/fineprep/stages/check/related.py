@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.model import Finding, Location
 from fineprep.io.jsonl import iter_lines, sidecar_path
 from fineprep.stages.check.findings import FindingLog
@@ -99,7 +100,7 @@ def sidecar_lines(path: Path, lines: set[int]) -> dict[int, dict[str, Any]]:
             if number not in lines:
                 continue
             try:
-                meta = orjson.loads(raw)
+                meta = jsonexact.loads(raw)
             except orjson.JSONDecodeError:
                 continue
             if isinstance(meta, dict):

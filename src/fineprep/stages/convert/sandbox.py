@@ -85,6 +85,16 @@ def _check_format(text: str) -> None:
                 raise RowError(f"template formats with width {int(number):,}: too large")
 
 
+#: A replacement field whose format spec holds another field: ``{0:{1}}``.
+_NESTED_FIELD = re.compile(r"\{[^{}]*:[^{}]*\{")
+
+
+def _check_widths(values: tuple[Any, ...]) -> None:
+    for v in values:
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_VALUE:
+            raise RowError(f"template formats with width {v:,}: too large")
+
+
 def _too_big_power(base: int, exponent: int) -> bool:
     if exponent > 1000:
         return True
@@ -103,10 +113,12 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 sized = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
-                if sized and len(seq) * times > MAX_VALUE:
+                if sized and _repeated_size(seq) * times > MAX_VALUE:
                     raise RowError("template builds a value over 10 MB")
         if operator == "%" and isinstance(left, str):
             _check_format(left)
+            if "*" in left:  # '%*s' % (width, text): the width comes from the arguments
+                _check_widths(right if isinstance(right, tuple) else (right,))
         return super().call_binop(context, operator, left, right)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
@@ -114,14 +126,33 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         wrapped = super().wrap_str_format(value)
         if wrapped is None:
             return None
-        _check_format(str(value.__self__))
-        return wrapped
+        text = str(value.__self__)
+        _check_format(text)
+        if not _NESTED_FIELD.search(text):
+            return wrapped
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            # '{0:{1}}'.format(x, 2000000000): a width taken from the arguments
+            _check_widths((*args, *kwargs.values()))
+            return wrapped(*args, **kwargs)
+
+        return bounded
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         return null_safe(attribute, super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         return null_safe(str(argument), super().getitem(obj, argument))
+
+
+def _repeated_size(seq: Any) -> int:
+    """What one copy of ``seq`` costs: a string's characters, a list's items as they print
+    (``[title] * 10**7`` is ten million items, each as long as the title)."""
+    if isinstance(seq, str):
+        return len(seq)
+    sample = seq[:100]
+    each = sum(_size(item) + 4 for item in sample) / max(len(sample), 1)
+    return int(len(seq) * max(each, 1))
 
 
 def _size(value: Any) -> int:
@@ -145,6 +176,15 @@ def _width(value: Any, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+def _format_size(value: Any, *args: Any, **kwargs: Any) -> int:
+    """The ``format`` filter is ``%`` formatting: its widths, written or passed (``%*s``)."""
+    text = str(value)
+    _check_format(text)
+    if "*" in text:
+        _check_widths(args)
+    return _size(text)
+
+
 def install_limits(env: BoundedSandbox) -> None:
     """Size guards on the filters and globals that can build large values."""
     f, g = env.filters, env.globals
@@ -165,5 +205,6 @@ def install_limits(env: BoundedSandbox) -> None:
     f["wordwrap"] = _guard(f["wordwrap"], env_first(lambda s, width=79, *a, **k: 2 * _size(s)))
     f["slice"] = _guard(f["slice"], env_first(lambda v, slices, *a, **k: 100 * _width(slices, 0)))
     f["batch"] = _guard(f["batch"], lambda v, n, *a, **k: 0 if _width(n, 1) > 0 else MAX_VALUE + 1)
+    f["format"] = _guard(f["format"], _format_size)
     generate: Callable[..., Any] = g["lipsum"]  # type: ignore[assignment]
     g["lipsum"] = _guard(generate, lorem)

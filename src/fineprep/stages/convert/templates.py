@@ -140,7 +140,9 @@ class Template:
             raise
         except TemplateError as exc:
             raise RowError(f"template {self.name!r} failed: {exc}") from None
-        except (TypeError, ValueError, ArithmeticError, LookupError, MemoryError) as exc:
+        except RecursionError:
+            raise RowError(f"template {self.name!r} nests or recurses too deep") from None
+        except Exception as exc:  # the template is the user's code: its failure is the row's
             raise RowError(f"template {self.name!r} failed: {type(exc).__name__}: {exc}") from None
 
     def text(self, fields: dict[str, Any], *, allow_empty: bool = False) -> str:
@@ -183,6 +185,10 @@ def compile_template(
         raise ConfigError(
             f"template {name!r}: syntax error on line {exc.lineno}: {exc.message}",
             hint="fix the template (Jinja2 syntax: {{ field }})",
+        ) from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(
+            f"template {name!r}: nested too deeply to compile", hint="simplify the template"
         ) from None
     return Template(name, source, "text", lambda f: template.render(_context(f)), null_as, work)
 

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from fineprep.core.config import Settings, load_settings
-from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.errors import ConfigError, InputError, require
 from fineprep.core.results import Result
 from fineprep.core.rules import option
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
-from fineprep.io.outputs import OutputLock, OutputSet, same_file
+from fineprep.io.outputs import OutputLock, OutputSet, refuse_mixed_set, same_file
 from fineprep.stages.split.assign import (
     DROPPED,
     SPLITS,
@@ -104,6 +104,7 @@ def split(
     >>> result = split("data.jsonl", "out", stratify="label", model="nova-lite")  # doctest: +SKIP
     >>> result.counts, result.exit_code                                           # doctest: +SKIP
     """
+    require("numpy", "split")  # the [dataset] extra: say so before any work
     if settings is None:
         settings = load_settings(config)
     if model:
@@ -304,6 +305,7 @@ def _refuse_overwrite(path: str, out_dir: Path) -> None:
                     f"-o {out_dir}: the split would overwrite its input {path}",
                     hint="write the split to another directory",
                 )
+    refuse_mixed_set(path)
 
 
 def _explain(

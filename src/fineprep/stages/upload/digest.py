@@ -23,6 +23,9 @@ MIN_PART = 5 * MIB
 MAX_PART = 5 * 1024 * MIB
 MAX_PARTS = 10_000
 PART_SIZE_KEY = "fineprep-part-size"
+#: The KMS key the upload asked for, as given (an alias cannot be compared with the key ARN
+#: S3 reports without a call to KMS; this lets a rerun with the same alias recognise it).
+KMS_KEY = "fineprep-kms-key-id"
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10}
 _UNITS.update({"mib": 2**20, "gib": 2**30, "k": 2**10, "m": 2**20, "g": 2**30})
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
@@ -82,6 +85,7 @@ class Stored:
     sse: str | None
     version_id: str | None
     metadata: dict[str, str] = field(default_factory=dict)
+    kms_key_id: str | None = None
 
     def part_size(self) -> int:
         try:
@@ -150,14 +154,51 @@ def head(client: Any, bucket: str, key: str, owner: dict[str, str]) -> Stored | 
         sse=resp.get("ServerSideEncryption"),
         version_id=None if version in (None, "null") else str(version),
         metadata={k.lower(): v for k, v in (resp.get("Metadata") or {}).items()},
+        kms_key_id=resp.get("SSEKMSKeyId"),
     )
 
 
+def _key_id(text: str) -> str:
+    """``arn:aws:kms:region:account:key/ID`` -> ``ID``; other spellings as they are."""
+    return text.rsplit(":key/", 1)[1] if ":key/" in text else text
+
+
+def same_kms_key(stored: str | None, wanted: str) -> bool | None:
+    """Whether S3's key for an object is the key asked for (None: cannot tell, ``wanted`` is
+    an alias, which only KMS can resolve)."""
+    if stored is None:
+        return False
+    if stored == wanted or _key_id(stored) == _key_id(wanted):
+        return True
+    if wanted.startswith("alias/") or ":alias/" in wanted:
+        return None
+    return False
+
+
+def encrypted_as(stored: Stored, sse: dict[str, str]) -> bool | None:
+    """Whether an object is encrypted as ``sse`` asks (algorithm and, for SSE-KMS, key)."""
+    if stored.sse != sse["ServerSideEncryption"]:
+        return False
+    wanted = sse.get("SSEKMSKeyId")
+    return True if wanted is None else same_kms_key(stored.kms_key_id, wanted)
+
+
+def sse_metadata(sse: dict[str, str]) -> dict[str, str]:
+    wanted = sse.get("SSEKMSKeyId")
+    return {KMS_KEY: wanted} if wanted else {}
+
+
 def matches(
-    stored: Stored | None, path: Path, settings: TransferSettings, sse: str
+    stored: Stored | None, path: Path, settings: TransferSettings, sse: dict[str, str]
 ) -> Digest | None:
-    """The local digest if ``stored`` already holds exactly this file, encrypted as asked."""
-    if stored is None or not stored.checksum or stored.sse != sse:
+    """The local digest if ``stored`` already holds exactly this file, encrypted as asked: the
+    same bytes under another algorithm or KMS key are a change, sent again."""
+    if stored is None or not stored.checksum:
+        return None
+    encrypted = encrypted_as(stored, sse)
+    if encrypted is None:  # an alias: the same one as the object was sent with
+        encrypted = stored.metadata.get(KMS_KEY) == sse.get("SSEKMSKeyId")
+    if not encrypted:
         return None
     size = path.stat().st_size
     if stored.size != size:

@@ -3,9 +3,11 @@
 The order is what makes an upload trustworthy. Everything that can be decided locally comes
 first (the data is re-checked against the model, every S3 URI against Bedrock's pattern), then
 what needs S3 without writing (bucket region, media objects); only a dataset without errors
-(or with ``--force``) is sent. Objects already stored with the same SHA-256 are skipped, so a
-rerun after a failure sends only what is missing. ``manifest.json`` goes last: if it exists,
-the upload completed; a failed upload writes none and removes a stale one first.
+(or with ``--force``) is sent. Objects already stored with the same SHA-256 and the same
+encryption (algorithm and KMS key) are skipped, so a rerun after a failure sends only what is
+missing or changed; multipart uploads an earlier run left open under the destination are
+aborted first. ``manifest.json`` goes last: if it exists, the upload completed; a failed upload
+writes none, removes a stale one first, and removes its own when its read-back fails.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from fineprep.stages.upload.digest import (
     Digest,
     TransferSettings,
     bytes_digest,
+    encrypted_as,
     file_digest,
     file_stamp,
     head,
@@ -69,6 +72,8 @@ class UploadResult(Result):
     manifest_path: Path | None = None
     job_request: dict[str, Any] | None = None
     job_request_path: Path | None = None
+    #: ``dry_run=True``: what a real run would send (nothing was).
+    plan: list[Any] = field(default_factory=list)
 
 
 def rft_job(opts: JobOptions, settings: Settings, cli: JobOptions | None) -> JobOptions:
@@ -101,6 +106,7 @@ def upload(
     s3_client: Any = None,
     progress: Progress | None = None,
     transfer_progress: TransferProgress | None = None,
+    dry_run: bool = False,
     **options: Any,
 ) -> UploadResult:
     """Check, upload and verify a dataset; write manifest.json and job-request.json.
@@ -195,10 +201,22 @@ def upload(
     for f in inputs.files:
         if file_stamp(f.path) != stamps[f.path]:
             raise UploadError(f"{f.path}: changed while being checked", hint="run upload again")
+    if dry_run:  # reads only (HEAD): nothing is put, deleted or written locally
+        from fineprep.stages.upload.plan import plan
+
+        out.plan = plan(s3, dest.bucket, owner, targets, transfer, sse)
+        out.manifest_uri = str(dest.child(MANIFEST_NAME))
+        out.manifest_path, out.job_request_path = (inputs.out_dir / n for n in _LOCAL)
+        return out
     up = Uploader(
         s3, dest.bucket, sse=sse, owner=owner, settings=transfer, progress=transfer_progress
     )
-    entries = _send(up, targets, transfer, sse["ServerSideEncryption"], dest, inputs, out, say)
+    aborted = up.abort_incomplete(dest.key)
+    if aborted:
+        plural = "s" if len(aborted) != 1 else ""
+        keys = ", ".join(sorted(set(aborted))[:3])
+        say(f"aborted {len(aborted):,} incomplete multipart upload{plural} under {dest} ({keys})")
+    entries = _send(up, targets, transfer, dest, inputs, out, say)
     for entry, (f, _) in zip(entries, targets, strict=True):
         if f.role in ("train", "validation", "test"):
             state = _file(result, f)
@@ -232,8 +250,12 @@ def upload(
     data = encode(out.manifest, "manifest")
     key = dest.child(MANIFEST_NAME).key
     stored = head(s3, dest.bucket, key, owner)
-    if stored is None or not same_checksum(stored.checksum, bytes_digest(data)):
-        up.put_bytes(data, key, "application/json")
+    if (
+        stored is None
+        or not same_checksum(stored.checksum, bytes_digest(data))
+        or not encrypted_as(stored, sse)
+    ):
+        up.put_bytes(data, key, "application/json")  # read back; removed again if that fails
     out.job_request, out.job_request_path = request, inputs.out_dir / JOB_REQUEST_NAME
     write_local(out.job_request_path, request_bytes)
     out.manifest_uri = str(dest.child(MANIFEST_NAME))
@@ -241,6 +263,9 @@ def upload(
     write_local(out.manifest_path, data)
     say(f"manifest {out.manifest_uri} and {out.manifest_path}")
     return out
+
+
+_LOCAL = (MANIFEST_NAME, JOB_REQUEST_NAME)
 
 
 def _file(result: CheckResult, f: LocalFile) -> Any:
@@ -251,7 +276,6 @@ def _send(
     up: Uploader,
     targets: list[tuple[LocalFile, str]],
     transfer: TransferSettings,
-    algorithm: str,
     dest: S3Uri,
     inputs: Inputs,
     out: UploadResult,
@@ -263,7 +287,7 @@ def _send(
     for f, uri in targets:
         key = parse_s3_uri(uri).key
         stored = head(up.client, up.bucket, key, up.owner)
-        same = matches(stored, f.path, transfer, algorithm)
+        same = matches(stored, f.path, transfer, up.sse)
         plan.append((f, uri, same, stored.version_id if stored and same else None))
     if any(same is None for _, _, same, _ in plan):
         up.delete(dest.child(MANIFEST_NAME).key)

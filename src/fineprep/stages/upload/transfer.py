@@ -5,7 +5,10 @@ refuses a body that changed on the way; after the upload the checksum S3 stored 
 (HEAD with ChecksumMode=ENABLED) and compared with ours, so a successful return means the
 object in S3 is byte for byte the file that was checked. Large files go up in parts, at most
 ``concurrency`` parts in memory at once; a failed multipart upload is aborted, so no orphaned
-parts (which S3 bills for) and no partial object remain.
+parts (which S3 bills for) and no partial object remain, and one a killed run left open is
+aborted by the next (:meth:`Uploader.abort_incomplete`). After a failed PUT or read-back the
+object is looked at again: kept only if it is verifiably this run's, with the encryption asked
+for (an encryption mismatch removes it), never left unverified.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any, BinaryIO
 
 from fineprep.core.errors import UploadError
 from fineprep.io.aws import aws_error, error_code
+from fineprep.stages.upload.cleanup import abort_incomplete, delete_object, settle
 from fineprep.stages.upload.digest import (
     PART_SIZE_KEY,
     Digest,
@@ -28,9 +32,11 @@ from fineprep.stages.upload.digest import (
     b64,
     bytes_digest,
     composite,
+    encrypted_as,
     file_digest,
     head,
     same_checksum,
+    sse_metadata,
 )
 
 #: progress(key, bytes_sent, bytes_total), called as parts complete (from worker threads)
@@ -83,20 +89,44 @@ class Uploader:
                     digest = file_digest(path, 0)
                     self._put_object(key, fh, digest, ContentLength=size)
         except (BotoCoreError, ClientError) as exc:
-            raise aws_error(exc, f"{where}: upload failed") from None
+            # The PUT may have landed although its answer did not: nothing unverified stays.
+            error = aws_error(exc, f"{where}: upload failed")
+            raise self._settle(key, file_digest(path, part_size), error) from None
         if not part_size:
             self._advance(key, size, size)
-        return digest, self.verify(key, digest)
+        return digest, self._verified(key, digest)
 
     def put_bytes(self, data: bytes, key: str, content_type: str) -> tuple[Digest, str | None]:
+        """PUT a small object (the manifest, a commit marker) and read it back; on any failure
+        it is removed again (its absence only says the upload is not complete), or the error
+        says it may remain."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         digest = bytes_digest(data)
         try:
             self._put_object(key, data, digest, ContentType=content_type)
         except (BotoCoreError, ClientError) as exc:
-            raise aws_error(exc, f"s3://{self.bucket}/{key}: upload failed") from None
-        return digest, self.verify(key, digest)
+            error = aws_error(exc, f"s3://{self.bucket}/{key}: upload failed")
+            raise self._settle(key, digest, error, blind=True) from None
+        return digest, self._verified(key, digest, blind=True)
+
+    def _settle(
+        self, key: str, digest: Digest, error: UploadError, *, blind: bool = False
+    ) -> UploadError:
+        return settle(self.client, self.bucket, key, digest, error, self.sse, self.owner, blind)
+
+    def abort_incomplete(self, prefix: str) -> list[str]:
+        """Abort the multipart uploads an earlier run left open under ``prefix``."""
+        return abort_incomplete(self.client, self.bucket, prefix, self.owner)
+
+    def _verified(self, key: str, digest: Digest, *, blind: bool = False) -> str | None:
+        """:meth:`verify`, settling the object when the read-back itself fails."""
+        try:
+            return self.verify(key, digest)
+        except UploadError as exc:
+            if "was removed" in exc.message:
+                raise
+            raise self._settle(key, digest, exc, blind=blind) from None
 
     def _put_object(self, key: str, body: Any, digest: Digest, **extra: Any) -> None:
         """One single-part PUT: every object gets its SHA-256, encryption and owner check."""
@@ -106,19 +136,14 @@ class Uploader:
             Body=body,
             ChecksumAlgorithm="SHA256",
             ChecksumSHA256=digest.checksum,
-            Metadata={PART_SIZE_KEY: "0"},
+            Metadata={PART_SIZE_KEY: "0", **sse_metadata(self.sse)},
             **extra,
             **self.sse,
             **self.owner,
         )
 
     def delete(self, key: str) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            self.client.delete_object(Bucket=self.bucket, Key=key, **self.owner)
-        except (BotoCoreError, ClientError) as exc:
-            raise aws_error(exc, f"s3://{self.bucket}/{key}: delete failed") from None
+        delete_object(self.client, self.bucket, key, self.owner)
 
     def verify(self, key: str, digest: Digest) -> str | None:
         """Read back the stored checksum; a mismatch removes the object and fails."""
@@ -134,10 +159,14 @@ class Uploader:
                 f"the local file's {digest.checksum}; the object was removed",
                 hint="retry the upload; if it persists, check for a proxy rewriting requests",
             )
-        if stored.sse != self.sse["ServerSideEncryption"]:
+        if encrypted_as(stored, self.sse) is False:
+            # Not what was asked for: the object must not stay where a job would read it.
+            with contextlib.suppress(Exception):
+                self.delete(key)
+            wanted = " ".join(self.sse.values())
+            got = " ".join(v for v in (stored.sse, stored.kms_key_id) if v) or "none"
             raise UploadError(
-                f"{where}: stored with encryption {stored.sse or 'none'}, not "
-                f"{self.sse['ServerSideEncryption']}",
+                f"{where}: stored with encryption {got}, not {wanted}; the object was removed",
                 hint="check the bucket's default encryption and policies",
             )
         return stored.version_id
@@ -148,7 +177,7 @@ class Uploader:
             Bucket=self.bucket,
             Key=key,
             ChecksumAlgorithm="SHA256",
-            Metadata={PART_SIZE_KEY: str(part_size)},
+            Metadata={PART_SIZE_KEY: str(part_size), **sse_metadata(self.sse)},
             **self.sse,
             **self.owner,
         )

@@ -277,6 +277,7 @@ class TextCheck(Check):
                 self.short.seen(rec, n, text, answer[0].path)
 
     def start_file(self, file: FileState) -> None:
+        self.file = file
         self.short.start_file()
 
     def export_partition(self) -> Any:

@@ -7,6 +7,7 @@ generic checks cannot know.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -150,14 +151,18 @@ def _load_validator(schema_ref: str | dict[str, Any], config_path: Path | None) 
             raise ConfigError(f"completion-schema {path}: cannot read ({exc.strerror})") from None
         except orjson.JSONDecodeError as exc:
             raise ConfigError(f"completion-schema {path}: not valid JSON ({exc})") from None
+        except ValueError:  # a NUL in the path
+            raise ConfigError(f"completion-schema {str(path)!r}: not a usable file name") from None
     try:
         cls = jsonschema.validators.validator_for(schema)
-        cls.check_schema(schema)
+        with warnings.catch_warnings():  # re's FutureWarnings about a pattern: not for stderr
+            warnings.simplefilter("ignore")
+            cls.check_schema(schema)
     except RecursionError:
         raise ConfigError(f"completion-schema {path}: nested too deeply to validate") from None
     except jsonschema.SchemaError as exc:
         raise ConfigError(
-            f"completion-schema {path}: not a valid JSON Schema ({exc.message})"
+            f"completion-schema {path}: not a valid JSON Schema ({exc.message[:200]})"
         ) from None
     from fineprep.stages.check.schema_regex import safe_validator
 

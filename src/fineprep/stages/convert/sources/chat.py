@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.errors import ConfigError
 from fineprep.stages.convert.sources.base import SourceItem, SourceReject, SourceRow
 from fineprep.stages.convert.sources.json import read_json, read_jsonl
@@ -92,7 +93,7 @@ def tool_call(call_id: str, name: Any, arguments: Any, where: str) -> dict[str, 
         raise ChatError(f"{where} calls a tool without a name")
     if isinstance(arguments, str):
         try:
-            arguments = orjson.loads(arguments) if arguments.strip() else {}
+            arguments = jsonexact.loads(arguments) if arguments.strip() else {}
         except orjson.JSONDecodeError:
             raise ChatError(f"{where}: the arguments of tool {name!r} are not JSON") from None
     if not isinstance(arguments, dict):

@@ -137,7 +137,8 @@ def _batches(path: str, batches: Iterator[Any], labels: ClassLabels) -> Iterator
                     yield SourceReject(source, problem, _raw(fields))
                 else:
                     yield SourceRow(fields, source)
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        # a damaged file's string column can hold bytes that are not UTF-8
         raise InputError(f"{path}: unreadable after row {row} ({exc})") from None
 
 

@@ -57,6 +57,8 @@ def _open(path: str) -> Any:
 
 def _sheet(book: Any, path: str, wanted: Any) -> Any:
     names: list[str] = list(book.sheetnames)
+    if not names:  # a damaged workbook.xml lists none
+        raise InputError(f"{path}: the workbook has no sheets", hint="save it again from Excel")
     if wanted is None or wanted == "":
         return book[names[0]]
     wanted = str(wanted)
@@ -102,8 +104,10 @@ def _rows(path: str, sheet: Any, notices: list[str], no_header: bool) -> Iterato
                     continue
                 header = positional_headers(len(cells))
             yield _row(f"{where}:row {number}", cells, header)
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"{where}: unreadable sheet ({exc})") from None
+    except InputError:
+        raise
+    except Exception as exc:  # openpyxl streams XML from the zip: XML, zip and its own errors
+        raise InputError(f"{where}: unreadable sheet ({type(exc).__name__}: {exc})") from None
     if header is None:
         raise InputError(f"{where}: the sheet is empty")
 
