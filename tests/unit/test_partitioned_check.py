@@ -176,3 +176,32 @@ def test_short_answers_are_judged_over_the_whole_file(tmp_path: Path, tail: list
     assert reports[1] == reports[0] and reports[2] == reports[0]
     codes = json.loads(reports[0])["summary"]["by_code"]
     assert ("L002" in codes) == bool(tail) and ("L007" in codes) != bool(tail)
+
+
+def test_short_answers_without_labels_warn_one_by_one(tmp_path: Path) -> None:
+    lines = [json.dumps({"prompt": f"{QUESTIONS[k % 6]} {k}", "completion": "1"}) for k in range(9)]
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    reports = []
+    for engine in _engines():
+        s = load_settings(isolated=True, overrides={"model": "nova-lite"})
+        s.checks["L002"] = {"labels": False}
+        reports.append(render(check_files([str(path)], s, engine=engine), "json", color=False))
+    assert reports[1] == reports[0] and reports[2] == reports[0]
+    assert json.loads(reports[0])["summary"]["by_code"]["L002"] == 9
+
+
+def test_the_result_cache_ignores_where_partitions_run(tmp_path: Path) -> None:
+    from fineprep.engines.base import resolve_into
+    from fineprep.stages.check.cache import cache_key
+
+    path = tmp_path / "train.jsonl"
+    path.write_text(_record(0, 0, 0) + "\n")
+    keys = set()
+    for jobs in (1, 3):
+        s = load_settings(isolated=True)
+        s.sections["engine"] = resolve_into({}, jobs=jobs)
+        key = cache_key(s, {"train": [str(path)]})
+        assert key is not None
+        keys.add(key.digest)
+    assert len(keys) == 1

@@ -9,6 +9,7 @@ import click
 
 from fineprep.cli.main import run_guarded
 from fineprep.cli.manners import common_options, manners, output_option
+from fineprep.cli.options import apply_engine, engine_flags
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,6 +24,7 @@ from fineprep.cli.manners import common_options, manners, output_option
     old_dir_spelling=True,
 )
 @common_options()
+@engine_flags
 def run(**kwargs: Any) -> None:
     """Run the whole pipeline from one config file.
 
@@ -39,11 +41,19 @@ def run(**kwargs: Any) -> None:
     run_guarded(_run, **kwargs)
 
 
-def _run(config: str | None, output: str | None, output_dir_alias: str | None) -> None:
+def _run(
+    config: str | None,
+    output: str | None,
+    output_dir_alias: str | None,
+    jobs: int | None = None,
+    engine_name: str | None = None,
+    scheduler: str | None = None,
+) -> None:
     from fineprep.core.config import load_settings
     from fineprep.pipeline import run as run_pipeline
 
     settings = load_settings(config)
+    apply_engine(settings, jobs, engine_name, scheduler)
     how = manners()
     how.note(f"config: {settings.config_path or 'none'}")
     result = run_pipeline(settings=settings, out_dir=output or output_dir_alias, say=how.say)

@@ -148,7 +148,12 @@ def cache_key(settings: Settings, roles: dict[str, list[str]]) -> Key | None:
             "version": __version__,
             "code": code_digest(),
             "rules": sorted(RULES),
-            "settings": dataclasses.asdict(settings),
+            # Where partitions run ([engine], --jobs) never changes the result.
+            "settings": dataclasses.asdict(
+                dataclasses.replace(
+                    settings, sections={k: v for k, v in settings.sections.items() if k != "engine"}
+                )
+            ),
             "referenced": [(str(p), digest(p)) for p in referenced_files(settings)],
             "files": [],
         }

@@ -20,7 +20,8 @@ from fineprep.core.model import Finding, Severity
 
 #: Findings held in memory before they are written out as a sorted run.
 SPILL_AT = 100_000
-_FRAME = 4096
+#: Findings per pickled frame: a merge holds one frame per run, so this bounds its memory.
+_FRAME = 512
 
 
 class FindingLog:

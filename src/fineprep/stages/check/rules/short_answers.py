@@ -107,9 +107,10 @@ class ShortAnswers:
         label = rec.meta.label if rec.meta is not None else None
         is_label = self.as_labels and label is not None and str(label).strip() == text
         source = rec.meta.source if rec.meta else None
-        if self.run.partition:
+        if self.run.partition and self.as_labels:
             # A partition only records its short answers: whether they are labels depends on
-            # the whole file, so the run judges them in order once it has every partition's.
+            # the whole file, so the run judges them in order once it has every partition's
+            # (with ``labels = false`` each is a warning on its own, judged here).
             self.log.add(rec.line, n, text, path, is_label, source)
             return
         self._judge(rec.file, rec.line, n, text, path, is_label, source)
