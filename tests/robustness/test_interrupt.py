@@ -152,7 +152,12 @@ def test_convert_killed_at_random_points(tmp_path: Path) -> None:
         return outcome.seconds
 
     ref = Reference(make, tmp_path, "out")
-    assert set(ref.files) == {"train.jsonl", "train.meta.jsonl", "train.rejects.jsonl"}
+    assert set(ref.files) == {
+        "train.jsonl",
+        "train.meta.jsonl",
+        "train.rejects.jsonl",
+        "train.set.json",
+    }
     assert ref.stable == set(ref.files)
     work = tmp_path / "work"
     work.mkdir()
