@@ -29,6 +29,8 @@ class TokenCounter:
         self._effective: TokenSource | None = None
         self._longest: int | None = None
         self._deferred: Any = None
+        #: Counts made elsewhere (a partition's worker), under negative tickets.
+        self._known: dict[int, Counts] = {}
 
     @property
     def effective(self) -> TokenSource:
@@ -62,13 +64,23 @@ class TokenCounter:
         ticket: int = self._deferred.add(inputs, outputs, size)
         return ticket
 
+    def add_counted(self, counts: Counts) -> int:
+        """A record counted elsewhere (a partition's worker): its ticket for ``resolve``."""
+        ticket = -1 - len(self._known)
+        self._known[ticket] = counts
+        self.records_tokenized += 1
+        return ticket
+
     def resolve(self) -> Callable[[int], Counts]:
         """Wait for the deferred counts; returns ``ticket -> counts`` (input estimate, low,
         high, then output estimate, low, high)."""
-        if self._deferred is None:
-            return _no_tickets
-        get: Callable[[int], Counts] = self._deferred.finish()
-        return get
+        get: Callable[[int], Counts] = (
+            _no_tickets if self._deferred is None else self._deferred.finish()
+        )
+        if not self._known:
+            return get
+        known = self._known
+        return lambda ticket: known[ticket] if ticket < 0 else get(ticket)
 
     def close(self) -> None:
         """Stop any worker processes (a run that fails must not leave them behind)."""

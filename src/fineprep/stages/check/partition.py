@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
@@ -49,6 +49,9 @@ from fineprep.stages.check.rules import Check
 from fineprep.stages.check.run import new_run
 from fineprep.stages.check.state import FileState, RunState
 from fineprep.tokens.counter import TokenCounter
+
+if TYPE_CHECKING:
+    from fineprep.tokens.workers import Counts
 
 
 @dataclass(frozen=True)
@@ -99,25 +102,34 @@ class PartitionResult:
     findings: list[Finding]
     file: FileState
     states: list[Any]
-    #: Texts queued for counting, in order: ``(inputs, outputs, size)``.
-    deferred: list[tuple[list[str], list[str], int]]
+    #: Token counts of the records the partition counted, in ticket order.
+    deferred: list[Counts]
     #: A file holding the findings instead (many of them, on the same machine).
     findings_file: str | None = None
 
 
-class _QueuedTexts(TokenCounter):
-    """A worker's counter: it keeps the texts to count (the coordinator counts them) and
-    hands out tickets that index them."""
+class _CountedHere(TokenCounter):
+    """A worker's counter: it counts in this process (the worker is already one of the
+    run's processes, and counting overlaps the other partitions' checks), and the worker
+    hands the counts back in ticket order."""
 
     def __init__(self, run: RunState) -> None:
         from fineprep.tokens.source import profile_source
 
         super().__init__(run.token_source or profile_source(run.profile, run.encoding), run.profile)
-        self.queued: list[tuple[list[str], list[str], int]] = []
 
     def defer(self, inputs: list[str], outputs: list[str], size: int) -> int:
-        self.queued.append((inputs, outputs, size))
-        return len(self.queued) - 1
+        if self._deferred is None:
+            from fineprep.tokens.workers import DeferredCounts
+
+            self._deferred = DeferredCounts(self.effective, workers=1)
+        return super().defer(inputs, outputs, size)
+
+    def counted(self) -> list[Counts]:
+        if self._deferred is None:
+            return []
+        get = self.resolve()
+        return [get(ticket) for ticket in range(self.records_tokenized)]
 
 
 def plan(
@@ -203,8 +215,8 @@ def check_partition(task: PartitionTask) -> PartitionResult:
     run, checks = new_run(task.settings, task.roles, task.hint)
     run.findings.clear()  # run-level findings of ``start`` are the coordinator's
     run.partition = True
-    queued = _QueuedTexts(run)
-    run._tokens = queued
+    counter = _CountedHere(run)
+    run._tokens = counter
     file = FileState(path=task.display, role=task.role)
     if task.settings.format:
         file.forced_format = True
@@ -236,8 +248,8 @@ def check_partition(task: PartitionTask) -> PartitionResult:
         # Many findings: handed over in a file (the worker's log streams into it), so neither
         # this process nor the coordinator holds them all at once.
         spilled = _write_findings(run.findings, task.spill_dir)
-        return PartitionResult([], file, states, queued.queued, spilled)
-    return PartitionResult(list(run.findings), file, states, queued.queued)
+        return PartitionResult([], file, states, counter.counted(), spilled)
+    return PartitionResult(list(run.findings), file, states, counter.counted())
 
 
 #: Findings a partition returns inline; more go through a file in the run's spill folder.
@@ -331,7 +343,7 @@ def _merge(
         if result.findings_file is not None:
             run.findings.extend(_read_findings(result.findings_file))
         merge_file(file, result.file)
-        tickets = [run.tokens.defer(*item) for item in result.deferred]
+        tickets = [run.tokens.add_counted(counts) for counts in result.deferred]
         for check, state in zip(checks, result.states, strict=True):
             check.absorb_partition(state, tickets)
         now = time.perf_counter()
