@@ -100,10 +100,11 @@ def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Enough records (~7 MB) that checking takes a few seconds on a slow machine."""
+    """Enough records (~24 MB) that checking in one process takes more than the second after
+    which the time left is shown, even on a fast machine."""
     path = tmp_path_factory.mktemp("big") / "big.jsonl"
     with path.open("w", encoding="utf-8") as fh:
-        for i in range(40000):
+        for i in range(120000):
             prompt = f"question number {i} about the thing " * 4
             fh.write(json.dumps({"prompt": prompt, "completion": f"answer {i} is fine"}) + "\n")
     return path
@@ -111,7 +112,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_progress_with_percent_and_eta_on_a_terminal_only(big: Path) -> None:
-    args = ["check", str(big), "-m", "llama3-1-8b", "--exit-zero"]
+    args = ["check", str(big), "-m", "llama3-1-8b", "--exit-zero", "--jobs", "1"]
     code, shown = _on_a_terminal(args, ROOT)
     assert code == 0, shown
     assert "\rchecking: " in shown and "% of " in shown and " MB" in shown, shown[-500:]

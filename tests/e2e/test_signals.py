@@ -160,7 +160,7 @@ def test_ctrl_c_to_the_process_group_with_worker_processes(tmp_path: Path) -> No
     ``--jobs 2`` stay silent and the command still ends with one line and 130."""
     data = tmp_path / "big.jsonl"
     row = b'{"prompt": "question number %d about the thing", "completion": "answer %d"}\n'
-    data.write_bytes(b"".join(row % (i, i) for i in range(150_000)))
+    data.write_bytes(b"".join(row % (i, i) for i in range(400_000)))
     env = {**os.environ, "FINEPREP_NO_CACHE": "1", "NO_COLOR": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "fineprep", "check", str(data), "-m", "llama3-1-8b", "--jobs", "2"],
@@ -170,7 +170,21 @@ def test_ctrl_c_to_the_process_group_with_worker_processes(tmp_path: Path) -> No
         env=env,
         start_new_session=True,
     )
-    time.sleep(2)
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:  # the pool is working
+        assert proc.poll() is None, "finished before the interrupt"
+        time.sleep(0.05)
     assert proc.poll() is None, "finished before the interrupt"
     os.killpg(proc.pid, signal.SIGINT)
     assert_clean(*finish(proc), 130, "interrupted")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux: its tasks' children lists in /proc)."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        return found
+    return found

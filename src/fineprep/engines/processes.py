@@ -9,6 +9,7 @@ already imported) and spawned elsewhere. The pool starts on the first ``map`` an
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -31,7 +32,9 @@ class ProcessEngine:
         if self._pool is None:
             method = "fork" if sys.platform == "linux" else "spawn"
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context(method)
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_worker_signals,
             )
         return self._pool
 
@@ -44,5 +47,15 @@ class ProcessEngine:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            if sys.exc_info()[0] is not None:  # interrupted or failed: stop the workers now
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_signals() -> None:
+    """A terminal's Ctrl-C reaches the whole process group: the command that owns the pool
+    answers it (one line, exit 130) and stops the workers, which must stay silent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
