@@ -306,29 +306,54 @@ def with_sidecar(path: str, sidecar: Path | None) -> Iterator[tuple[int, bytes, 
     """``(line number, physical line, sidecar line or None)`` for every line of a dataset read
     with its sidecar, which must have exactly one line per line (an :class:`InputError` names
     the file otherwise). Stages that rewrite a dataset (split, augment) read it this way."""
-    hint = "regenerate the sidecar so it has one line per record"
     stream = open_input(path)
     meta_stream: BinaryIO | None = open_input(str(sidecar)) if sidecar else None
     try:
-        line_no = 0
-        for line_no, physical in enumerate(bounded_lines(stream), 1):
-            if isinstance(physical, LineTooLong):
-                raise too_long_error(path, line_no, physical.size)
-            meta = None
-            if meta_stream is not None:
-                meta = meta_stream.readline()
-                if not meta:
-                    raise InputError(
-                        f"{sidecar}: has fewer lines than the dataset (no line {line_no})",
-                        hint=hint,
-                    )
-            yield line_no, physical, meta
-        if meta_stream is not None and meta_stream.readline():
-            raise InputError(f"{sidecar}: has more lines than the dataset ({line_no})", hint=hint)
+        yield from pair_with_sidecar(_within_bound(path, stream), meta_stream, sidecar)
     finally:
         stream.close()
         if meta_stream is not None:
             meta_stream.close()
+
+
+def _within_bound(path: str, stream: BinaryIO) -> Iterator[bytes]:
+    for line_no, physical in enumerate(bounded_lines(stream), 1):
+        if isinstance(physical, LineTooLong):
+            raise too_long_error(path, line_no, physical.size)
+        yield physical
+
+
+def pair_with_sidecar(
+    lines: Iterable[bytes],
+    meta_stream: BinaryIO | None,
+    sidecar: object,
+    *,
+    first_line: int = 1,
+    last: bool = True,
+) -> Iterator[tuple[int, bytes, bytes | None]]:
+    """``lines`` (numbered from ``first_line``) each with the next line of ``meta_stream``
+    (None without one): a sidecar that runs out first is an :class:`InputError`, and so is one
+    with lines left over once ``last`` lines are read (a partition that is not the file's last
+    leaves them to the next)."""
+    line_no = first_line - 1
+    for line_no, physical in enumerate(lines, first_line):
+        meta = None
+        if meta_stream is not None:
+            meta = meta_stream.readline()
+            if not meta:
+                raise InputError(
+                    f"{sidecar}: has fewer lines than the dataset (no line {line_no})",
+                    hint=SIDECAR_HINT,
+                )
+        yield line_no, physical, meta
+    if last and meta_stream is not None and meta_stream.readline():
+        raise InputError(
+            f"{sidecar}: has more lines than the dataset ({line_no})", hint=SIDECAR_HINT
+        )
+
+
+#: What to do about a sidecar whose lines do not match its dataset's.
+SIDECAR_HINT = "regenerate the sidecar so it has one line per record"
 
 
 def sidecar_object(raw: bytes, sidecar: Path | None, line: int) -> dict[str, Any]:

@@ -6,7 +6,6 @@ scan's. The file's SHA-256 is computed here, in order, while the workers scan.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +18,10 @@ from fineprep.core.profiles import ModelProfile
 from fineprep.engines.base import EngineHolder, EngineOptions, engine_options
 from fineprep.engines.partitions import ByteRange, jsonl_ranges, line_offsets, read_range
 from fineprep.formats import detect
-from fineprep.io.jsonl import BOM, existing_sidecar, strip_line
+from fineprep.io.jsonl import BOM, SIDECAR_HINT, existing_sidecar, pair_with_sidecar, strip_line
+from fineprep.io.outputs import file_sha256
 from fineprep.stages.split.identity import Identities
 from fineprep.stages.split.scan import Labeller, Scan, ScanReader, scan
-
-_HINT = "regenerate the sidecar so it has one line per record"
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,7 @@ def scan_dataset(
                         profile=profile, identities=identities)  # fmt: skip
         parts = holder.get().map(scan_partition, tasks)
         result = Scan(path, sidecar, identities=identities)
-        result.sha256 = _sha256(path)
+        result.sha256 = file_sha256(path)
         index: dict[bytes, int] = {}
         for part in parts:
             if part.error is not None:
@@ -142,42 +140,24 @@ def _first_format(path: str, limit: int) -> tuple[str, int] | None:
     return None
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as stream:
-        while chunk := stream.read(8 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _lines(task: ScanTask) -> Iterator[tuple[int, bytes, bytes | None]]:
     """Like ``with_sidecar`` for one partition: the sidecar from the partition's first line,
     and its surplus checked only after the last partition."""
     data = read_range(task.path, task.part)
+    first = task.part.first_line
     if task.sidecar is None:
-        for line_no, physical in enumerate(data, task.part.first_line):
-            yield line_no, physical, None
+        yield from pair_with_sidecar(data, None, None, first_line=first)
         return
     if task.sidecar_at is None:
         raise InputError(
-            f"{task.sidecar}: has fewer lines than the dataset (no line {task.part.first_line})",
-            hint=_HINT,
+            f"{task.sidecar}: has fewer lines than the dataset (no line {first})",
+            hint=SIDECAR_HINT,
         )
-    line_no = task.part.first_line - 1
     with Path(task.sidecar).open("rb") as meta_stream:
         meta_stream.seek(task.sidecar_at)
-        for line_no, physical in enumerate(data, task.part.first_line):
-            meta = meta_stream.readline()
-            if not meta:
-                raise InputError(
-                    f"{task.sidecar}: has fewer lines than the dataset (no line {line_no})",
-                    hint=_HINT,
-                )
-            yield line_no, physical, meta
-        if task.last and meta_stream.readline():
-            raise InputError(
-                f"{task.sidecar}: has more lines than the dataset ({line_no})", hint=_HINT
-            )
+        yield from pair_with_sidecar(
+            data, meta_stream, task.sidecar, first_line=first, last=task.last
+        )
 
 
 def scan_partition(task: ScanTask) -> ScanPart:
