@@ -29,6 +29,8 @@ from functools import wraps
 from types import FrameType
 from typing import Any
 
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from fineprep.stages.convert.values import RowError, null_safe
@@ -101,12 +103,32 @@ def _too_big_power(base: int, exponent: int) -> bool:
     return abs(base) > 1 and base.bit_length() * max(exponent, 0) > MAX_INT_BITS
 
 
+class _BoundedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` through :meth:`BoundedSandbox.bounded_concat`: Jinja2 joins in a
+    runtime function no sandbox hook sees, so a loop doubling a string (``x ~ x``) would
+    allocate gigabytes in one step, before any time budget could stop it."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_concat(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
 class BoundedSandbox(ImmutableSandboxedEnvironment):
     """Jinja2's immutable sandbox with the size limits above; nulls stay null-safe."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    code_generator_class = _BoundedCodeGenerator
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def bounded_concat(self, value: str) -> str:
+        if len(value) > MAX_VALUE:
+            raise RowError("template builds a value over 10 MB")
+        return value
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        joined = isinstance(left, (str, list, tuple)) and isinstance(right, type(left))
+        if operator == "+" and joined and len(left) + len(right) > MAX_VALUE:
+            raise RowError("template builds a value over 10 MB")
         ints = isinstance(left, int) and isinstance(right, int)
         if operator == "**" and ints and _too_big_power(left, right):
             raise RowError(f"{left if abs(left) < 10**6 else 'a number'} ** {right} is too large")
