@@ -27,6 +27,8 @@ from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.results import Result
 from fineprep.io.jsonl import AtomicWriter, atomic_write_bytes, sidecar_path
 from fineprep.io.outputs import OutputLock, set_manifest_path, write_set_manifest
+from fineprep.io.remote import input_aws, is_remote
+from fineprep.io.staging import fetch_dataset, local_name
 from fineprep.stages.check.state import CheckResult
 
 if TYPE_CHECKING:
@@ -219,6 +221,14 @@ def _convert(settings: Settings, base: Path, out: Path, result: RunResult, say: 
                 "nothing to run: configure [convert] (a source to convert) or [run] dataset",
                 hint="see the README's configuration reference",
             )
+        if is_remote(str(declared)):
+            # Every later stage reads the dataset again: one local copy in the run's folder.
+            (out / "input").mkdir(exist_ok=True)
+            aws = input_aws(settings.sections.get("upload"))
+            fetch_dataset(str(declared), aws, out / "input")
+            local = out / "input" / local_name(str(declared))
+            result.stages.append(Stage("convert", "skipped", f"using {declared} (read to {local})"))
+            return local
         result.stages.append(Stage("convert", "skipped", f"using {declared}"))
         return base / str(declared)
     from fineprep.stages.convert.runner import convert

@@ -219,3 +219,42 @@ def test_generated_datasets_give_the_same_report_on_dask(
     dask = EngineOptions("dask", 1, cluster["scheduler"], min_bytes=1, partition_bytes=1)
     single = _run([str(train_path)], [str(val_path)], True, EngineOptions("local", 1))
     assert _run([str(train_path)], [str(val_path)], True, dask) == single
+
+
+def test_convert_and_split_from_s3_through_dask(cluster: dict[str, str], tmp_path: Path) -> None:
+    """The workers fetch their own units (convert) and read their own byte ranges, pinned to
+    the planned version (split), from S3: the outputs are one process's."""
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=cluster["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id=cluster["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=cluster["AWS_SECRET_ACCESS_KEY"],
+    )
+    for k in range(3):
+        rows = [json.dumps({"instruction": f"ask {k}-{i}", "output": f"{k}-{i}"}) for i in range(4)]
+        s3.put_object(Bucket=BUCKET, Key=f"chats/part{k}.jsonl", Body="\n".join(rows) + "\n")
+    rows = [r for r in _records() if r.startswith('{"prompt": "question')]
+    s3.put_object(Bucket=BUCKET, Key="sets/data.jsonl", Body="\n".join(rows) + "\n")
+    metas = [json.dumps({"id": str(i), "label": None, "group": f"g{i % 5}", "source": None})
+             for i in range(len(rows))]  # fmt: skip
+    s3.put_object(Bucket=BUCKET, Key="sets/data.meta.jsonl", Body="\n".join(metas) + "\n")
+    dask = ["--engine", "dask", "--scheduler", cluster["scheduler"]]
+    common = ["--config", cluster["config"]]
+    outs = {}
+    for name, extra in (("one", ["--jobs", "1"]), ("dask", dask)):
+        out = tmp_path / name / "train.jsonl"
+        run = _fineprep(cluster, "convert", f"s3://{BUCKET}/chats/", "-o", str(out), "--to",
+                        "conversation", *common, *extra)  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        split = _fineprep(cluster, "split", f"s3://{BUCKET}/sets/data.jsonl", "--group", "group",
+                          "--validation", "0.2", "-o", str(tmp_path / name / "split"), "-q",
+                          *common, *extra)  # fmt: skip
+        assert split.returncode in (0, 1), split.stderr
+        files = sorted((tmp_path / name / "split").iterdir())
+        outs[name] = [out.read_bytes(), (out.parent / "train.meta.jsonl").read_bytes()]
+        outs[name] += [(f.name, f.read_bytes()) for f in files]
+    assert outs["dask"] == outs["one"]
+    assert b"s3://lake/chats/part2.jsonl:line 4" in outs["dask"][1]

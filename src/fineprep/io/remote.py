@@ -10,6 +10,7 @@ instance role, ``AWS_ENDPOINT_URL``), overridden by ``profile``, ``region`` and
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -19,7 +20,7 @@ from fineprep.io.aws import AwsOptions, make_client, redact
 
 PREFIX = "s3://"
 _BUFFER = 1 << 20
-_clients: dict[AwsOptions, Any] = {}
+_clients: dict[tuple[int, AwsOptions], Any] = {}
 
 
 def is_remote(path: str) -> bool:
@@ -41,9 +42,12 @@ def input_aws(upload_section: dict[str, Any] | None) -> AwsOptions:
 
 
 def _client(opts: AwsOptions) -> Any:
-    client = _clients.get(opts)
+    """One client per process: a forked worker must not share its parent's connections (two
+    processes reading one kept-alive socket get each other's answers)."""
+    key = (os.getpid(), opts)
+    client = _clients.get(key)
     if client is None:
-        client = _clients[opts] = make_client("s3", opts)
+        client = _clients[key] = make_client("s3", opts)
     return client
 
 
@@ -117,17 +121,30 @@ class _Body(io.RawIOBase):
         super().close()
 
 
-def open_remote(path: str, opts: AwsOptions, start: int = 0, end: int | None = None) -> BinaryIO:
-    """An object (or bytes ``[start, end)`` of it) as a buffered binary stream."""
+def open_remote(
+    path: str, opts: AwsOptions, start: int = 0, end: int | None = None, etag: str | None = None
+) -> BinaryIO:
+    """An object (or bytes ``[start, end)`` of it) as a buffered binary stream; with ``etag``,
+    only if the object is still that version (a partition reads what was planned)."""
     uri = _uri(path)
     extra: dict[str, str] = {}
     if start or end is not None:
         extra["Range"] = f"bytes={start}-" + ("" if end is None else str(end - 1))
+    if etag:
+        extra["IfMatch"] = etag
     try:
         response = _client(opts).get_object(Bucket=uri.bucket, Key=uri.key, **extra)
     except _errors() as exc:
+        from fineprep.io.aws import error_code
+
+        if etag and error_code(exc) in {"PreconditionFailed", "412"}:
+            raise InputError(
+                f"{path}: changed while it was read", hint="run again once it is stable"
+            ) from None
         raise _fail(path, exc) from None
-    return io.BufferedReader(_Body(response["Body"], path), buffer_size=_BUFFER)
+    stream = io.BufferedReader(_Body(response["Body"], path), buffer_size=_BUFFER)
+    stream.etag = response.get("ETag")  # type: ignore[attr-defined]
+    return stream
 
 
 def list_objects(path: str, opts: AwsOptions, suffixes: tuple[str, ...]) -> list[str]:
@@ -183,3 +200,43 @@ def open_source(path: str, opts: AwsOptions) -> BinaryIO:
     from fineprep.io.jsonl import open_input
 
     return open_input(path)
+
+
+def list_prefix(path: str, opts: AwsOptions) -> list[tuple[str, int]]:
+    """Every object under a prefix (a folder's files) with its size, in key order; folder
+    markers (keys ending in ``/``) left out."""
+    uri = parse_s3_uri(path, "input")
+    prefix = uri.key if not uri.key or uri.key.endswith("/") else uri.key + "/"
+    out: list[tuple[str, int]] = []
+    try:
+        pages = _client(opts).get_paginator("list_objects_v2")
+        for page in pages.paginate(Bucket=uri.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                if not item["Key"].endswith("/"):
+                    out.append((f"{PREFIX}{uri.bucket}/{item['Key']}", int(item["Size"])))
+    except _errors() as exc:
+        raise _fail(path, exc) from None
+    return sorted(out)
+
+
+def is_prefix(path: str) -> bool:
+    """``s3://bucket/`` or ``s3://bucket/prefix/``: a folder of objects, not one object."""
+    return is_remote(path) and (path.endswith("/") or not _uri_key(path))
+
+
+def download(path: str, opts: AwsOptions, dest: str) -> str | None:
+    """Stream an object into a local file (1 MiB at a time, never whole in memory), checked
+    against the object's size; the ETag of the version read."""
+    size = remote_size(path, opts)
+    got = 0
+    with open_remote(path, opts) as stream, open(dest, "wb") as out:  # noqa: PTH123
+        etag: str | None = getattr(stream, "etag", None)
+        while chunk := stream.read(_BUFFER):
+            out.write(chunk)
+            got += len(chunk)
+    if got != size:
+        raise InputError(
+            f"{path}: read {got:,} of its {size:,} bytes (the object changed while read?)",
+            hint="try again",
+        )
+    return etag

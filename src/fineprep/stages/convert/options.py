@@ -213,6 +213,6 @@ def _rebase(value: Any, base: Path) -> Any:
     if isinstance(value, list):
         return [_rebase(v, base) for v in value]
     path = Path(value)
-    if path.is_absolute():
+    if path.is_absolute() or str(value).startswith("s3://"):
         return value
     return os.path.relpath(base / path)

@@ -20,13 +20,15 @@ import orjson
 
 from fineprep.core import jsonexact
 from fineprep.core.config import Settings
+from fineprep.core.errors import InputError
 from fineprep.core.model import RecordMeta
 from fineprep.engines.base import Engine, EngineOptions
+from fineprep.io.aws import AwsOptions
 from fineprep.stages.convert.options import ConvertOptions
 from fineprep.stages.convert.result import SHOWN, ConvertResult
 from fineprep.stages.convert.rowwork import Job, convert_item, prepare, reader_options
 from fineprep.stages.convert.sources.base import SourceReject
-from fineprep.stages.convert.sources.detect import SETS, Plan, iter_items
+from fineprep.stages.convert.sources.detect import SETS, Plan, iter_items, load_readers
 
 _LINE = orjson.OPT_APPEND_NEWLINE
 
@@ -39,6 +41,11 @@ class ConvertTask:
     unit: tuple[str, list[str]]
     failed: dict[str, list[str]]
     folder: str
+    #: The source's kinds (in input order) and how its S3 inputs are read, from its plan.
+    kinds: tuple[str, ...] = ()
+    aws: AwsOptions | None = None
+    #: Why the unit's inputs that cannot be read were refused (a failed unit is one reject).
+    unit_failed: dict[str, InputError] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,6 +115,9 @@ def worth_partitioning(job: Job, options: EngineOptions, workers: int) -> bool:
     size = 0
     for _, paths in pieces:
         for path in paths:
+            if path in job.plan.sizes:
+                size += job.plan.sizes[path]
+                continue
             try:
                 size += Path(path).stat().st_size
             except OSError:
@@ -117,8 +127,10 @@ def worth_partitioning(job: Job, options: EngineOptions, workers: int) -> bool:
 
 def convert_unit(task: ConvertTask) -> ConvertPart:
     """Convert one unit in a worker, into part files in the output's folder."""
+    load_readers()  # a fresh worker (Dask) has planned nothing, so registered no reader
     profile = task.settings.model_profile(task.opts.model)
-    job = prepare(task.opts, task.target, profile, task.settings)
+    kinds = Plan(groups=[(kind, []) for kind in task.kinds], aws=task.aws)
+    job = prepare(task.opts, task.target, profile, task.settings, planned=kinds)
     names = []
     for suffix in (".records", ".meta", ".rejects"):
         fd, name = tempfile.mkstemp(prefix=".fineprep-part-", suffix=suffix, dir=task.folder)
@@ -128,7 +140,7 @@ def convert_unit(task: ConvertTask) -> ConvertPart:
     part.result = ConvertResult(target=task.target)
     sink = _PartSink(part)
     try:
-        plan = Plan(groups=[task.unit], failed=job.plan.failed)
+        plan = Plan(groups=[task.unit], failed=task.unit_failed, aws=task.aws)
         for item in iter_items(plan, reader_options(job.opts, part.notices)):
             convert_item(item, job, task.failed, sink, part.result)
             if isinstance(item, SourceReject) and item.files and item.error is not None:
@@ -145,8 +157,12 @@ def run_units(
     folder: Path,
 ) -> Iterator[ConvertPart]:  # fmt: skip
     """The unit results of one source, in input order."""
-    tasks = [ConvertTask(job.opts, target, settings, unit, failed, str(folder))
-             for unit in units(job)]  # fmt: skip
+    kinds = tuple(job.plan.kinds)
+    tasks = [
+        ConvertTask(job.opts, target, settings, unit, failed, str(folder), kinds, job.plan.aws,
+                    {p: e for p in unit[1] if (e := job.plan.failed.get(p)) is not None})
+        for unit in units(job)
+    ]  # fmt: skip
     yield from engine.map(convert_unit, tasks)
 
 

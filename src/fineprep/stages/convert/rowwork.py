@@ -13,6 +13,7 @@ from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError
 from fineprep.core.model import RecordMeta
 from fineprep.core.profiles import ModelProfile
+from fineprep.io.remote import input_aws
 from fineprep.stages.convert.chunking import Chunker
 from fineprep.stages.convert.mapping import (
     TEMPLATE_OPTIONS,
@@ -51,13 +52,23 @@ class Job:
 
 
 def prepare(
-    opts: ConvertOptions, target: str, profile: ModelProfile | None, settings: Settings
+    opts: ConvertOptions,
+    target: str,
+    profile: ModelProfile | None,
+    settings: Settings,
+    planned: Plan | None = None,
 ) -> Job:
-    """Everything a source needs before any row is read: configuration errors come first."""
+    """Everything a source needs before any row is read: configuration errors come first.
+    ``planned``: the inputs' plan, when it was made already (a partition's worker is handed
+    its kinds instead of reading every input again)."""
     templated = any(getattr(opts, o) is not None for o in TEMPLATE_OPTIONS)
     # RFT prompts are built from whole records (supervised ones turned into prompts), not from
     # the turns a chat reader extracts.
-    groups = plan(opts.inputs, opts.source, chat=not templated and target != "rft")
+    chat_ok = not templated and target != "rft"
+    aws = input_aws(settings.sections.get("upload"))
+    groups = (
+        planned if planned is not None else plan(opts.inputs, opts.source, chat=chat_ok, aws=aws)
+    )
     chat = [k for k in groups.kinds if k in CHAT_KINDS]
     if chat and len(chat) != len(groups.kinds):
         others = ", ".join(k for k in groups.kinds if k not in CHAT_KINDS)

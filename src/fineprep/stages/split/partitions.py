@@ -20,6 +20,8 @@ from fineprep.engines.partitions import ByteRange, jsonl_ranges, line_offsets, r
 from fineprep.formats import detect
 from fineprep.io.jsonl import BOM, SIDECAR_HINT, existing_sidecar, pair_with_sidecar, strip_line
 from fineprep.io.outputs import file_sha256
+from fineprep.io.remote import open_remote
+from fineprep.io.staging import RemoteOrigin
 from fineprep.stages.split.identity import Identities
 from fineprep.stages.split.scan import Labeller, Scan, ScanReader, scan
 
@@ -40,6 +42,8 @@ class ScanTask:
     id_options: dict[str, Any] | None
     #: The file's format when its first detected record lies before this partition.
     known_format: str | None
+    #: Read the partition from S3 instead (a cluster's worker has no access to the copy).
+    origin: RemoteOrigin | None = None
 
 
 @dataclass
@@ -60,9 +64,11 @@ def scan_dataset(
     label_from: str,
     profile: ModelProfile | None,
     identities: Identities | None,
+    origin: RemoteOrigin | None = None,
 ) -> Scan:
     """:func:`~fineprep.stages.split.scan.scan`, in partitions when the dataset is big enough
-    and the engine has workers for them."""
+    and the engine has workers for them. ``path`` is local; ``origin``: the S3 object it is a
+    copy of, which the Dask engine's workers read their partitions from."""
     options = engine_options(settings_engine)
     holder = EngineHolder(options)
     try:
@@ -78,10 +84,12 @@ def scan_dataset(
             else [None] * len(ranges)
         )
         id_options = identities.options if identities is not None else None
+        remote = origin if options.engine == "dask" else None
         tasks = [
             ScanTask(path, r, str(sidecar) if sidecar else None, at, k == len(ranges) - 1,
                      stratify, group, fmt, label_from, profile, id_options,
-                     None if k == 0 else (known[0] if known and known[1] < r.first_line else None))
+                     None if k == 0 else (known[0] if known and known[1] < r.first_line else None),
+                     remote)
             for k, (r, at) in enumerate(zip(ranges, offsets, strict=True))
         ]  # fmt: skip
         if sidecar is None and (group is not None or (stratify not in (None, "label"))):
@@ -143,7 +151,11 @@ def _first_format(path: str, limit: int) -> tuple[str, int] | None:
 def _lines(task: ScanTask) -> Iterator[tuple[int, bytes, bytes | None]]:
     """Like ``with_sidecar`` for one partition: the sidecar from the partition's first line,
     and its surplus checked only after the last partition."""
-    data = read_range(task.path, task.part)
+    origin = task.origin
+    if origin is not None:
+        data: Iterator[bytes] = _remote_range(origin, task.part)
+    else:
+        data = read_range(task.path, task.part)
     first = task.part.first_line
     if task.sidecar is None:
         yield from pair_with_sidecar(data, None, None, first_line=first)
@@ -153,11 +165,25 @@ def _lines(task: ScanTask) -> Iterator[tuple[int, bytes, bytes | None]]:
             f"{task.sidecar}: has fewer lines than the dataset (no line {first})",
             hint=SIDECAR_HINT,
         )
-    with Path(task.sidecar).open("rb") as meta_stream:
+    if origin is not None and origin.sidecar is not None:
+        meta_stream = open_remote(
+            origin.sidecar, origin.aws, task.sidecar_at, etag=origin.sidecar_etag
+        )
+    else:
+        meta_stream = Path(task.sidecar).open("rb")  # noqa: SIM115 (closed below)
         meta_stream.seek(task.sidecar_at)
+    with meta_stream:
         yield from pair_with_sidecar(
             data, meta_stream, task.sidecar, first_line=first, last=task.last
         )
+
+
+def _remote_range(origin: RemoteOrigin, part: ByteRange) -> Iterator[bytes]:
+    """A partition's lines from the S3 object, only if it is still the version planned."""
+    if part.size <= 0:
+        return
+    with open_remote(origin.uri, origin.aws, part.start, part.end, etag=origin.etag) as stream:
+        yield from stream
 
 
 def scan_partition(task: ScanTask) -> ScanPart:

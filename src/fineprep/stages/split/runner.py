@@ -24,6 +24,8 @@ from fineprep.core.results import Result
 from fineprep.core.rules import option
 from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
 from fineprep.io.outputs import OutputLock, OutputSet, refuse_mixed_set, same_file
+from fineprep.io.remote import input_aws, is_remote
+from fineprep.io.staging import RemoteOrigin, StagedDataset
 from fineprep.stages.split.assign import (
     DROPPED,
     SPLITS,
@@ -122,6 +124,21 @@ def split(
         max_per_class=max_per_class,
     )
     path = str(dataset)
+    if is_remote(path):
+        # Read twice (plan, write): from one local copy, so both passes see the same bytes.
+        with StagedDataset(path, input_aws(settings.sections.get("upload"))) as staged:
+            return _split_dataset(staged.path, opts, settings, select, run_checks, staged.origin)
+    return _split_dataset(path, opts, settings, select, run_checks, None)
+
+
+def _split_dataset(
+    path: str,
+    opts: SplitOptions,
+    settings: Settings,
+    select: list[str] | None,
+    run_checks: bool,
+    origin: RemoteOrigin | None,
+) -> SplitResult:
     profile = settings.model_profile()
     notes: list[str] = []
     target = _validation_share(opts, profile, notes)
@@ -136,11 +153,13 @@ def split(
         label_from=settings.label_from,
         profile=profile,
         identities=identities,
+        origin=origin,
     )
+    shown = sc.name = origin.uri if origin is not None else path
     if not sc.records:
         raise InputError(f"{path}: no records to split", hint="check that it is the right file")
     if sc.bom:
-        notes.append(f"{path} starts with a byte-order mark; it is not copied")
+        notes.append(f"{shown} starts with a byte-order mark; it is not copied")
     merges = UnionFind(len(sc.unit_keys))
     merge_leaky_units(identities, sc.unit_of, merges, settings)
     sc.identities = None  # the signatures are not needed again
@@ -148,7 +167,7 @@ def split(
     if orphans:
         notes.append(
             f"{orphans:,} augmented records name an original (augmented_from) that is not in "
-            f"{path}: they are split on their own"
+            f"{shown}: they are split on their own"
         )
     min_count = option(settings.check_options("B002"), "min-count", 10, int)
     # One split writes this directory at a time (a second is refused, never interleaved).

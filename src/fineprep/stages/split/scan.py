@@ -48,6 +48,8 @@ class Scan:
     augmented: list[tuple[int, str, str]] = field(default_factory=list)
     #: Of those, records whose original is not in the dataset (set when units are merged).
     orphans: int = 0
+    #: What reports call the input when ``path`` is a copy of it (an S3 object's URI).
+    name: str | None = None
 
 
 def meta_value(meta: RecordMeta | None, name: str) -> Any:

@@ -61,7 +61,7 @@ def split_summary(
         "version": 1,
         "tool": {"name": "fineprep", "version": __version__},
         "input": {
-            "path": sc.path,
+            "path": sc.name or sc.path,
             "sha256": sc.sha256,
             "records": sc.records,
             "sidecar": sc.sidecar.name if sc.sidecar else None,

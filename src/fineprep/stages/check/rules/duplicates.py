@@ -1,18 +1,20 @@
-"""D001/D002: exact duplicates and conflicting answers, with 20 bytes of state per record.
+"""D001/D002: exact duplicates and conflicting answers, with 16 bytes of state per record.
 
 Each record contributes a 64-bit hash of its context (system, prompt, earlier turns, with their
-media and tool content), a 64-bit hash of its final answer, and its line number, in flat
-arrays. Grouping happens once per file in ``finish_file`` by sorting, so memory stays flat in
-the size of the records and the state is mergeable across partitions.
+media and tool content) and a 64-bit hash of its final answer, in flat arrays; line numbers
+are kept as runs of consecutive lines (:class:`LineRuns`). Grouping happens once per file in
+``finish_file`` (:func:`group_equal`), so memory stays flat in the size of the records and the
+state is mergeable across partitions.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.rules import rule
+from fineprep.stages.check.grouping import LineRuns, group_equal
 from fineprep.stages.check.rules.base import Check, register
 
 if TYPE_CHECKING:
@@ -50,45 +52,6 @@ rule(
 )
 
 
-def group_equal(keys: array[int]) -> Iterator[list[int]]:
-    """Indices of equal keys, groups of two or more, each in ascending index order."""
-    n = len(keys)
-    if n < 2:
-        return
-    if n >= 20000 and _has_numpy():
-        yield from _group_numpy(keys)
-        return
-    first: dict[int, list[int]] = {}
-    for i, k in enumerate(keys):
-        first.setdefault(k, []).append(i)
-    for group in first.values():
-        if len(group) > 1:
-            yield group
-
-
-def _has_numpy() -> bool:
-    """numpy is the [dataset] extra: without it large files group by dict, a little slower."""
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _group_numpy(keys: array[int]) -> Iterator[list[int]]:
-    import numpy as np
-
-    arr = np.frombuffer(keys, dtype=np.uint64)
-    order = np.argsort(arr, kind="stable")
-    sorted_keys = arr[order]
-    boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-    starts = np.concatenate(([0], boundaries))
-    ends = np.concatenate((boundaries, [len(arr)]))
-    multi = ends - starts > 1
-    for s, e in zip(starts[multi].tolist(), ends[multi].tolist(), strict=True):
-        yield order[s:e].tolist()
-
-
 @register
 class DuplicateCheck(Check):
     """Exact duplicates (D001) and same-context-different-answer conflicts (D002) per file."""
@@ -98,7 +61,7 @@ class DuplicateCheck(Check):
     def start_file(self, file: FileState) -> None:
         self.context: array[int] = array("Q")
         self.answer: array[int] = array("Q")
-        self.lines: array[int] = array("I")
+        self.lines = LineRuns()
 
     def check(self, rec: RecordContext) -> None:
         context, answer = rec.hashes
