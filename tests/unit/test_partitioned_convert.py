@@ -54,3 +54,39 @@ def test_a_folder_converts_the_same_in_partitions(
     assert two == one
     assert four == one
     assert not list((tmp_path / "four").glob(".fineprep-part-*"))
+
+
+def test_one_parquet_file_converts_in_runs_of_row_groups(tmp_path: Path) -> None:
+    """A single table of many row groups is cut into slices of them; row numbers, rejects (a
+    ClassLabel of -1), the one ClassLabel notice and the order are a single pass's."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    import itertools
+    import json
+
+    from fineprep.stages.convert.row_groups import parquet_slices
+
+    n = 500
+    labels = [(-1 if i % 97 == 5 else i % 3) for i in range(n)]
+    table = pa.table({"text": [f"row {i} text" for i in range(n)], "label": labels})
+    features = {
+        "text": {"_type": "Value"},
+        "label": {"_type": "ClassLabel", "names": ["a", "b", "c"]},
+    }
+    meta = {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
+    src = tmp_path / "table.parquet"
+    pq.write_table(table.replace_schema_metadata(meta), src, row_group_size=37)
+    slices = parquet_slices(str(src), 4, 1)
+    assert slices is not None and len(slices) == 4
+    assert slices[0].start == 0 and slices[-1].stop == 14
+    assert all(a.stop == b.start for a, b in itertools.pairwise(slices))
+    options = {"to": "prompt-completion", "prompt": "{{ text }}", "completion": "label"}
+    one = _run(src, tmp_path / "one", 1, **options)
+    four = _run(src, tmp_path / "four", 4, **options)
+    assert four == one
+    sources = [json.loads(x)["source"] for x in one[0]["train.meta.jsonl"].splitlines()]
+    assert sources[-1].endswith("table.parquet:row 500")
+    assert b"table.parquet:row 6" in one[0]["train.rejects.jsonl"]
+    notices = one[1][4]
+    assert sum("ClassLabel" in x for x in notices) == 1
+    assert parquet_slices(str(tmp_path / "nope.parquet"), 4, 1) is None

@@ -38,7 +38,7 @@ def jsonl_ranges(path: str, parts: int, min_part: int = MIN_PARTITION_BYTES) -> 
     """At most ``parts`` ranges of about equal size (none under ``min_part`` bytes unless the
     file is), each ending just after a newline or at the end of the file."""
     size = Path(path).stat().st_size
-    count = _count(size, parts, min_part)
+    count = partition_count(size, parts, min_part)
     if count == 1:
         return [ByteRange(0, size, 1)]
     targets = [size * k // count for k in range(1, count)]
@@ -73,7 +73,7 @@ def jsonl_ranges(path: str, parts: int, min_part: int = MIN_PARTITION_BYTES) -> 
     return ranges
 
 
-def _count(size: int, parts: int, min_part: int) -> int:
+def partition_count(size: int, parts: int, min_part: int) -> int:
     """Partitions for ``size`` bytes: one per worker, none under ``min_part`` bytes, and
     more (none over the maximum) for big inputs; 1 when that is all it takes."""
     count = max(1, min(parts, size // max(1, min_part)))
@@ -197,7 +197,7 @@ def remote_ranges(
     """:func:`jsonl_ranges` for an S3 object: the engine's workers count the newlines of
     equal slices in parallel (byte-range reads), and the cuts follow from the counts."""
     size = remote_size(path, aws)
-    count = _count(size, parts, min_part)
+    count = partition_count(size, parts, min_part)
     if count == 1:
         return [ByteRange(0, size, 1)]
     targets = [size * k // count for k in range(count + 1)]

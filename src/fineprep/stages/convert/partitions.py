@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -24,8 +24,10 @@ from fineprep.core.errors import InputError
 from fineprep.core.model import RecordMeta
 from fineprep.engines.base import Engine, EngineOptions
 from fineprep.io.aws import AwsOptions
+from fineprep.io.remote import is_remote
 from fineprep.stages.convert.options import ConvertOptions
 from fineprep.stages.convert.result import SHOWN, ConvertResult
+from fineprep.stages.convert.row_groups import RowSlice, parquet_slices
 from fineprep.stages.convert.rowwork import Job, convert_item, prepare, reader_options
 from fineprep.stages.convert.sources.base import SourceReject
 from fineprep.stages.convert.sources.detect import SETS, Plan, iter_items, load_readers
@@ -39,6 +41,7 @@ class ConvertTask:
     target: str
     settings: Settings
     unit: tuple[str, list[str]]
+    rows: RowSlice | None
     failed: dict[str, list[str]]
     folder: str
     #: The source's kinds (in input order) and how its S3 inputs are read, from its plan.
@@ -95,34 +98,44 @@ class _PartSink:
             fh.close()
 
 
-def units(job: Job) -> list[tuple[str, list[str]]]:
-    """What partitions of a source: each file, a set read together as one."""
-    out: list[tuple[str, list[str]]] = []
+#: A partition of a source: its kind, its files, and for a slice of one Parquet file the slice.
+Unit = tuple[str, list[str], RowSlice | None]
+
+
+def units(job: Job, options: EngineOptions, workers: int) -> list[Unit]:
+    """What partitions of a source: each file (a big Parquet file, runs of its row groups),
+    a set read together as one."""
+    out: list[Unit] = []
     for kind, paths in job.plan.groups:
         if not kind or kind in SETS:
-            out.append((kind, paths))
-        else:
-            out.extend((kind, [path]) for path in paths)
+            out.append((kind, paths, None))
+            continue
+        for path in paths:
+            slices = None
+            if kind == "parquet" and not is_remote(path):
+                slices = parquet_slices(path, max(workers, 1), options.partition_bytes)
+            if slices is None:
+                out.append((kind, [path], None))
+            else:
+                out.extend((kind, [path], piece) for piece in slices)
     return out
 
 
 def worth_partitioning(job: Job, options: EngineOptions, workers: int) -> bool:
     if not options.parallel or (workers < 2 and options.engine != "dask"):
         return False
-    pieces = units(job)
-    if len(pieces) < 2:
-        return False
     size = 0
-    for _, paths in pieces:
-        for path in paths:
-            if path in job.plan.sizes:
-                size += job.plan.sizes[path]
-                continue
-            try:
-                size += Path(path).stat().st_size
-            except OSError:
-                continue
-    return size >= options.min_bytes
+    for path in job.plan.files:
+        if path in job.plan.sizes:
+            size += job.plan.sizes[path]
+            continue
+        try:
+            size += Path(path).stat().st_size
+        except OSError:
+            continue
+    if size < options.min_bytes:
+        return False
+    return len(units(job, options, workers)) >= 2
 
 
 def convert_unit(task: ConvertTask) -> ConvertPart:
@@ -141,7 +154,7 @@ def convert_unit(task: ConvertTask) -> ConvertPart:
     sink = _PartSink(part)
     try:
         plan = Plan(groups=[task.unit], failed=task.unit_failed, aws=task.aws)
-        for item in iter_items(plan, reader_options(job.opts, part.notices)):
+        for item in iter_items(plan, _sliced(reader_options(job.opts, part.notices), task.rows)):
             convert_item(item, job, task.failed, sink, part.result)
             if isinstance(item, SourceReject) and item.files and item.error is not None:
                 part.failure = (item.error.message, item.error.hint)
@@ -152,16 +165,26 @@ def convert_unit(task: ConvertTask) -> ConvertPart:
     return part
 
 
+def _sliced(
+    options_for: Callable[[str], dict[str, Any]], rows: RowSlice | None
+) -> Callable[[str], dict[str, Any]]:
+    """The reader's options, with the row groups to read for a slice of a Parquet file."""
+    if rows is None:
+        return options_for
+    return lambda kind: {**options_for(kind), "row_slice": rows}
+
+
 def run_units(
     engine: Engine, job: Job, target: str, settings: Settings, failed: dict[str, list[str]],
-    folder: Path,
+    folder: Path, options: EngineOptions,
 ) -> Iterator[ConvertPart]:  # fmt: skip
     """The unit results of one source, in input order."""
     kinds = tuple(job.plan.kinds)
+    refused = job.plan.failed
     tasks = [
-        ConvertTask(job.opts, target, settings, unit, failed, str(folder), kinds, job.plan.aws,
-                    {p: e for p in unit[1] if (e := job.plan.failed.get(p)) is not None})
-        for unit in units(job)
+        ConvertTask(job.opts, target, settings, (kind, paths), rows, failed, str(folder), kinds,
+                    job.plan.aws, {p: refused[p] for p in paths if p in refused})
+        for kind, paths, rows in units(job, options, engine.workers)
     ]  # fmt: skip
     yield from engine.map(convert_unit, tasks)
 

@@ -119,7 +119,9 @@ def run(
                 result.notices.append(f"{skipped}: skipped, not an input file this reads")
             if worth_partitioning(job, engines.options, engines.workers):
                 folder = output.resolve().parent
-                for part in run_units(engines.get(), job, target, settings, failed, folder):
+                engine = engines.get()
+                parts = run_units(engine, job, target, settings, failed, folder, engines.options)
+                for part in parts:
                     files = (part.records_path, part.meta_path, part.rejects_path)
                     outputs.append_part(*files, (part.records, part.rejected), part.last_reason)
                     if part.failure is not None and part.failure_rows == 1:

@@ -93,8 +93,15 @@ def read_parquet(paths: list[str], options: dict[str, Any]) -> Iterator[SourceIt
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
         labels = class_labels(pf.schema_arrow.metadata)
-        _note_labels(path, labels, options)
-        yield from _batches(path, pf.iter_batches(batch_size=BATCH_ROWS), labels)
+        rows = options.get("row_slice")  # a partition's run of row groups (see row_groups)
+        if rows is None or rows.start == 0:
+            _note_labels(path, labels, options)
+        if rows is None:
+            yield from _batches(path, pf.iter_batches(batch_size=BATCH_ROWS), labels)
+            continue
+        groups = list(range(rows.start, rows.stop))
+        batches = pf.iter_batches(batch_size=BATCH_ROWS, row_groups=groups)
+        yield from _batches(path, batches, labels, rows.first_row)
 
 
 def read_arrow(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem]:
@@ -123,10 +130,12 @@ def read_arrow(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem
             source.close()
 
 
-def _batches(path: str, batches: Iterator[Any], labels: ClassLabels) -> Iterator[SourceItem]:
+def _batches(
+    path: str, batches: Iterator[Any], labels: ClassLabels, first_row: int = 0
+) -> Iterator[SourceItem]:
     import pyarrow as pa
 
-    row = 0
+    row = first_row
     try:
         for batch in batches:
             for fields in batch.to_pylist():
