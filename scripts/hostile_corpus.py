@@ -32,8 +32,10 @@ BAD = "{FIXTURES}/demo/labelled-bad.jsonl"
 CONVERT = ["convert", REVIEWS, "-o", "out/o.jsonl", "--isolated", "--to", "prompt-completion"]
 CHECK = ["check", "--no-cache"]
 
+#: Sandbox escapes (the robustness tests use this list too).
 ESCAPES = [
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os }}",
     "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
     "{{ lipsum.__globals__['os'].popen('id').read() }}",
     "{{ self.__init__.__globals__ }}",
@@ -43,6 +45,9 @@ ESCAPES = [
     "{{ row.__class__.__base__.__subclasses__() }}",
     "{{ title|attr('__class__') }}",
     "{{ (title|attr('__class__')).__mro__ }}",
+    "{{ title.__class__ }}",
+    "{{ dict.__subclasses__ }}",
+    "{% for i in range(10**9) %}{% endfor %}",
     "x {{ '{0.__class__.__mro__}'.format(row) }}",
     "{{ '{0.__init__.__globals__}'.format(cycler) }}",
     "{% include '/etc/passwd' %}",

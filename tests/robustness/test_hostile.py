@@ -22,52 +22,35 @@ from fineprep.stages.check.engine import check_files
 from fineprep.stages.convert.templates import RowError, compile_template
 from tests.conftest import FIXTURES
 from tests.robustness.conftest import CORPUS, require_command, run_cli, write_dataset
+from tests.scripts import hostile_corpus
 from tests.unit.test_html_report import Doc, assert_inert
 
-PAYLOADS = [
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ cycler.__init__.__globals__.os }}",
-    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
-    "{{ lipsum.__globals__['os'].popen('id').read() }}",
-    "{{ self.__init__.__globals__ }}",
-    "{{ self._TemplateReference__context }}",
-    "{{ joiner.__call__.__globals__ }}",
-    "{{ namespace.__init__.__globals__ }}",
-    "{{ row.__class__.__base__.__subclasses__() }}",
-    "{{ title.__class__ }}",
-    "{{ title|attr('__class__') }}",
-    "{{ (title|attr('__class__')).__mro__ }}",
-    "{{ dict.__subclasses__ }}",
-    "x {{ '{0.__class__.__mro__}'.format(row) }}",
-    "{{ '{0.__init__.__globals__}'.format(cycler) }}",
-    "{% include '/etc/passwd' %}",
-    "{% import '/etc/passwd' as p %}{{ p }}",
-    "{% extends '/etc/passwd' %}",
-    "{% from 'os' import system %}{{ system('id') }}",
-    "{% set x = row.update({'title': 'changed'}) %}{{ x }}",
-    "{{ row.pop('title') }}",
-    "{{ config }}",
-    "{{ request.application.__globals__ }}",
-    "{% for i in range(10**9) %}{% endfor %}",
-]
+#: The sandbox escapes of the hostile corpus (one list for both).
+PAYLOADS: list[str] = hostile_corpus().ESCAPES
 LEAKS = ("<class", "<module", "root:", "uid=", "__builtins__", "popen")
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_template_payload_fails_cleanly(payload: str) -> None:
+    """Refused when compiled, a reject when rendered, or harmless text: never the host."""
     try:
         template = compile_template("prompt", payload)
     except ConfigError:
         return
-    with pytest.raises(RowError) as caught:
-        template.text({"title": "t", "body": "b"})
-    assert not any(leak in str(caught.value) for leak in ("<class", "root:", "uid="))
+    try:
+        shown = template.text({"title": "t", "body": "b"})
+    except RowError as exc:
+        shown = str(exc)
+    else:
+        assert "__" not in payload, shown  # nothing that reaches an attribute renders
+    assert not any(leak in shown for leak in LEAKS)
 
 
 def test_template_payloads_through_the_cli(tmp_path: Path) -> None:
     """Every row is rejected with a reason; nothing of the host reaches any file written."""
     source = FIXTURES / "convert" / "tabular" / "reviews.csv"
-    for k, payload in enumerate(PAYLOADS[:6] + PAYLOADS[15:20]):
+    through_cli = [p for p in PAYLOADS if "popen" in p or "{%" in p or "globals" in p]
+    for k, payload in enumerate(through_cli[:11]):
         out = tmp_path / f"run{k}" / "out.jsonl"
         outcome = run_cli(
             [
