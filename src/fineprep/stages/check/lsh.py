@@ -10,6 +10,7 @@ a false candidate cheap, while a missed one is never seen again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -50,56 +51,70 @@ def lsh_params(threshold: float, num_perm: int, fn_weight: float = 0.9) -> tuple
     return best
 
 
-def band_keys(sig: U32, bands: int, rows: int) -> U64:
-    """One 64-bit key per (band, record): records sharing a key share that band exactly."""
+#: Records per slice while band keys are computed.
+_KEY_ROWS = 1 << 16
+
+
+def band_keys(sig: U32, bands: int, rows: int, salt: U64 | None = None) -> Iterator[U64]:
+    """One 64-bit key per record, band by band: records sharing a key share that band exactly
+    (and, with ``salt``, their salt). One band's keys are in memory at a time."""
     coeff = np.random.default_rng(7).integers(1, 1 << 63, size=rows, dtype=np.uint64)
     coeff = coeff * np.uint64(2) + np.uint64(1)
-    keys = np.empty((bands, sig.shape[0]), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            part = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
-            keys[band] = (part * coeff[None, :]).sum(axis=1, dtype=np.uint64)
-        return mix(keys)
+    n = sig.shape[0]
+    for band in range(bands):
+        raw = np.empty(n, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for lo in range(0, n, _KEY_ROWS):  # in slices: temporaries of a few MB
+                part = sig[lo : lo + _KEY_ROWS, band * rows : (band + 1) * rows]
+                raw[lo : lo + _KEY_ROWS] = (part.astype(np.uint64) * coeff[None, :]).sum(
+                    axis=1, dtype=np.uint64
+                )
+            keys = mix(raw)
+            del raw
+            yield keys if salt is None else mix(keys ^ salt)
 
 
-def candidate_pairs(keys: U64, boundary: int | None = None) -> tuple[I64, I64]:
-    """Pairs ``(later, earlier)`` of row indices that share a band bucket.
+def candidate_pairs(keys: Iterable[U64], boundary: int | None = None) -> tuple[I64, I64]:
+    """Pairs ``(later, earlier)`` of row indices that share a band bucket, in ascending order.
 
     Within a bucket (rows in index order) each row is paired with the bucket's first row and
     with its predecessor, never with every member: a bucket of ten thousand copies yields
     twenty thousand pairs, not fifty million. With ``boundary``, only pairs with
     ``earlier < boundary <= later`` are kept, the earlier side paired with the bucket's first
-    and last row below the boundary.
+    and last row below the boundary. Each band's pairs are folded into one sorted set of pair
+    codes as it is done, so memory holds the distinct pairs, not every band's copies of them.
     """
-    later: list[I64] = []
-    earlier: list[I64] = []
+    found = np.empty(0, dtype=np.int64)
+    width = 0
     for band in keys:
         n = len(band)
         if n < 2:
             break
+        width = n
         order = np.argsort(band, kind="stable")
         sorted_keys = band[order]
         start = np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))
+        del sorted_keys
         pos = np.arange(n)
         run_start = np.maximum.accumulate(np.where(start, pos, 0))
         if boundary is None:
             mask = ~start
-            later += [order[mask], order[mask]]
-            earlier += [order[run_start[mask]], order[pos[mask] - 1]]
+            later = order[mask].astype(np.int64)
+            firsts, previous = order[run_start[mask]], order[pos[mask] - 1]
+        else:
+            below = order < boundary
+            last_below = np.maximum.accumulate(np.where(below, pos, -1))
+            mask = ~below & (last_below >= run_start)
+            later = order[mask].astype(np.int64)
+            firsts, previous = order[run_start[mask]], order[last_below[mask]]
+        if not len(later):
             continue
-        below = order < boundary
-        last_below = np.maximum.accumulate(np.where(below, pos, -1))
-        mask = ~below & (last_below >= run_start)
-        later += [order[mask], order[mask]]
-        earlier += [order[run_start[mask]], order[last_below[mask]]]
-    if not later:
+        here = np.unique(np.concatenate((later * n + firsts, later * n + previous)))
+        found = np.union1d(found, here)
+    if not len(found):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    i = np.concatenate(later).astype(np.int64)
-    j = np.concatenate(earlier).astype(np.int64)
-    width = int(max(i.max(initial=0), j.max(initial=0))) + 1
-    code = np.unique(i * width + j)
-    return code // width, code % width
+    return found // width, found % width
 
 
 def similarity(sig: U32, i: I64, j: I64, chunk: int = 1 << 15) -> F64:
@@ -112,7 +127,7 @@ def similarity(sig: U32, i: I64, j: I64, chunk: int = 1 << 15) -> F64:
 
 
 def similar_pairs(
-    sig: U32,
+    sig: U32 | list[U32],
     threshold: float,
     *,
     boundary: int | None = None,
@@ -126,25 +141,46 @@ def similar_pairs(
     all equal and would otherwise match each other. Rows pair only with rows of the same
     ``salt`` (the hash of a record's images, videos and tool blocks): the same question about
     two different images is two records, however alike their words.
+
+    ``sig`` may be a list of signature batches (as the rules collect them): the rows that
+    take part are copied out of them into one matrix, without a copy of the whole first. A
+    list is emptied as its batches are copied (the caller hands it over).
     """
-    rows = np.arange(sig.shape[0])
-    if skip is not None and skip.any():
-        rows = rows[~skip]
-        if boundary is not None:
-            boundary = int(np.searchsorted(rows, boundary))
-        sig = sig[rows]
+    rows, sig = _compact(sig, skip)
+    if boundary is not None:
+        boundary = int(np.searchsorted(rows, boundary))
     bands, per = params or lsh_params(threshold, sig.shape[1])
-    keys = band_keys(sig, bands, per)
-    row_salt = None
-    if salt is not None and salt.any():
-        row_salt = salt[rows]
-        keys = mix(keys ^ row_salt[None, :])
-    i, j = candidate_pairs(keys, boundary)
+    row_salt = salt[rows] if salt is not None and salt.any() else None
+    i, j = candidate_pairs(band_keys(sig, bands, per, row_salt), boundary)
     sim = similarity(sig, i, j)
     keep = sim >= threshold - 1e-9
     if row_salt is not None:
         keep &= row_salt[i] == row_salt[j]
     return rows[i[keep]], rows[j[keep]], sim[keep]
+
+
+def _compact(sig: U32 | list[U32], skip: Mask | None) -> tuple[I64, U32]:
+    """The indices of the rows not skipped, and their signatures in one matrix."""
+    if not isinstance(sig, list):
+        if skip is None or not skip.any():
+            return np.arange(sig.shape[0]), sig
+        rows = np.flatnonzero(~skip)
+        return rows, sig[rows]
+    total = sum(len(batch) for batch in sig)
+    keep = np.ones(total, dtype=bool) if skip is None else ~skip
+    rows = np.flatnonzero(keep)
+    width = sig[0].shape[1] if sig else 0
+    out = np.empty((len(rows), width), dtype=np.uint32)
+    start = filled = 0
+    sig.reverse()  # batches are taken from the end, each freed once copied
+    while sig:
+        batch = sig.pop()
+        mine = keep[start : start + len(batch)]
+        got = int(mine.sum())
+        out[filled : filled + got] = batch[mine]
+        start += len(batch)
+        filled += got
+    return rows, out
 
 
 def best_match(i: I64, j: I64, sim: F64) -> tuple[I64, I64, F64]:

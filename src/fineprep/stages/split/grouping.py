@@ -63,27 +63,28 @@ def merge_leaky_units(
     """Merge the units of records that share a D004 key or are near-duplicates."""
     import numpy as np
 
+    from fineprep.stages.check.grouping import group_equal
     from fineprep.stages.check.lsh import similar_pairs
 
     ids.finish()
     compared = np.frombuffer(ids.compared, dtype=np.uint8).astype(bool)
     state = ids.state
     for keys, reason in ((state.full, "identical"), (state.context, "same_input")):
-        first: dict[int, int] = {}
-        for i, key in enumerate(keys):
-            if key and compared[i]:
-                j = first.setdefault(key, i)
-                if j != i:
-                    units.union(unit_of[i], unit_of[j], reason)
+        for group in group_equal(keys):  # a few bytes a record, not a dict of every key
+            members = [i for i in group if compared[i] and keys[i]]
+            for i in members[1:]:
+                units.union(unit_of[i], unit_of[members[0]], reason)
     if not state.sigs:
         return
     threshold = min(
         similarity_threshold(settings.check_options("D003"), "D003"),
         similarity_threshold(settings.check_options("D004"), "D004"),
     )
-    sig, empty = np.concatenate(state.sigs), np.concatenate(state.empty)
+    empty = np.concatenate(state.empty)
     salt = np.frombuffer(state.salt, dtype=np.uint64)
-    later, earlier, _ = similar_pairs(sig, threshold, skip=empty | ~compared, salt=salt)
+    # The signature batches are handed over: copied into one matrix and freed batch by batch.
+    sigs, state.sigs = state.sigs, []
+    later, earlier, _ = similar_pairs(sigs, threshold, skip=empty | ~compared, salt=salt)
     for a, b in zip(later.tolist(), earlier.tolist(), strict=True):
         units.union(unit_of[a], unit_of[b], "near_duplicate")
 

@@ -88,3 +88,14 @@ class Identities:
 
     def finish(self) -> None:
         self._flush()
+
+    def compact(self) -> None:
+        """A partition's signatures as one matrix instead of many small batches, before they
+        are sent to the coordinator: there a large block goes back to the system once it is
+        merged and freed, where many small ones would stay in the allocator's heap."""
+        if len(self.state.sigs) > 1:
+            import numpy as np
+
+            sigs = self.state.sigs
+            self.state.sigs = [np.concatenate(sigs)]
+            sigs.clear()

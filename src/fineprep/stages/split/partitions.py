@@ -205,6 +205,7 @@ def scan_partition(task: ScanTask) -> ScanPart:
         return ScanPart(result, (exc.message, exc.hint))
     if identities is not None:
         identities.finish()
+        identities.compact()
     result.format = labeller.format
     result.identities = None
     return ScanPart(result, None, identities, reader.index)

@@ -230,13 +230,15 @@ class NearDuplicateCheck(Check):
 
         from fineprep.stages.check.lsh import best_match, similar_pairs
 
-        sig, empty = np.concatenate(state.sigs), np.concatenate(state.empty)
+        empty = np.concatenate(state.empty)
         full = np.frombuffer(state.full, dtype=np.uint64)
         # Later copies of an identical record are D001's; they take no part here.
         _, first, inverse = np.unique(full, return_index=True, return_inverse=True)
         repeat = first[inverse] != np.arange(len(full))
         salt = np.frombuffer(state.salt, dtype=np.uint64)
-        i, j, sim = similar_pairs(sig, self.threshold, skip=empty | repeat, salt=salt)
+        # A list of the batches: the rows compared are copied out once (D004 keeps the batches).
+        batches = list(state.sigs)
+        i, j, sim = similar_pairs(batches, self.threshold, skip=empty | repeat, salt=salt)
         i, j, sim = without_own_originals(state.ident, state.origin, i, j, sim)
         lines = state.lines
         for a, b, s in zip(*(x.tolist() for x in best_match(i, j, sim)), strict=True):
@@ -304,10 +306,10 @@ class _Leaks:
             elif c >= 0:
                 out[k] = (other.lines[k], {"kind": "same-input", **self._where(c)})
         n_train = self.sig.shape[0]
-        sig = np.concatenate([self.sig, *other.sigs])
+        batches = [self.sig, *other.sigs]
         skip = np.concatenate([self.empty, *other.empty])
         salt = np.concatenate([self.salt, np.frombuffer(other.salt, np.uint64)])
-        i, j, sim = similar_pairs(sig, threshold, boundary=n_train, skip=skip, salt=salt)
+        i, j, sim = similar_pairs(batches, threshold, boundary=n_train, skip=skip, salt=salt)
         for a, b, s in zip(*(x.tolist() for x in best_match(i, j, sim)), strict=True):
             k = a - n_train
             if k not in out:
