@@ -25,6 +25,7 @@ FORMATS.add(
         "Text-to-text {prompt, completion} (Titan Text, Cohere, Llama 3.1, Llama 2).",
         "fineprep.formats.simple:analyze_prompt_completion",
         '{"prompt": "Classify: late parcel", "completion": "negative"}',
+        fast="fineprep.formats.fast:prompt_completion",
     ),
 )
 FORMATS.add(
@@ -37,6 +38,7 @@ FORMATS.add(
         "fineprep.formats.conversation:analyze_conversation",
         '{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": '
         '[{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}',
+        fast="fineprep.formats.fast:conversation",
     ),
 )
 FORMATS.add(
@@ -58,6 +60,7 @@ FORMATS.add(
         "Continued pre-training: {input} only (Titan Text Express and Lite).",
         "fineprep.formats.simple:analyze_pretraining",
         '{"input": "Unlabelled domain text."}',
+        fast="fineprep.formats.fast:pretraining",
     ),
 )
 FORMATS.add(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -118,6 +118,8 @@ def canonical_json(value: Any) -> bytes:
 
 
 Analyze = Callable[[dict[str, Any], "ModelProfile | None", Report], View]
+#: raw line -> the record's view, or None when the record needs the walk.
+FastDecode = Callable[[bytes], "View | None"]
 
 
 @dataclass(frozen=True)
@@ -133,19 +135,30 @@ class FormatSpec:
     description: str
     walker: str
     example: str
+    #: A typed decoder of the format's common valid record (raw line -> view, or None to
+    #: walk it), named like ``walker``; empty when every record is walked.
+    fast: str = ""
 
     @property
     def analyze(self) -> Analyze:
-        found = _ANALYZERS.get(self.walker)
-        if found is None:
-            from importlib import import_module
+        return cast(Analyze, _load(self.walker))
 
-            module, _, function = self.walker.partition(":")
-            found = _ANALYZERS[self.walker] = getattr(import_module(module), function)
-        return found
+    @property
+    def fast_decode(self) -> FastDecode | None:
+        return cast(FastDecode, _load(self.fast)) if self.fast else None
 
 
-_ANALYZERS: dict[str, Analyze] = {}
+_LOADED: dict[str, Any] = {}
+
+
+def _load(name: str) -> Any:
+    found = _LOADED.get(name)
+    if found is None:
+        from importlib import import_module
+
+        module, _, function = name.partition(":")
+        found = _LOADED[name] = getattr(import_module(module), function)
+    return found
 
 
 def type_name(value: Any) -> str:

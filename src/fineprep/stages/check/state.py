@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fineprep.core import __version__
+from fineprep.core import __version__, jsonexact
 from fineprep.core.config import Settings
 from fineprep.core.model import Finding, Location, RecordMeta, Severity
 from fineprep.core.profiles import ModelProfile
@@ -71,7 +71,7 @@ class FileState:
 class RecordContext:
     """What a per-record check sees: the parsed object, its raw line, view and location."""
 
-    __slots__ = ("_hashes", "_hits", "file", "line", "meta", "obj", "raw", "run", "view")
+    __slots__ = ("_hashes", "_hits", "_obj", "file", "line", "meta", "raw", "run", "view")
 
     def __init__(
         self,
@@ -79,7 +79,7 @@ class RecordContext:
         file: FileState,
         line: int,
         raw: bytes,
-        obj: dict[str, Any],
+        obj: dict[str, Any] | None,
         view: View,
         meta: RecordMeta | None,
     ) -> None:
@@ -87,11 +87,19 @@ class RecordContext:
         self.file = file
         self.line = line
         self.raw = raw
-        self.obj = obj
+        self._obj = obj
         self.view = view
         self.meta = meta
         self._hits: frozenset[str] | None = None
         self._hashes: tuple[int, int] | None = None
+
+    @property
+    def obj(self) -> dict[str, Any]:
+        """The parsed record. A record read by its format's typed decoder has only its view
+        until a check asks for the object (then it is parsed from the line, once)."""
+        if self._obj is None:
+            self._obj = jsonexact.loads(self.raw)
+        return self._obj
 
     @property
     def hits(self) -> frozenset[str]:
