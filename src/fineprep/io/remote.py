@@ -148,19 +148,13 @@ def open_remote(
 
 
 def list_objects(path: str, opts: AwsOptions, suffixes: tuple[str, ...]) -> list[str]:
-    """The objects under a prefix whose names end in one of ``suffixes``, in key order."""
-    uri = parse_s3_uri(path, "input")
-    out: list[str] = []
-    try:
-        pages = _client(opts).get_paginator("list_objects_v2")
-        for page in pages.paginate(Bucket=uri.bucket, Prefix=uri.key):
-            for item in page.get("Contents", []):
-                key = item["Key"]
-                if key.endswith(suffixes) and not key.endswith(("/", ".meta.jsonl")):
-                    out.append(f"{PREFIX}{uri.bucket}/{key}")
-    except _errors() as exc:
-        raise _fail(path, exc) from None
-    return sorted(out)
+    """The objects under a prefix whose names end in one of ``suffixes`` (sidecars left out),
+    in key order."""
+    return [
+        uri
+        for uri, _ in list_prefix(path, opts)
+        if uri.endswith(suffixes) and not uri.endswith(".meta.jsonl")
+    ]
 
 
 def expand_inputs(paths: list[str], opts: AwsOptions, suffixes: tuple[str, ...]) -> list[str]:
@@ -168,7 +162,7 @@ def expand_inputs(paths: list[str], opts: AwsOptions, suffixes: tuple[str, ...])
     paths are unchanged."""
     out: list[str] = []
     for path in paths:
-        if is_remote(path) and (path.endswith("/") or not _uri_key(path)):
+        if is_prefix(path):
             found = list_objects(path, opts, suffixes)
             if not found:
                 raise InputError(
