@@ -48,15 +48,13 @@ from fineprep.stages.split.partitions import scan_dataset
 from fineprep.stages.split.scan import Scan
 from fineprep.stages.split.strata import label_counts, rare_labels, unit_strata
 from fineprep.stages.split.summary import augmented_summary, class_counts, split_summary
+from fineprep.stages.split.verify import check_outputs, leaked_records
 from fineprep.stages.split.write import remove_stale, write_splits
 
 if TYPE_CHECKING:
     from fineprep.core.profiles import ModelProfile
     from fineprep.stages.check.state import CheckResult
 
-#: Codes checked on the outputs unless a selection is given: counts, near duplicates, leakage,
-#: balance.
-DEFAULT_SELECT = ("N", "D003", "D004", "B")
 #: Rounds of "split, check for leaks, merge what leaked" before giving up (one is the norm).
 _MAX_REGROUPS = 5
 
@@ -176,8 +174,8 @@ def _split_dataset(
             result = _split_once(sc, merges, opts, settings, profile, target, min_count, notes[:])
             if not run_checks:
                 return result
-            result.check = check_outputs(result, settings, select)
-            leaks = _leaked_records(result)
+            result.check = check_outputs(result.files, settings, select)
+            leaks = leaked_records(result.check, result.files, result.per_record)
             if not leaks:
                 return result
             # LSH missed these pairs when grouping: merge them and split again.
@@ -240,25 +238,6 @@ def _split_once(
     return result
 
 
-def _leaked_records(result: SplitResult) -> list[tuple[int, int]]:
-    """Input record indices of every D004 pair the check found in what was written."""
-    if result.check is None:
-        return []
-    rows: dict[str, list[int]] = {}
-    for index, name in enumerate(result.per_record):
-        rows.setdefault(name, []).append(index)
-    by_path = {str(path): name for name, path in result.files.items()}
-    pairs = []
-    for f in result.check.findings:
-        side = by_path.get(f.location.path)
-        train_line = f.data.get("train_line")
-        if f.code != "D004" or side is None or f.location.line is None or train_line is None:
-            continue
-        train_side = by_path.get(str(f.data.get("train_path")), "train")
-        pairs.append((rows[side][f.location.line - 1], rows[train_side][int(train_line) - 1]))
-    return pairs
-
-
 def _units(sc: Scan, opts: SplitOptions, min_count: int) -> tuple[list[Unit], dict[str, int]]:
     """The units to assign and the classes too rare to split (empty without --stratify)."""
     pairs = zip(sc.unit_keys, sc.unit_sizes, strict=True)
@@ -275,25 +254,6 @@ def _units(sc: Scan, opts: SplitOptions, min_count: int) -> tuple[list[Unit], di
     strata, per_label = unit_strata(sc.unit_of, sc.labels, sc.unit_sizes, freq)
     units = [Unit(key, size, strata[i], per_label[i]) for i, (key, size) in enumerate(pairs)]
     return units, rare
-
-
-def check_outputs(result: SplitResult, settings: Settings, select: list[str] | None) -> CheckResult:
-    """Run the check engine on the written files, with their roles (train/validation/test)."""
-    from fineprep.stages.check.engine import check_files
-
-    chosen = list(select or DEFAULT_SELECT)
-    # D004 always runs: split verifies that it wrote no leak (see _leaked_records).
-    checked = dataclasses.replace(settings, select=[*chosen, "D004"])
-    files = result.files
-    found = check_files(
-        [str(files["train"])] if "train" in files else [],
-        checked,
-        validation=[str(files[VALIDATION])] if VALIDATION in files else [],
-        test=[str(files["test"])] if "test" in files else [],
-    )
-    if not any(code == "D004" or "D004".startswith(code) for code in chosen):
-        found.findings = [f for f in found.findings if f.code != "D004"]
-    return found
 
 
 def _validation_share(
