@@ -20,9 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fineprep.stages.check.records as records
+from fineprep.core import jsonexact
 from fineprep.core.config import load_settings
 from fineprep.core.model import RecordMeta
-from fineprep.formats import FORMATS, fast
+from fineprep.formats import FORMATS, base, fast
 from fineprep.formats.base import View
 from fineprep.report import render
 from fineprep.stages.check.engine import check_files
@@ -47,14 +48,8 @@ def decoded(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
                 taken[view.format] += 1
             return view
 
-        monkeypatch.setitem(records_loaded(), spec.fast, counted)
+        monkeypatch.setitem(base._LOADED, spec.fast, counted)
     return taken
-
-
-def records_loaded() -> dict[str, Any]:
-    from fineprep.formats import base
-
-    return base._LOADED
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -157,7 +152,7 @@ _noise = st.sampled_from(
 
 def _walk(fmt: str, raw: bytes) -> tuple[View, list[str]] | None:
     try:
-        obj = records.jsonexact.loads(raw)
+        obj = jsonexact.loads(raw)
     except orjson.JSONDecodeError:
         return None
     if not isinstance(obj, dict):

@@ -11,8 +11,10 @@ parse-and-walk path, which says precisely what is wrong. The views are the walk'
 field, and the findings of a run are the same with or without these decoders (tested on the
 whole corpus).
 
-Used only once a file's first record has been walked (that record decides the format and the
-model checks); see :func:`fineprep.stages.check.records.stream_records`.
+Used from a file's (or partition's) ``FAST_AFTER``-th record on, so the records that decide
+the format and the model checks are always walked and a small file never imports msgspec; see
+:func:`fineprep.stages.check.records.stream_records`. A declined line is parsed again by orjson:
+msgspec stops at the first field that does not fit, so that costs a fraction of a parse.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """The per-record path of ``check``: lines -> parse (P codes) -> format (detected or forced,
-S001/S002) -> the format's walk (S codes, the view) -> every record check.
+S001/S002) -> the format's walk (S codes, the view) -> every record check. On big files the
+common valid record skips the parse and the walk: its format's typed decoder
+(:mod:`fineprep.formats.fast`) gives the view directly.
 
 Used by the engine for a whole file and by partition workers for a byte range of one.
 """
