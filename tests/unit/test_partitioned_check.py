@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from fineprep.core.config import load_settings
 from fineprep.engines.base import EngineOptions, engine_options
-from fineprep.engines.partitions import jsonl_ranges, read_range
+from fineprep.engines.local import LocalEngine
+from fineprep.engines.partitions import jsonl_ranges, line_offsets, read_range
 from fineprep.report import render
 from fineprep.stages.check.engine import check_files
 
@@ -112,11 +113,69 @@ def test_duplicates_across_a_boundary_are_found(tmp_path: Path) -> None:
     assert (3, "D001") in codes and (4, "D002") in codes
 
 
+def _expected_cuts(data: bytes, count: int) -> list[int]:
+    """The definition: just past the first newline at or after each ``size * k // count``."""
+    cuts = [0]
+    for k in range(1, count):
+        found = data.find(b"\n", len(data) * k // count)
+        if found < 0:
+            break
+        if cuts[-1] < found + 1 < len(data):
+            cuts.append(found + 1)
+    return cuts
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.lists(st.sampled_from([b"\n", b"ab", b"x", b"\r\n", b"{}"]), max_size=80).map(b"".join),
+    parts=st.integers(2, 9),
+)
+def test_ranges_follow_their_definition(tmp_path: Path, data: bytes, parts: int) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(data)
+    ranges = jsonl_ranges(LocalEngine(), str(path), None, parts, min_part=1)
+    count = max(1, min(parts, len(data)))
+    assert [r.start for r in ranges] == (_expected_cuts(data, count) if count > 1 else [0])
+    assert b"".join(b"".join(read_range(str(path), r)) for r in ranges) == data
+    for r in ranges:
+        assert r.first_line == data[: r.start].count(b"\n") + 1
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(st.integers(0, 9), max_size=3000),
+    final_newline=st.booleans(),
+    data=st.data(),
+)
+def test_line_offsets_are_where_the_lines_start(
+    tmp_path: Path, lines: list[int], final_newline: bool, data: st.DataObject
+) -> None:
+    """Offsets of wanted lines in a sidecar (thousands of short lines: the counted windows)
+    are those of a line-by-line read: the end of the file for the line after the last."""
+    text = b"\n".join(b"x" * n for n in lines) + (b"\n" if final_newline and lines else b"")
+    path = tmp_path / "x.meta.jsonl"
+    path.write_bytes(text)
+    starts = [0] + [k + 1 for k, byte in enumerate(text) if byte == 10]
+    total = len(starts) if text and not text.endswith(b"\n") else len(starts) - 1
+    wanted = sorted(set(data.draw(st.lists(st.integers(1, total + 3), max_size=12))))
+    expect = [
+        starts[n - 1]
+        if n - 1 < len(starts) and n <= total
+        else (len(text) if n == total + 1 else None)
+        for n in wanted
+    ]
+    assert line_offsets(str(path), wanted) == expect
+
+
 def test_ranges_cut_on_lines_and_number_them(tmp_path: Path) -> None:
     path = tmp_path / "x.jsonl"
     data = b"".join(b"%d\n" % k for k in range(100)) + b"tail"
     path.write_bytes(data)
-    ranges = jsonl_ranges(str(path), 4, min_part=1)
+    ranges = jsonl_ranges(LocalEngine(), str(path), None, 4, min_part=1)
     assert len(ranges) == 4
     assert b"".join(b"".join(read_range(str(path), r)) for r in ranges) == data
     for r in ranges:

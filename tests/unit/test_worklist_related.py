@@ -8,14 +8,18 @@ judge a record alone (the per-file pre-commit hook).
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import jsonschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fineprep.core.config import Settings
 from fineprep.core.model import Finding
 from fineprep.report import render
+from fineprep.stages.check import related
 from fineprep.stages.check.engine import check_files
 from fineprep.stages.check.rules import RULES
 from fineprep.stages.check.selection import resolve_selection
@@ -155,3 +159,39 @@ def test_short_labels_are_judged_over_the_whole_file_when_partitioned(tmp_path: 
             reports.append(render(check_files([str(path)], s, engine=engine), "json"))
         assert reports[0] == reports[1]
         assert json.loads(reports[0])["summary"]["by_code"] == expect
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.binary(max_size=12).map(lambda b: b.replace(b"\n", b"")), min_size=0, max_size=30
+    ),
+    ending=st.sampled_from([b"\n", b"\r\n"]),
+    final_newline=st.booleans(),
+    block=st.integers(1, 16),
+    max_bytes=st.integers(1, 20),
+    data=st.data(),
+)
+def test_picked_lines_are_the_wanted_lines_of_a_line_by_line_read(
+    lines: list[bytes],
+    ending: bytes,
+    final_newline: bool,
+    block: int,
+    max_bytes: int,
+    data: st.DataObject,
+) -> None:
+    """The block reader returns, for every wanted line, what reading line by line gives (the
+    line without its newline; a CR stays, which JSON reads as whitespace), whatever the block
+    size; a line longer than the maximum is passed over."""
+    text = ending.join(lines) + (ending if final_newline and lines else b"")
+    physical = text.split(b"\n")
+    if physical and physical[-1] == b"":
+        physical.pop()
+    wanted = sorted(set(data.draw(st.lists(st.integers(1, len(physical) + 2), max_size=10))))
+    expect = [
+        (n, physical[n - 1])
+        for n in wanted
+        if n <= len(physical) and len(physical[n - 1]) <= max_bytes + 1
+    ]
+    got = list(related.picked_lines(io.BytesIO(text), wanted, max_bytes, block))
+    assert got == expect

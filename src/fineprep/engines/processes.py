@@ -9,12 +9,12 @@ already imported) and spawned elsewhere. The pool starts on the first ``map`` an
 from __future__ import annotations
 
 import multiprocessing
-import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import TypeVar
 
+from fineprep.core.forking import signals_held, worker_signals
 from fineprep.engines.base import EngineOptions
 
 T = TypeVar("T")
@@ -43,7 +43,8 @@ class ProcessEngine:
         merges partition k while later ones run)."""
         if len(items) <= 1:
             return (fn(item) for item in items)
-        return self._executor().map(fn, items)
+        with signals_held():  # the pool forks its workers on the first submit
+            return self._executor().map(fn, items)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -57,5 +58,4 @@ class ProcessEngine:
 def _worker_signals() -> None:
     """A terminal's Ctrl-C reaches the whole process group: the command that owns the pool
     answers it (one line, exit 130) and stops the workers, which must stay silent."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    worker_signals()

@@ -123,7 +123,7 @@ class _Body(io.RawIOBase):
 
 def open_remote(
     path: str, opts: AwsOptions, start: int = 0, end: int | None = None, etag: str | None = None
-) -> BinaryIO:
+) -> io.BufferedReader[Any]:
     """An object (or bytes ``[start, end)`` of it) as a buffered binary stream; with ``etag``,
     only if the object is still that version (a partition reads what was planned)."""
     uri = _uri(path)

@@ -14,13 +14,14 @@ worker failure falls back to counting the batch inline.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING
+
+from fineprep.core.forking import signals_held, worker_signals
 
 if TYPE_CHECKING:
     from fineprep.tokens.source import TokenSource
@@ -53,7 +54,7 @@ def _worker_init(source: TokenSource, parent: int) -> None:
     The encoding loads here, before the first batch arrives; a failure to load it surfaces
     when a batch is counted (inline, with the clear error). ``parent`` is the main process's
     PID as it was before the fork: asked here, a parent killed in between would be missed."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    worker_signals()
     if os.getppid() != parent:
         os._exit(0)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
@@ -165,8 +166,9 @@ class DeferredCounts:
                 initargs=(self.source, os.getpid()),
             )
             # Workers start (and load the encoding) now, while the checks read on.
-            for _ in range(self.workers):
-                self._pool.submit(os.getpid)
+            with signals_held():
+                for _ in range(self.workers):
+                    self._pool.submit(os.getpid)
         return None if self._broken else self._pool
 
     def finish(self) -> Callable[[int], Counts]:

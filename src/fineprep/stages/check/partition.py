@@ -34,7 +34,6 @@ from fineprep.engines.partitions import (
     jsonl_ranges,
     line_offsets,
     open_range,
-    remote_ranges,
 )
 from fineprep.formats import detect
 from fineprep.io.aws import AwsOptions
@@ -157,10 +156,7 @@ def plan(
         has_bom = head.startswith(BOM)
         if (head[3:] if has_bom else head).lstrip().startswith(b"["):
             return None
-        if remote:
-            ranges = remote_ranges(engines.get(), path, aws, workers, options.partition_bytes)
-        else:
-            ranges = jsonl_ranges(path, workers, options.partition_bytes)
+        ranges = jsonl_ranges(engines.get(), path, aws, workers, options.partition_bytes)
         if len(ranges) < 2:
             return None
         probe = _probe(path, aws, run, has_bom, ranges[0].end)

@@ -119,7 +119,7 @@ def _ranges(path: str, options: EngineOptions, holder: EngineHolder) -> list[Byt
         workers = holder.workers
         if workers < 2 and options.engine != "dask":
             return None
-        ranges = jsonl_ranges(path, workers, options.partition_bytes)
+        ranges = jsonl_ranges(holder.get(), path, None, workers, options.partition_bytes)
     except OSError:
         return None
     return ranges if len(ranges) > 1 else None
