@@ -18,6 +18,8 @@ from xxhash import xxh3_64_intdigest
 _SEP_FIELD = "\x1f"
 _SEP_ROLE = "\x1e"
 _SEP_OTHER = b"\x1d"
+#: Seeds of single-segment hashes, by role.
+_ROLE_SEEDS: dict[str, int] = {}
 
 
 #: A 64-bit hash of bytes (the C function itself: no Python frame per call).
@@ -38,7 +40,15 @@ def hash_texts(parts: Sequence[Text], others: Sequence[bytes] = ()) -> int:
     """Hash of a sequence of texts with their roles, and of the record's other content
     (canonical JSON of media and tool blocks); order and roles matter, nothing else."""
     if len(parts) == 1:
-        joined = parts[0].role + _SEP_ROLE + parts[0].text
+        part = parts[0]
+        if not others:  # the common segment: its role seeds the hash (no joined copy)
+            seed = _ROLE_SEEDS.get(part.role)
+            if seed is None:
+                seed = _ROLE_SEEDS[part.role] = hash_bytes(
+                    part.role.encode("utf-8", "surrogatepass")
+                )
+            return xxh3_64_intdigest(part.text.encode("utf-8", "surrogatepass"), seed)
+        joined = part.role + _SEP_ROLE + part.text
     else:
         joined = _SEP_FIELD.join([p.role + _SEP_ROLE + p.text for p in parts])
     data = joined.encode("utf-8", "surrogatepass")

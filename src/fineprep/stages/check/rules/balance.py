@@ -124,18 +124,35 @@ class BalanceCheck(Check):
         self.overflow = False
         self.records = 0
 
+    def start_file(self, file: FileState) -> None:
+        self.role = _ROLES.index(file.role) if file.role in _ROLES else 0
+
     def check(self, rec: RecordContext) -> None:
-        label = record_label(rec.view, rec.meta, self.label_from)
+        meta = rec.meta
+        label = record_label(rec.view, meta, self.label_from)
         if label is None:
             return
-        meta_label = rec.meta is not None and rec.meta.label is not None
+        meta_label = meta is not None and meta.label is not None
         self.from_meta = self.from_meta or (meta_label and self.label_from != "completion")
+        self.records += 1
+        role = self.role
+        variant = meta is not None and meta.augmented_from is not None
+        if type(label) is str:  # one label, the common case: counted without a tuple
+            if not meta_label and len(label) > _MAX_LABEL_CHARS:
+                self.free_text = True
+            row = self.counts.get(label)
+            if row is None:
+                if len(self.counts) >= _MAX_TRACKED:
+                    self.overflow = True
+                    return
+                row = self.counts[label] = [0, 0, 0]
+            row[role] += 1
+            if variant:
+                self.augmented.setdefault(label, [0, 0, 0])[role] += 1
+            return
         labels = label if isinstance(label, tuple) else (label,)
         if not meta_label and long_label(labels):
             self.free_text = True
-        self.records += 1
-        role = _ROLES.index(rec.file.role) if rec.file.role in _ROLES else 0
-        variant = rec.meta is not None and rec.meta.augmented_from is not None
         for one in dict.fromkeys(labels):
             row = self.counts.get(one)
             if row is None:
