@@ -78,9 +78,10 @@ def attach_related(findings: FindingLog, files: Iterable[FileState]) -> FindingL
 
 
 def _sources(path: str, lines: set[int]) -> dict[int, str]:
-    """The ``source`` of the wanted lines of a data file's sidecar."""
+    """The ``source`` of the wanted lines of a data file's sidecar (each object dropped once
+    its source is taken: a run with a finding on every record holds strings, not objects)."""
     out: dict[int, str] = {}
-    for number, meta in sidecar_lines(sidecar_path(path), lines).items():
+    for number, meta in sidecar_objects(sidecar_path(path), lines):
         source = meta.get("source")
         if source is not None:
             out[number] = source if isinstance(source, str) else str(source)
@@ -90,13 +91,17 @@ def _sources(path: str, lines: set[int]) -> dict[int, str]:
 def sidecar_lines(path: Path, lines: set[int]) -> dict[int, dict[str, Any]]:
     """The wanted lines of a sidecar as objects (one pass; stops after the last wanted line;
     a line that is not a JSON object is left out, as is a missing sidecar)."""
-    out: dict[int, dict[str, Any]] = {}
+    return dict(sidecar_objects(path, lines))
+
+
+def sidecar_objects(path: Path, lines: set[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """:func:`sidecar_lines`, one at a time in line order."""
     if not lines:
-        return out
+        return
     try:
         stream = path.open("rb")
     except OSError:
-        return out
+        return
     with stream:
         for number, raw in picked_lines(stream, sorted(lines)):
             try:
@@ -104,12 +109,11 @@ def sidecar_lines(path: Path, lines: set[int]) -> dict[int, dict[str, Any]]:
             except orjson.JSONDecodeError:
                 continue
             if isinstance(meta, dict):
-                out[number] = meta
-    return out
+                yield number, meta
 
 
 #: Bytes read at a time by :func:`picked_lines`.
-_BLOCK = 8 << 20
+_BLOCK = 1 << 20
 
 
 def picked_lines(
