@@ -16,9 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fineprep.core.config import load_settings
-from fineprep.engines.base import EngineOptions, engine_options
+from fineprep.engines.base import (
+    MAX_PARTITION_BYTES,
+    MIN_PARTITION_BYTES,
+    EngineOptions,
+    engine_options,
+)
 from fineprep.engines.local import LocalEngine
-from fineprep.engines.partitions import jsonl_ranges, line_offsets, read_range
+from fineprep.engines.partitions import jsonl_ranges, line_offsets, partition_count, read_range
 from fineprep.report import render
 from fineprep.stages.check.engine import check_files
 
@@ -264,3 +269,16 @@ def test_the_result_cache_ignores_where_partitions_run(tmp_path: Path) -> None:
         assert key is not None
         keys.add(key.digest)
     assert len(keys) == 1
+
+
+@given(size=st.integers(0, 1 << 40), parts=st.integers(2, 64))
+def test_partitions_come_in_whole_rounds_of_the_workers(size: int, parts: int) -> None:
+    """No partition over the maximum, none under the minimum unless the input is, and more
+    partitions than workers only in whole rounds (no worker runs a last partition alone)."""
+    count = partition_count(size, parts, MIN_PARTITION_BYTES)
+    if count == 1:
+        assert size < 2 * MIN_PARTITION_BYTES
+        return
+    assert size <= count * MAX_PARTITION_BYTES
+    assert size // count >= MIN_PARTITION_BYTES
+    assert count <= parts or count % parts == 0

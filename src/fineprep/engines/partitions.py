@@ -36,11 +36,14 @@ class ByteRange:
 
 def partition_count(size: int, parts: int, min_part: int) -> int:
     """Partitions for ``size`` bytes: one per worker, none under ``min_part`` bytes, and
-    more (none over the maximum) for big inputs; 1 when that is all it takes."""
+    more (none over the maximum) for big inputs, in whole rounds of ``parts``: with 7 equal
+    partitions on 2 workers one worker would run the last alone (4 rounds for 3.5 rounds'
+    work), with 8 both finish together. 1 when that is all it takes."""
     count = max(1, min(parts, size // max(1, min_part)))
     if count == 1:
         return 1
-    return max(count, -(-size // MAX_PARTITION_BYTES))
+    count = max(count, -(-size // MAX_PARTITION_BYTES))
+    return -(-count // parts) * parts if count > parts else count
 
 
 class _Window(io.RawIOBase):
