@@ -2,8 +2,9 @@
 
 What lives here: the data model (:mod:`.model`: Record, Location, Finding, Severity), the tool's
 errors, the registry type, settings and config loading, model profiles (Bedrock's per-model
-rules as data, ``data/models.toml``), the rule catalogue's types, stable hashes, S3 URIs and the
-published JSON Schemas. Nothing here does I/O beyond reading config and packaged data.
+rules as data, ``data/models.toml``), the rule catalogue's types, stable hashes, S3 URIs, the
+published JSON Schemas, and how worker processes start without losing a signal (:mod:`.forking`).
+Nothing here does I/O beyond reading config and packaged data.
 
 May import: nothing else of fineprep.
 """
