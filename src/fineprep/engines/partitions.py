@@ -1,9 +1,9 @@
 """Partitions of a JSONL file: byte ranges cut just after a newline, with the number of the
 first line of each, so that a partition reports the line numbers a single pass would.
 
-Cutting costs one pass that counts newlines (memory-bandwidth speed, no parsing); reading a
-partition seeks to its start and stops at its end, so every byte is read by exactly one
-partition.
+Cutting costs one pass that counts newlines (memory-bandwidth speed, no parsing), shared by
+the engine's workers slice by slice; reading a partition seeks to its start and stops at its
+end, so every byte is read by exactly one partition.
 """
 
 from __future__ import annotations

@@ -120,8 +120,8 @@ def picked_lines(
     stream: BinaryIO, wanted: list[int], max_bytes: int = MAX_LINE_BYTES, block_size: int = _BLOCK
 ) -> Iterator[tuple[int, bytes]]:
     """The lines numbered ``wanted`` (1-based, ascending) of ``stream``, without their
-    newline. Blocks are counted and split in C, so a sidecar of millions of lines costs a
-    few milliseconds per 8 MB rather than a Python step per line; a line longer than
+    newline. Blocks are counted and split in C, so a sidecar of millions of lines costs one
+    pass at C speed rather than a Python step per line; a line longer than
     ``max_bytes`` is passed over (never held), as are the lines after the last wanted one."""
     targets = iter(wanted)
     target = next(targets, None)
