@@ -140,7 +140,7 @@ def _expected_cuts(data: bytes, count: int) -> list[int]:
 def test_ranges_follow_their_definition(tmp_path: Path, data: bytes, parts: int) -> None:
     path = tmp_path / "x.jsonl"
     path.write_bytes(data)
-    ranges = jsonl_ranges(LocalEngine(), str(path), None, parts, min_part=1)
+    ranges = jsonl_ranges(LocalEngine(), str(path), len(data), None, parts, min_part=1)
     count = max(1, min(parts, len(data)))
     assert [r.start for r in ranges] == (_expected_cuts(data, count) if count > 1 else [0])
     assert b"".join(b"".join(read_range(str(path), r)) for r in ranges) == data
@@ -180,7 +180,7 @@ def test_ranges_cut_on_lines_and_number_them(tmp_path: Path) -> None:
     path = tmp_path / "x.jsonl"
     data = b"".join(b"%d\n" % k for k in range(100)) + b"tail"
     path.write_bytes(data)
-    ranges = jsonl_ranges(LocalEngine(), str(path), None, 4, min_part=1)
+    ranges = jsonl_ranges(LocalEngine(), str(path), len(data), None, 4, min_part=1)
     assert len(ranges) == 4
     assert b"".join(b"".join(read_range(str(path), r)) for r in ranges) == data
     for r in ranges:

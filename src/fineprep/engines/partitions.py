@@ -16,7 +16,7 @@ from typing import Any
 
 from fineprep.engines.base import MAX_PARTITION_BYTES, MIN_PARTITION_BYTES, Engine
 from fineprep.io.aws import AwsOptions
-from fineprep.io.remote import is_remote, open_remote, remote_size
+from fineprep.io.remote import is_remote, open_remote
 
 _CHUNK = 8 << 20
 
@@ -205,17 +205,18 @@ def _newlines(block: bytearray, end: int) -> int:
 def jsonl_ranges(
     engine: Engine,
     path: str,
+    size: int,
     aws: AwsOptions | None,
     parts: int,
     min_part: int = MIN_PARTITION_BYTES,
 ) -> list[ByteRange]:
-    """At most ``parts`` ranges of a file or S3 object of about equal size (none under
-    ``min_part`` bytes unless the input is), each ending just after a newline or at the end.
+    """At most ``parts`` ranges of a file or S3 object of ``size`` bytes, of about equal size
+    (none under ``min_part`` bytes unless the input is), each ending just after a newline or
+    at the end.
 
     The engine's workers count the newlines of equal slices in parallel (a local file's
     slices from the page cache, an object's by byte-range reads), and the cuts follow from the
     counts: the cut after each target offset is just past the first newline at or after it."""
-    size = remote_size(path, aws or AwsOptions()) if is_remote(path) else Path(path).stat().st_size
     count = partition_count(size, parts, min_part)
     if count == 1:
         return [ByteRange(0, size, 1)]

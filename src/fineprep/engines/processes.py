@@ -34,7 +34,10 @@ class ProcessEngine:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context(method),
-                initializer=_worker_signals,
+                # A terminal's Ctrl-C reaches the whole process group: the command that owns
+                # the pool answers it (one line, exit 130) and stops the workers, which stay
+                # silent.
+                initializer=worker_signals,
             )
         return self._pool
 
@@ -53,9 +56,3 @@ class ProcessEngine:
                 for process in list(getattr(pool, "_processes", {}).values()):
                     process.terminate()
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _worker_signals() -> None:
-    """A terminal's Ctrl-C reaches the whole process group: the command that owns the pool
-    answers it (one line, exit 130) and stops the workers, which must stay silent."""
-    worker_signals()

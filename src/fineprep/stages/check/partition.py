@@ -156,7 +156,7 @@ def plan(
         has_bom = head.startswith(BOM)
         if (head[3:] if has_bom else head).lstrip().startswith(b"["):
             return None
-        ranges = jsonl_ranges(engines.get(), path, aws, workers, options.partition_bytes)
+        ranges = jsonl_ranges(engines.get(), path, size, aws, workers, options.partition_bytes)
         if len(ranges) < 2:
             return None
         probe = _probe(path, aws, run, has_bom, ranges[0].end)

@@ -116,8 +116,9 @@ _COMPILED = threading.local()
 
 
 def _hyperscan_database(hyperscan: Any, lits: tuple[bytes, ...]) -> Any:
-    cache: dict[tuple[bytes, ...], Any] = getattr(_COMPILED, "databases", None) or {}
-    _COMPILED.databases = cache
+    cache: dict[tuple[bytes, ...], Any] | None = getattr(_COMPILED, "databases", None)
+    if cache is None:
+        cache = _COMPILED.databases = {}
     db = cache.get(lits)
     if db is None:
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)

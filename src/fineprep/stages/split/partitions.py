@@ -114,12 +114,15 @@ def _ranges(path: str, options: EngineOptions, holder: EngineHolder) -> list[Byt
         return None
     try:
         file = Path(path)
-        if not file.is_file() or file.stat().st_size < options.min_bytes:
+        if not file.is_file():
+            return None
+        size = file.stat().st_size
+        if size < options.min_bytes:
             return None
         workers = holder.workers
         if workers < 2 and options.engine != "dask":
             return None
-        ranges = jsonl_ranges(holder.get(), path, None, workers, options.partition_bytes)
+        ranges = jsonl_ranges(holder.get(), path, size, None, workers, options.partition_bytes)
     except OSError:
         return None
     return ranges if len(ranges) > 1 else None

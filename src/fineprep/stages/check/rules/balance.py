@@ -137,23 +137,11 @@ class BalanceCheck(Check):
         self.records += 1
         role = self.role
         variant = meta is not None and meta.augmented_from is not None
-        if type(label) is str:  # one label, the common case: counted without a tuple
-            if not meta_label and len(label) > _MAX_LABEL_CHARS:
-                self.free_text = True
-            row = self.counts.get(label)
-            if row is None:
-                if len(self.counts) >= _MAX_TRACKED:
-                    self.overflow = True
-                    return
-                row = self.counts[label] = [0, 0, 0]
-            row[role] += 1
-            if variant:
-                self.augmented.setdefault(label, [0, 0, 0])[role] += 1
-            return
         labels = label if isinstance(label, tuple) else (label,)
         if not meta_label and long_label(labels):
             self.free_text = True
-        for one in dict.fromkeys(labels):
+        # One label (the common case) needs no de-duplication.
+        for one in labels if len(labels) == 1 else dict.fromkeys(labels):
             row = self.counts.get(one)
             if row is None:
                 if len(self.counts) >= _MAX_TRACKED:
