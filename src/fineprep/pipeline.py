@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.results import Result
-from fineprep.io.jsonl import AtomicWriter, atomic_write_bytes, sidecar_path
+from fineprep.io.atomic import AtomicWriter, atomic_write_bytes
+from fineprep.io.jsonl import sidecar_path
 from fineprep.io.outputs import OutputLock, set_manifest_path, write_set_manifest
 from fineprep.io.remote import input_aws, is_remote
 from fineprep.io.staging import fetch_dataset, local_name

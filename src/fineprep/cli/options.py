@@ -163,7 +163,7 @@ def echo_check(result: CheckResult, output_format: str, output: str | None = Non
     if how.quiet and output_format == "text":
         pieces = without_last_line(pieces)
     if output:
-        from fineprep.io.jsonl import AtomicWriter
+        from fineprep.io.atomic import AtomicWriter
 
         with AtomicWriter(output) as out:
             for piece in pieces:

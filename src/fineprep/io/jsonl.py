@@ -8,14 +8,12 @@ interrupted run never leaves a half-written file where a good one is expected.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from fineprep.core import jsonexact
 from fineprep.core.errors import InputError
@@ -168,132 +166,6 @@ def peek_start(stream: BinaryIO, size: int = 64) -> bytes:
         return b""
     data: bytes = peek(size)
     return data[:size]
-
-
-class AtomicWriter:
-    """A file that appears at ``path`` only when the ``with`` block completes without error.
-
-    The file gets the permissions any other program would give it (``0666`` less the umask),
-    not the ``0600`` of a temporary file; ``private=True`` keeps it ``0600`` (keys, caches).
-    A path that exists and is not a regular file (a directory, FIFO or device node) is
-    refused before anything is written: replacing ``/dev/sda`` or a named pipe is never meant.
-    With ``skip_empty=True`` a file that received no bytes does not appear, and a file an
-    earlier run left at the path is removed (it would describe that run, not this one);
-    ``written`` says whether the file appeared.
-    """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        mode: str = "wb",
-        *,
-        private: bool = False,
-        skip_empty: bool = False,
-    ) -> None:
-        self.path = Path(path)
-        self.mode = mode
-        self.private = private
-        self.skip_empty = skip_empty
-        self.written = False
-        self._tmp: Path | None = None
-        self._fh: IO[bytes] | IO[str] | None = None
-
-    def __enter__(self) -> IO[bytes]:
-        refuse_special(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_orphans(self.path)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.{os.getpid()}.", suffix=".tmp", dir=self.path.parent
-        )
-        self._tmp = Path(tmp)
-        if not self.private:
-            os.fchmod(fd, 0o666 & ~current_umask())
-        fh = os.fdopen(fd, "wb")
-        self._fh = fh
-        return fh
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        assert self._fh is not None and self._tmp is not None
-        try:
-            if exc_type is None:
-                self._fh.flush()
-                os.fsync(self._fh.fileno())
-                empty = self._fh.tell() == 0
-            self._fh.close()
-            if exc_type is None:
-                if self.skip_empty and empty:
-                    if self.path.is_file():
-                        self.path.unlink()
-                else:
-                    self._tmp.replace(self.path)
-                    self.written = True
-        finally:
-            if self._tmp.exists():
-                with contextlib.suppress(OSError):
-                    self._tmp.unlink()
-
-
-def current_umask() -> int:
-    """The process umask, read without changing it where the platform allows (Linux)."""
-    try:
-        with Path("/proc/self/status").open("rb") as fh:
-            for line in fh:
-                if line.startswith(b"Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # set and restore: the only portable way to read it
-    os.umask(mask)
-    return mask
-
-
-def refuse_special(path: Path) -> None:
-    """An :class:`InputError` when ``path`` exists and is not a regular file."""
-    try:
-        st = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(st.st_mode):
-        kind = (
-            "a directory"
-            if stat.S_ISDIR(st.st_mode)
-            else "a named pipe"
-            if stat.S_ISFIFO(st.st_mode)
-            else "a device node"
-            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
-            else "not a regular file"
-        )
-        raise InputError(
-            f"{path}: exists and is {kind}, not a file fineprep may replace",
-            hint="choose another output path",
-        )
-
-
-def _remove_orphans(path: Path) -> None:
-    """Delete temp files of earlier writers of ``path`` that were killed (their process is
-    gone), so an interrupted run leaves nothing behind once the next run writes the file."""
-    for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
-        pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
-        if not pid_text.isdigit() or int(pid_text) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        except (PermissionError, OverflowError, OSError):
-            continue
-
-
-def glob_escape(name: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    with AtomicWriter(path) as fh:
-        fh.write(data)
 
 
 def existing_sidecar(path: str) -> Path | None:

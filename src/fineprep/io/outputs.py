@@ -1,6 +1,6 @@
 """Output safety: never write over an input, one run per output at a time, files as a set.
 
-Each file fineprep writes is atomic on its own (:class:`fineprep.io.jsonl.AtomicWriter`), but a
+Each file fineprep writes is atomic on its own (:class:`fineprep.io.atomic.AtomicWriter`), but a
 dataset is several files: records, their sidecar, the rejects, a split's train/validation/test.
 A kill between two renames, or two runs on the same ``-o``, could leave records from one run
 beside a sidecar from another, with every source row pointing at the wrong record. So:
@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from fineprep.core.errors import ConfigError, InputError
-from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
+from fineprep.io.atomic import atomic_write_bytes
+from fineprep.io.jsonl import sidecar_path
 
 SET_FORMAT = 1
 #: Manifests that may describe a data file: its own, and a split directory's summary.
@@ -130,20 +131,24 @@ def set_manifest_path(data: str | os.PathLike[str]) -> Path:
     return p.with_name(f"{name}.set.json")
 
 
-def set_record(members: Iterable[Path]) -> dict[str, Any]:
+def set_record(members: Iterable[Path], known: dict[Path, str] | None = None) -> dict[str, Any]:
     """The manifest body: the SHA-256 of every member by file name, and the run id, a digest
     of those (the same outputs give the same manifest, so reruns stay byte-identical; files of
-    two different runs never share one)."""
-    digests = {m.name: file_sha256(m) for m in members if m.is_file()}
+    two different runs never share one). ``known``: digests by path that the writers
+    computed as they wrote (``AtomicWriter(digest=True)``), so those files are not read again."""
+    known = known or {}
+    digests = {m.name: known.get(m) or file_sha256(m) for m in members if m.is_file()}
     run = hashlib.sha256(repr(sorted(digests.items())).encode()).hexdigest()[:16]
     return {"format": SET_FORMAT, "run": run, "members": digests}
 
 
-def write_set_manifest(path: Path, members: Iterable[Path]) -> None:
+def write_set_manifest(
+    path: Path, members: Iterable[Path], known: dict[Path, str] | None = None
+) -> None:
     """Write the manifest last: the set is complete once it is in place."""
     import orjson
 
-    body = set_record(members)
+    body = set_record(members, known)
     atomic_write_bytes(path, orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n")
 
 
@@ -222,9 +227,11 @@ class OutputSet:
     def __init__(self, manifest: Path) -> None:
         self.manifest = manifest
 
-    def finish(self, members: Iterable[Path]) -> None:
-        write_set_manifest(self.manifest, members)
+    def finish(self, members: Iterable[Path], known: dict[Path, str] | None = None) -> None:
+        write_set_manifest(self.manifest, members, known)
 
-    def record(self, members: Iterable[Path]) -> dict[str, Any]:
+    def record(
+        self, members: Iterable[Path], known: dict[Path, str] | None = None
+    ) -> dict[str, Any]:
         """The body for a manifest that is part of a larger document (``split.json``)."""
-        return set_record(members)
+        return set_record(members, known)

@@ -60,7 +60,7 @@ def _write_cache(path: Path | None, cache: dict[str, int]) -> None:
     if path is None:
         return
     try:
-        from fineprep.io.jsonl import AtomicWriter
+        from fineprep.io.atomic import AtomicWriter
 
         with AtomicWriter(path) as fh:
             fh.write("".join(f"{k}\t{v}\n" for k, v in cache.items()).encode())

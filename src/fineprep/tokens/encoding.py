@@ -147,7 +147,7 @@ def _store_rank_cache(path: Path | None, kwargs: dict[str, Any]) -> None:
     if path is None or path.exists():
         return
     try:
-        from fineprep.io.jsonl import AtomicWriter
+        from fineprep.io.atomic import AtomicWriter
 
         with AtomicWriter(path) as fh:
             fh.write(marshal.dumps(kwargs))

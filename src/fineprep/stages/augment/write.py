@@ -5,7 +5,7 @@ Originals are never rewritten. Their sidecar lines are copied as they are too, e
 original with variants but no id gets one (its variants must name it), and, when the input had
 no sidecar and its labels were its answers, each line says the label (a sidecar is
 authoritative for labels, so one that left them out would unlabel the data). Both files go
-through :class:`fineprep.io.jsonl.AtomicWriter` and appear together, the sidecar first; the
+through :class:`fineprep.io.atomic.AtomicWriter` and appear together, the sidecar first; the
 input must be unchanged since it was first read.
 """
 
@@ -21,7 +21,8 @@ import orjson
 
 from fineprep.core import jsonexact
 from fineprep.core.errors import InputError
-from fineprep.io.jsonl import AtomicWriter, sidecar_path
+from fineprep.io.atomic import AtomicWriter
+from fineprep.io.jsonl import sidecar_path
 from fineprep.io.outputs import OutputLock, set_manifest_path, write_set_manifest
 from fineprep.stages.augment.produce import Variant
 from fineprep.stages.augment.records import Inventory, Line, Original, records

@@ -40,7 +40,8 @@ from fineprep.core import __version__
 from fineprep.core.config import Settings
 from fineprep.core.errors import InputError
 from fineprep.core.model import Finding
-from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
+from fineprep.io.atomic import atomic_write_bytes
+from fineprep.io.jsonl import sidecar_path
 from fineprep.io.outputs import SPLIT_SUMMARY, file_sha256, set_manifest_path
 from fineprep.stages.check.rules import RULES
 from fineprep.stages.check.state import CheckResult, FileState

@@ -19,7 +19,8 @@ from fineprep.core import jsonexact
 from fineprep.core.model import Finding, Severity
 from fineprep.formats import FORMATS
 from fineprep.formats.base import canonical_json
-from fineprep.io.jsonl import BOM, AtomicWriter, iter_lines, sidecar_path
+from fineprep.io.atomic import AtomicWriter
+from fineprep.io.jsonl import BOM, iter_lines, sidecar_path
 from fineprep.stages.check.state import CheckResult
 
 FIXABLE = frozenset({"P004", "P005", "L003"})

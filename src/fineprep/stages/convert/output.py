@@ -1,6 +1,6 @@
 """The files a conversion writes: records, their sidecar, rejects, and the set manifest.
 
-All are written through :class:`fineprep.io.jsonl.AtomicWriter`, so each appears complete or
+All are written through :class:`fineprep.io.atomic.AtomicWriter`, so each appears complete or
 not at all, and they are committed as a set (:mod:`fineprep.io.outputs`): the run holds a lock
 on the output, renames rejects, then the sidecar, then the records, and writes
 ``<name>.set.json`` (run id and SHA-256 of every member) last, so ``check`` can tell a records
@@ -18,7 +18,8 @@ import orjson
 
 from fineprep.core import jsonexact
 from fineprep.core.model import RecordMeta
-from fineprep.io.jsonl import AtomicWriter, sidecar_path
+from fineprep.io.atomic import AtomicWriter
+from fineprep.io.jsonl import sidecar_path
 from fineprep.io.outputs import OutputLock, OutputSet, set_manifest_path
 
 #: One JSON line, newline appended by orjson (no copy of the record to add it).
@@ -41,7 +42,17 @@ class _Abort(Exception):
 
 
 def meta_line(meta: RecordMeta) -> bytes:
-    """A record's sidecar line."""
+    """A record's sidecar line. Without extra keys (most rows) the four values are written
+    by orjson directly; a value it cannot write (a long integer, an odd type) takes the
+    general path, so the bytes are the same either way."""
+    if not meta.extra:
+        try:
+            return orjson.dumps(
+                {"id": meta.id, "label": meta.label, "group": meta.group, "source": meta.source},
+                option=_LINE,
+            )
+        except TypeError:
+            pass
     return jsonexact.dumps(meta.to_dict(), default=_default, option=_LINE)
 
 
@@ -64,10 +75,12 @@ class Outputs:
         self.last_reason = ""
         self._open: list[AtomicWriter] = []
         self._set = OutputSet(self.manifest)
+        #: SHA-256 of each committed file, computed while it was written (for the manifest).
+        self._digests: dict[Path, str] = {}
         self._lock = OutputLock(output).__enter__()
         try:
-            self._out_fh = self._enter(AtomicWriter(output))
-            self._meta_fh = self._enter(AtomicWriter(self.sidecar))
+            self._out_fh = self._enter(AtomicWriter(output, digest=True))
+            self._meta_fh = self._enter(AtomicWriter(self.sidecar, digest=True))
         except BaseException:
             self.discard()
             raise
@@ -82,6 +95,8 @@ class Outputs:
         self._open.remove(writer)
         if keep:
             writer.__exit__(None, None, None)
+            if writer.sha256 is not None:
+                self._digests[writer.path] = writer.sha256
         else:
             writer.__exit__(_Abort, _Abort(), None)
 
@@ -93,7 +108,7 @@ class Outputs:
 
     def reject(self, source: str, reason: str, raw: str | None) -> None:
         if self._rej_fh is None:
-            self._rej_fh = self._enter(AtomicWriter(self.rejects))
+            self._rej_fh = self._enter(AtomicWriter(self.rejects, digest=True))
         self._rej_fh.write(reject_line(source, reason, raw))
         self.rejected += 1
         self.last_reason = reason
@@ -106,7 +121,7 @@ class Outputs:
 
         n_records, n_rejected = counts
         if n_rejected and self._rej_fh is None:
-            self._rej_fh = self._enter(AtomicWriter(self.rejects))
+            self._rej_fh = self._enter(AtomicWriter(self.rejects, digest=True))
         targets = ((records, self._out_fh), (meta, self._meta_fh), (rejects, self._rej_fh))
         for path, fh in targets:
             try:
@@ -135,7 +150,7 @@ class Outputs:
                 members = [self.output, self.sidecar]
                 if self.rejected:
                     members.append(self.rejects)
-                self._set.finish(members)
+                self._set.finish(members, self._digests)
             elif self.manifest.is_file():
                 self.manifest.unlink()
         except BaseException:

@@ -26,6 +26,7 @@ from fineprep.engines.base import Engine, EngineOptions
 from fineprep.io.aws import AwsOptions
 from fineprep.io.remote import is_remote
 from fineprep.stages.convert.options import ConvertOptions
+from fineprep.stages.convert.output import meta_line, reject_line
 from fineprep.stages.convert.result import SHOWN, ConvertResult
 from fineprep.stages.convert.row_groups import RowSlice, parquet_slices
 from fineprep.stages.convert.rowwork import Job, convert_item, prepare, reader_options
@@ -75,20 +76,16 @@ class _PartSink:
         self.part = part
         self.rejected = 0
         self.last_reason = ""
-        self._out: IO[bytes] = Path(part.records_path).open("wb")  # noqa: SIM115
-        self._meta: IO[bytes] = Path(part.meta_path).open("wb")  # noqa: SIM115
+        self._out: IO[bytes] = Path(part.records_path).open("wb", buffering=1 << 20)  # noqa: SIM115
+        self._meta: IO[bytes] = Path(part.meta_path).open("wb", buffering=1 << 20)  # noqa: SIM115
         self._rej: IO[bytes] = Path(part.rejects_path).open("wb")  # noqa: SIM115
 
     def write(self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None) -> None:
-        from fineprep.stages.convert.output import meta_line
-
         self._out.write(line if line is not None else jsonexact.dumps(record, option=_LINE))
         self._meta.write(meta_line(meta))
         self.part.records += 1
 
     def reject(self, source: str, reason: str, raw: str | None) -> None:
-        from fineprep.stages.convert.output import reject_line
-
         self._rej.write(reject_line(source, reason, raw))
         self.rejected += 1
         self.last_reason = reason

@@ -22,7 +22,8 @@ from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, InputError, require
 from fineprep.core.results import Result
 from fineprep.core.rules import option
-from fineprep.io.jsonl import atomic_write_bytes, sidecar_path
+from fineprep.io.atomic import atomic_write_bytes
+from fineprep.io.jsonl import sidecar_path
 from fineprep.io.outputs import OutputLock, OutputSet, refuse_mixed_set, same_file
 from fineprep.io.remote import input_aws, is_remote
 from fineprep.io.staging import RemoteOrigin, StagedDataset
@@ -228,7 +229,9 @@ def _split_once(
         )
     # split.json is written last and seals the files as one run's set (check verifies it).
     members = [p for o in outputs.values() for p in (o.path, o.sidecar)]
-    summary["set"] = OutputSet(opts.out_dir / "split.json").record(members)
+    known = {o.path: o.sha256 for o in outputs.values()}
+    known.update({o.sidecar: o.sidecar_sha256 for o in outputs.values()})
+    summary["set"] = OutputSet(opts.out_dir / "split.json").record(members, known)
     atomic_write_bytes(
         opts.out_dir / "split.json", orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
     )

@@ -1,6 +1,6 @@
 """The second pass of ``fineprep split``: copy each line, byte for byte, into its split.
 
-Every output (data and sidecar) goes through :class:`fineprep.io.jsonl.AtomicWriter`, so an
+Every output (data and sidecar) goes through :class:`fineprep.io.atomic.AtomicWriter`, so an
 interrupted split leaves the previous files in place, never half-written ones. The input is
 hashed again on the way and must match the first pass: a file that changed in between would
 give a split of neither version.
@@ -18,7 +18,8 @@ import orjson
 
 from fineprep.core.errors import InputError
 from fineprep.core.model import RecordMeta
-from fineprep.io.jsonl import BOM, AtomicWriter, open_input, strip_line
+from fineprep.io.atomic import AtomicWriter
+from fineprep.io.jsonl import BOM, open_input, strip_line
 from fineprep.stages.split.assign import DROPPED, SPLITS
 from fineprep.stages.split.scan import Scan
 
@@ -33,6 +34,8 @@ class Output:
     records: int = 0
     bytes: int = 0
     sha256: str = ""
+    #: The sidecar's SHA-256, for split.json's set (computed while writing, as ``sha256``).
+    sidecar_sha256: str = ""
 
     def summary(self) -> dict[str, object]:
         return {
@@ -59,15 +62,17 @@ def write_splits(scan: Scan, split_of_record: list[str], out_dir: Path) -> dict[
         name: Output(name, out_dir / f"{name}.jsonl", out_dir / f"{name}.meta.jsonl")
         for name in names
     }
-    digests = {name: hashlib.sha256() for name in names}
     source_name = Path(scan.path).name
     again = hashlib.sha256()
     with contextlib.ExitStack() as stack:
         data: dict[str, IO[bytes]] = {}
         meta: dict[str, IO[bytes]] = {}
+        writers: dict[str, tuple[AtomicWriter, AtomicWriter]] = {}
         for name, out in outputs.items():
-            data[name] = stack.enter_context(AtomicWriter(out.path))
-            meta[name] = stack.enter_context(AtomicWriter(out.sidecar))
+            writers[name] = (AtomicWriter(out.path, digest=True),
+                             AtomicWriter(out.sidecar, digest=True))  # fmt: skip
+            data[name] = stack.enter_context(writers[name][0])
+            meta[name] = stack.enter_context(writers[name][1])
         stream = stack.enter_context(contextlib.closing(open_input(scan.path)))
         side: BinaryIO | None = None
         if scan.sidecar is not None:
@@ -84,7 +89,6 @@ def write_splits(scan: Scan, split_of_record: list[str], out_dir: Path) -> dict[
             if index == 0 and scan.bom:
                 line = line[len(BOM) :]
             data[target].write(line)
-            digests[target].update(line)
             out = outputs[target]
             out.records += 1
             out.bytes += len(line)
@@ -98,7 +102,9 @@ def write_splits(scan: Scan, split_of_record: list[str], out_dir: Path) -> dict[
                 f"{scan.path}: changed while splitting", hint="split again once it is stable"
             )
     for name, out in outputs.items():
-        out.sha256 = digests[name].hexdigest()
+        records, sidecar = writers[name]
+        out.sha256 = records.sha256 or ""
+        out.sidecar_sha256 = sidecar.sha256 or ""
     return outputs
 
 

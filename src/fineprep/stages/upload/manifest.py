@@ -20,7 +20,7 @@ from fineprep.core.errors import InputError
 from fineprep.core.model import Severity
 from fineprep.core.profiles import ModelProfile
 from fineprep.core.schemas import first_schema_error
-from fineprep.io.jsonl import atomic_write_bytes
+from fineprep.io.atomic import atomic_write_bytes
 from fineprep.stages.check.state import CheckResult
 
 MANIFEST_NAME = "manifest.json"
