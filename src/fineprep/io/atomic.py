@@ -65,19 +65,20 @@ class _TrackedFile(io.FileIO):
         except OSError as exc:
             self._error = exc
 
-    def settle(self) -> None:
-        """Wait for the background write-back; raise the error it met, if any."""
+    def _join(self) -> None:
         if self._sync is not None:
             self._sync.join()
             self._sync = None
+
+    def settle(self) -> None:
+        """Wait for the background write-back; raise the error it met, if any."""
+        self._join()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
 
     def close(self) -> None:
-        if self._sync is not None:  # never close the descriptor under a running fdatasync
-            self._sync.join()
-            self._sync = None
+        self._join()  # never close the descriptor under a running fdatasync
         super().close()
 
 

@@ -1,9 +1,8 @@
-"""Raw JSONL reading (bytes, with line numbers) and atomic writing.
+"""Raw JSONL reading (bytes, with line numbers) and sidecars beside a dataset.
 
 The reader hands out raw bytes rather than decoded text: parsing, UTF-8 validation and the
 literal prefilters of the hygiene checks all work on bytes, and a record is decoded once.
-Writers go through a temporary file in the same directory and ``os.replace``, so an
-interrupted run never leaves a half-written file where a good one is expected.
+Writing is :mod:`fineprep.io.atomic`'s.
 """
 
 from __future__ import annotations
