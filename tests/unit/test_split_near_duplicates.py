@@ -19,7 +19,7 @@ from fineprep.stages.check.lsh import (
     similar_pairs,
     similarity,
 )
-from fineprep.stages.check.minhash import MinHasher, prepare
+from fineprep.stages.check.minhash import MinHasher, mix, prepare, shingle_hashes
 from tests.conftest import REALDATA, needs_realdata
 
 WORDS = [f"w{i}" for i in range(5000)]
@@ -73,6 +73,35 @@ def test_signatures_are_stable_and_mergeable() -> None:
     assert np.array_equal(whole, np.concatenate(parts))
     other_seed, _ = MinHasher(seed=2).signatures(texts)
     assert not np.array_equal(whole, other_seed)
+
+
+def test_densified_bins_take_the_first_non_empty_bin_in_their_order() -> None:
+    """The vectorised densification against its definition, for every count of non-empty
+    bins from one to all (short texts to long ones)."""
+    rng = random.Random(8)
+    sizes = [1, 2, 3, 4, 5, 7, 10, 15, 25, 40, 60, 90, 150, 300, 900]
+    texts = [" ".join(rng.choices(WORDS, k=rng.choice(sizes))) for _ in range(900)]
+    hasher = MinHasher()
+    sig, _ = hasher.signatures(texts)
+    bins = hasher.num_perm
+    hashes, counts = shingle_hashes([prepare(t) for t in texts], hasher.shingle)
+    with np.errstate(over="ignore"):
+        h = mix(hashes ^ hasher.salt)
+        slot = (((h >> np.uint64(32)) * np.uint64(bins)) >> np.uint64(32)).tolist()
+        low = (h & np.uint64(0xFFFFFFFF)).tolist()
+    seen, at = set(), 0
+    for row, n in enumerate(counts.tolist()):
+        minima: dict[int, int] = {}
+        for s, v in zip(slot[at : at + n], low[at : at + n], strict=True):
+            minima[s] = min(v, minima.get(s, v))
+        at += n
+        seen.add(len(minima))
+        want = [
+            minima[j if j in minima else next(k for k in hasher.order[j] if k in minima)]
+            for j in range(bins)
+        ]
+        assert sig[row].tolist() == want, row
+    assert {1, 2, 3, 4, 5, bins} <= seen and len(seen) > 60
 
 
 def test_short_and_empty_texts() -> None:

@@ -51,9 +51,11 @@ _CHUNK_BYTES = 1 << 19
 _TEXTS = 4096
 _EMPTY_BIN = np.uint64(1 << 32)
 #: Densification steps taken along the borrowing orders before comparing ranks at once.
-_WALK = 8
+_WALK = 32
+#: Steps taken for every open bin at once, before stepping the rest one by one.
+_BLOCK = 8
 #: Records with at most this many non-empty bins skip the walk (it would rarely hit).
-_FEW = 48
+_FEW = 4
 
 
 def prepare(text: str) -> bytes:
@@ -158,6 +160,10 @@ class MinHasher:
         # order[j]: bin j's borrowing order (a permutation); rank[j, k]: where k comes in it.
         self.order = np.argsort(rng.random((num_perm, num_perm)), axis=1)
         self.rank = np.argsort(self.order, axis=1).astype(np.int16)
+        #: steps[t][j]: the bin that bin j looks at in step t of its order.
+        self.steps = np.ascontiguousarray(self.order.T)
+        #: The first _BLOCK steps of each bin's order, a row per bin.
+        self.first_steps = np.ascontiguousarray(self.order[:, :_BLOCK])
 
     def signatures(self, texts: Sequence[str]) -> tuple[U32, Mask]:
         """Signatures of raw texts and a mask of texts without any word."""
@@ -200,9 +206,11 @@ class MinHasher:
         """Fill empty bins in place: bin ``j`` takes the first non-empty bin in its order ``π_j``.
 
         The orders depend only on the bin, so two records with the same shingles always borrow
-        alike (what makes the densified bins valid MinHash values). For records with many
-        non-empty bins a few steps along the orders settle nearly every empty bin; the rest,
-        and records with few non-empty bins, compare the ranks of those bins at once.
+        alike (what makes the densified bins valid MinHash values). Empty bins walk their
+        orders (the first steps of all of them in one gather, then step by step for the few
+        still open, in flat indices: a walk costs ~bins/m steps for m non-empty bins); bins
+        still open after ``_WALK`` steps, and records with at most ``_FEW`` non-empty bins,
+        compare the ranks of the non-empty bins at once.
         """
         filled = sig != _EMPTY_BIN
         m = filled.sum(axis=1)
@@ -214,40 +222,61 @@ class MinHasher:
         sig[none] = np.uint64(0xFFFFFFFF)
 
     def _fill(self, sig: U64, filled: Mask, m: I64) -> None:
-        original = sig.copy()
-        rows, cols = np.nonzero(~filled)
+        """Densify rows that have some but not all bins (``m`` non-empty each)."""
+        bins = self.num_perm
+        original = sig.reshape(-1).copy()
+        flat_filled = filled.reshape(-1)
+        empty = np.flatnonzero(~flat_filled)
+        rows, cols = np.divmod(empty, bins)
         few = m[rows] <= _FEW
         if few.any():
-            self._fill_few(sig, original, filled, m, rows[few], cols[few])
-        rows, cols = rows[~few], cols[~few]
-        for step in range(_WALK):
-            if not len(rows):
-                return
-            k = self.order[cols, step]
-            hit = filled[rows, k]
-            sig[rows[hit], cols[hit]] = original[rows[hit], k[hit]]
-            rows, cols = rows[~hit], cols[~hit]
-        if len(rows):
-            ranks = np.where(filled[rows], self.rank[cols], np.int16(self.num_perm))
-            sig[rows, cols] = original[rows, ranks.argmin(axis=1)]
+            self._by_rank(sig, original, filled, m, rows[few], cols[few])
+        # The walk, in flat indices: the first _BLOCK steps of every open bin at once, then one
+        # step at a time for the few bins still open.
+        at, cols = empty[~few], cols[~few]
+        base = at - cols
+        probe = base[:, None] + self.first_steps.take(cols, axis=0)
+        hits = flat_filled.take(probe)
+        first = hits.argmax(axis=1)
+        lane = np.arange(len(at))
+        source = probe[lane, first]
+        pending = np.flatnonzero(~hits[lane, first])
+        base, cols = base[pending], cols[pending]
+        steps = self.steps
+        for step in range(_BLOCK, _WALK):
+            if not len(pending):
+                break
+            probe1 = base + steps[step].take(cols)
+            hit = flat_filled.take(probe1)
+            source[pending[hit]] = probe1[hit]
+            miss = ~hit
+            pending, base, cols = pending[miss], base[miss], cols[miss]
+        done = np.ones(len(at), dtype=bool)
+        done[pending] = False
+        sig.reshape(-1)[at[done]] = original.take(source[done])
+        if len(pending):
+            left = at[pending]
+            self._by_rank(sig, original, filled, m, left // bins, left % bins)
 
-    def _fill_few(
-        self, sig: U64, original: U64, filled: Mask, m: I64, rows: I64, cols: I64
-    ) -> None:
-        """Empty bins of records with at most ``_FEW`` non-empty bins, grouped by that count."""
-        firsts = np.argsort(~filled, axis=1, kind="stable")[:, :_FEW]
+    def _by_rank(self, sig: U64, original: U64, filled: Mask, m: I64, rows: I64, cols: I64) -> None:
+        """Empty bins ``(rows, cols)`` settled at once: each takes the non-empty bin of its row
+        with the lowest rank in the bin's order. The pairs are grouped by their row's count of
+        non-empty bins rounded up to a power of two, so the candidates padded per group cost
+        at most twice the bins compared."""
+        bins = self.num_perm
+        # The non-empty bins of each row, in ascending order, left-aligned (padding: bin 0).
+        _, at_c = np.nonzero(filled)
+        row_start = np.concatenate(([0], np.cumsum(m)[:-1]))
         count = m[rows]
-        order = np.argsort(count, kind="stable")
-        rows, cols, count = rows[order], cols[order], count[order]
-        bounds = np.searchsorted(count, np.arange(1, _FEW + 2)).tolist()
+        width = np.int64(1) << np.ceil(np.log2(np.maximum(count, 1))).astype(np.int64)
         flat_rank = self.rank.reshape(-1)
-        for size in range(1, _FEW + 1):
-            lo, hi = bounds[size - 1], bounds[size]
-            if lo == hi:
-                continue
-            r, c = rows[lo:hi], cols[lo:hi]
-            cand = firsts[r, :size]
-            if size > 1:
-                ranks = flat_rank[(c * self.num_perm)[:, None] + cand]
-                cand = np.take_along_axis(cand, ranks.argmin(axis=1)[:, None], axis=1)
-            sig[r, c] = original[r, cand[:, 0]]
+        for w in np.unique(width).tolist():
+            pick = np.flatnonzero(width == w)
+            r, c, n = rows[pick], cols[pick], count[pick]
+            slot = np.arange(w)
+            inside = slot[None, :] < n[:, None]
+            pos = row_start[r][:, None] + np.minimum(slot[None, :], n[:, None] - 1)
+            cand = at_c[pos]
+            ranks = np.where(inside, flat_rank[(c * bins)[:, None] + cand], np.int16(bins))
+            best = np.take_along_axis(cand, ranks.argmin(axis=1)[:, None], axis=1)[:, 0]
+            sig.reshape(-1)[r * bins + c] = original.take(r * bins + best)
