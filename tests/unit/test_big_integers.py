@@ -41,6 +41,14 @@ def _rft(tmp_path: Path) -> Path:
     return path
 
 
+def test_a_long_integer_beside_a_float_orjson_writes_as_null() -> None:
+    """The fallback writes what orjson writes for the rest of the value (a table row with a
+    long id and an infinite measurement is still a row the rejects file can hold)."""
+    row = {"id": 123456789012345678901, "score": float("inf"), "v": [float("nan"), 1.5]}
+    assert jsonexact.dumps(row) == b'{"id":123456789012345678901,"score":null,"v":[null,1.5]}'
+    assert orjson.dumps({"score": float("inf")}) == b'{"score":null}'
+
+
 def test_check_does_not_call_two_distinct_ids_duplicates(tmp_path: Path) -> None:
     path = _rft(tmp_path)
     settings = Settings(model="gpt-oss-20b", select=["D001"])

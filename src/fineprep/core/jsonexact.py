@@ -10,12 +10,14 @@ other, ``--fix-duplicates`` drops it, a split key merges them, a template prints
 search, cheap next to the parse) and only then parses again with the standard library, which
 keeps such integers exact (the text is already known to be valid JSON, so both parsers agree
 on everything else). :func:`dumps` writes with orjson and falls back to the standard library
-for the few values orjson refuses because of such an integer.
+for the few values orjson refuses because of such an integer, writing everything else as
+orjson does (an infinite or NaN float as ``null``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -68,8 +70,8 @@ def dumps(
             raise
     opts = option or 0
     text = json.dumps(
-        value,
-        default=default,
+        _as_orjson_writes(value),
+        default=None if default is None else lambda v: _as_orjson_writes(default(v)),
         ensure_ascii=False,
         sort_keys=bool(opts & orjson.OPT_SORT_KEYS),
         indent=2 if opts & orjson.OPT_INDENT_2 else None,
@@ -78,3 +80,15 @@ def dumps(
     )
     data = text.encode("utf-8", "surrogatepass")
     return data + b"\n" if opts & orjson.OPT_APPEND_NEWLINE else data
+
+
+def _as_orjson_writes(value: Any) -> Any:
+    """``value`` with the floats that are not JSON (infinities, NaN) as None, which is what
+    orjson writes for them; the standard library would refuse the whole value instead."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _as_orjson_writes(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_orjson_writes(v) for v in value]
+    return value

@@ -102,6 +102,12 @@ class Outputs:
         self._meta_fh.write(meta_line(meta))
         self.records += 1
 
+    def write_lines(self, line: bytes, meta: bytes) -> None:
+        """Write one record and its sidecar line, both already serialized."""
+        self._out_fh.write(line)
+        self._meta_fh.write(meta)
+        self.records += 1
+
     def reject(self, source: str, reason: str, raw: str | None) -> None:
         if self._rej_fh is None:
             self._rej_fh = self._enter(AtomicWriter(self.rejects, digest=True))

@@ -87,6 +87,11 @@ class _PartSink:
         self._meta.write(meta_line(meta))
         self.part.records += 1
 
+    def write_lines(self, line: bytes, meta: bytes) -> None:
+        self._out.write(line)
+        self._meta.write(meta)
+        self.part.records += 1
+
     def reject(self, source: str, reason: str, raw: str | None) -> None:
         self._rej.write(reject_line(source, reason, raw))
         self.rejected += 1

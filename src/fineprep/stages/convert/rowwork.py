@@ -21,9 +21,10 @@ from fineprep.stages.convert.mapping import (
     chunk_policy,
 )
 from fineprep.stages.convert.options import ConvertOptions
+from fineprep.stages.convert.plain_rows import PlainRow, plain_rows
 from fineprep.stages.convert.result import SHOWN, ConvertResult, located
 from fineprep.stages.convert.rows import convert_row, raw
-from fineprep.stages.convert.sources.base import SourceItem, SourceReject
+from fineprep.stages.convert.sources.base import SourceItem, SourceReject, SourceRow
 from fineprep.stages.convert.sources.chat import CHAT_KINDS
 from fineprep.stages.convert.sources.detect import TABULAR, Plan, plan
 from fineprep.stages.convert.targets import Mapping
@@ -40,6 +41,9 @@ class Sink(Protocol):
         self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None
     ) -> None: ...
 
+    def write_lines(self, line: bytes, meta: bytes) -> None:
+        """Write one record and its sidecar line, both already serialized."""
+
     def reject(self, source: str, reason: str, raw: str | None) -> None: ...
 
 
@@ -49,6 +53,8 @@ class Job:
     plan: Plan
     mapping: Mapping
     chunker: Chunker | None
+    #: The common row's lines from byte templates (None: every row takes ``convert_row``).
+    plain: PlainRow | None = None
 
 
 def prepare(
@@ -78,7 +84,8 @@ def prepare(
         )
     mapping = build_mapping(opts, target, profile, chat=bool(chat))
     chunker = Chunker(chunk_policy(opts, profile, settings)) if target == "pretraining" else None
-    return Job(opts, groups, mapping, chunker)
+    plain = plain_rows(mapping) if chunker is None else None
+    return Job(opts, groups, mapping, chunker, plain)
 
 
 def convert_item(
@@ -89,6 +96,12 @@ def convert_item(
     result: ConvertResult,
 ) -> None:
     result.rows += 1
+    plain = job.plain
+    if plain is not None and type(item) is SourceRow and (not failed or item.source not in failed):
+        lines = plain(item)
+        if lines is not None:
+            outputs.write_lines(*lines)
+            return
     if isinstance(item, SourceReject):
         outputs.reject(item.source, item.reason, item.raw)
         if item.files:
