@@ -211,14 +211,17 @@ _SLOW_CONVERT = textwrap.dedent(
     """
     import pathlib, sys, time
     from fineprep.stages.convert import output
-    write = output.Outputs.write
     gate = pathlib.Path(sys.argv.pop(1))
-    def slow_write(self, *args, **kwargs):
-        pathlib.Path(str(gate) + ".started").touch()
-        while not gate.exists():
-            time.sleep(0.02)
-        write(self, *args, **kwargs)
-    output.Outputs.write = slow_write
+    def held(write):
+        def slow_write(self, *args, **kwargs):
+            pathlib.Path(str(gate) + ".started").touch()
+            while not gate.exists():
+                time.sleep(0.02)
+            write(self, *args, **kwargs)
+        return slow_write
+    # Both ways a record is written (a plain row's two lines, or a record and its sidecar).
+    output.Outputs.write = held(output.Outputs.write)
+    output.Outputs.write_lines = held(output.Outputs.write_lines)
     from fineprep.cli.main import cli
     cli(sys.argv[1:])
     """

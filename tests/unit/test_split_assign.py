@@ -43,6 +43,7 @@ unit_lists = st.lists(
         key=st.binary(min_size=1, max_size=8),
         size=st.integers(1, 5),
         stratum=st.sampled_from([None, "a", "b", "c"]),
+        labels=st.just(()),
     ),
     max_size=80,
     unique_by=lambda u: u.key,
@@ -207,3 +208,13 @@ def test_multi_label_records_respect_the_rare_label() -> None:
     result = assign(units, Plan(validation=Fraction(1, 10), seed=0))
     got = label_totals(units, result.split, VALIDATION)
     assert got == {"common": 40, "scarce": 2}
+
+
+def test_units_whose_hashes_are_equal_are_ordered_by_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """64-bit hash collisions cannot be planted, so the hash is replaced by the key's length."""
+    from fineprep.stages.split import assign as module
+
+    monkeypatch.setattr(module, "keyed_hasher", lambda seed, purpose=b"": len)
+    units = [Unit(key, 1) for key in (b"bb", b"a", b"ab", b"c", b"aa", b"ddd")]
+    ordered = module._ordered(units, range(len(units)), 0, b"split")
+    assert [units[i].key for i in ordered] == [b"a", b"c", b"aa", b"ab", b"bb", b"ddd"]

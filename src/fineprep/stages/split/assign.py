@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from hashlib import blake2b
+from typing import NamedTuple
 
 TRAIN, VALIDATION, TEST, DROPPED = "train", "validation", "test", "dropped"
 SPLITS = (TRAIN, VALIDATION, TEST)
@@ -44,12 +45,12 @@ def keyed_hasher(seed: int, purpose: bytes = b"split") -> Callable[[bytes], int]
     return hash_key
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """Records that move together: identity, size, class, and (groups) records per label.
 
     ``labels`` lists ``(label, records)`` for a group of mixed labels or a multi-label record;
-    empty means ``size`` records of ``stratum``.
+    empty means ``size`` records of ``stratum``. A named tuple: a split makes one per record
+    of a dataset without groups, and a frozen dataclass costs 4x as much to build.
     """
 
     key: bytes
@@ -130,8 +131,17 @@ def _strata(units: Sequence[Unit]) -> dict[Stratum, list[int]]:
 
 
 def _ordered(units: Sequence[Unit], members: Iterable[int], seed: int, purpose: bytes) -> list[int]:
+    """``members`` by the keyed hash of their keys, then by key (for equal hashes)."""
+    import numpy as np
+
     hash_key = keyed_hasher(seed, purpose)
-    return sorted(members, key=lambda i: (hash_key(units[i].key), units[i].key))
+    members = list(members)
+    hashes = np.array([hash_key(units[i].key) for i in members], dtype=np.uint64)
+    order = np.argsort(hashes, kind="stable")
+    ranked = hashes[order]
+    if len(ranked) > 1 and bool((ranked[1:] == ranked[:-1]).any()):
+        return sorted(members, key=lambda i: (hash_key(units[i].key), units[i].key))
+    return [members[k] for k in order.tolist()]
 
 
 #: Units of one stratum in keyed-hash order; ``simple`` when each unit is ``size`` records of
@@ -231,19 +241,31 @@ def assign(units: Sequence[Unit], plan: Plan) -> Assignment:
     by = _strata(units)
     dropped = _downsample(units, by, plan, split)
     pool: dict[Stratum, list[int]] = {}
+    #: Per stratum in the pool: its records, and whether every unit is records of its label.
+    shape: dict[Stratum, tuple[int, bool]] = {}
     labels: Counter[Stratum] = Counter()
     for stratum, members in by.items():
         if stratum is not None and stratum in plan.keep_in_train:
             continue
-        live = [i for i in members if split[i] != DROPPED]
-        if live:
-            pool[stratum] = live
-            for i in live:
-                for label, c in units[i].counts:
-                    labels[label] += c
+        live = [i for i in members if split[i] != DROPPED] if dropped else members
+        if not live:
+            continue
+        pool[stratum] = live
+        size, simple = 0, True
+        for i in live:
+            unit = units[i]
+            size += unit.size
+            simple = simple and not unit.labels
+        shape[stratum] = (size, simple)
+        if simple:  # each unit counts ((stratum, size),)
+            labels[stratum] += size
+            continue
+        for i in live:
+            for label, c in units[i].counts:
+                labels[label] += c
     for label in plan.keep_in_train:
         labels.pop(label, None)
-    records = sum(units[i].size for members in pool.values() for i in members)
+    records = sum(size for size, _ in shape.values())
     val_rate = plan.validation
     val_total = round_half_up(val_rate * records)
     uncapped = None
@@ -251,20 +273,17 @@ def assign(units: Sequence[Unit], plan: Plan) -> Assignment:
         uncapped, val_total = val_total, plan.validation_cap
         val_rate = Fraction(val_total, records)
     order: list[Segment] = [
-        (stratum, members, all(not units[i].labels for i in members))
-        for stratum in sorted(
-            pool, key=lambda s: (sum(units[i].size for i in pool[s]), _stratum_hash(plan.seed, s))
-        )
-        for members in [_ordered(units, pool[stratum], plan.seed, b"split")]
+        (stratum, _ordered(units, pool[stratum], plan.seed, b"split"), shape[stratum][1])
+        for stratum in sorted(pool, key=lambda s: (shape[s][0], _stratum_hash(plan.seed, s)))
     ]
     weight = {label: 1.0 / n for label, n in labels.items()}
     demand = _targets(labels, val_rate, dict(labels), plan.seed)
+    wanted = dict(demand)
     _take(units, order, demand, weight, plan.validation_cap, split, VALIDATION)
+    # What validation took of each label: every unit taken lowered its labels' demand.
     got: Counter[Stratum] = Counter()
-    for i, where in enumerate(split):
-        if where == VALIDATION:
-            for label, c in units[i].counts:
-                got[label] += c
+    for label, left in demand.items():
+        got[label] = wanted.get(label, 0) - left
     room = {lab: n - got[lab] for lab, n in labels.items()}
     demand = _targets(labels, plan.test, room, plan.seed)
     _take(units, order, demand, weight, None, split, TEST)
