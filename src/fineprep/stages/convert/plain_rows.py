@@ -4,9 +4,9 @@ Most rows of most tables map a string column to the prompt and another to the an
 system prompt, media or structured answer. For such a mapping the record's JSON line is the
 target format's fixed bytes with the two texts' JSON strings between them, and its sidecar line
 (with no id, label or group template) the fixed null fields with the row's source: no record
-dict and no :class:`~fineprep.core.model.RecordMeta`, about
-half the per-row work of :func:`~fineprep.stages.convert.rows.convert_row` (the part of
-``convert`` that is not reading).
+dict and no :class:`~fineprep.core.model.RecordMeta`. That is about half the per-row work of
+:func:`~fineprep.stages.convert.rows.convert_row` (the part of ``convert`` that is not
+reading).
 
 Anything else about a row (a column that is not a string, an empty or blank text, a control
 character, page images, extra sidecar fields) gives None, and the row takes ``convert_row``,
