@@ -243,7 +243,7 @@ class MinHasher:
         pending = np.flatnonzero(~hits[lane, first])
         base, cols = base[pending], cols[pending]
         steps = self.steps
-        for step in range(_BLOCK, _WALK):
+        for step in range(_BLOCK, min(_WALK, bins)):  # every order ends within ``bins`` steps
             if not len(pending):
                 break
             probe1 = base + steps[step].take(cols)
@@ -264,7 +264,8 @@ class MinHasher:
         non-empty bins rounded up to a power of two, so the candidates padded per group cost
         at most twice the bins compared."""
         bins = self.num_perm
-        # The non-empty bins of each row, in ascending order, left-aligned (padding: bin 0).
+        # The non-empty bins of each row, ascending, left-aligned; a row's padding repeats its
+        # last one and is masked out by ``inside``.
         _, at_c = np.nonzero(filled)
         row_start = np.concatenate(([0], np.cumsum(m)[:-1]))
         count = m[rows]
