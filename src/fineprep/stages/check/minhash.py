@@ -229,8 +229,6 @@ class MinHasher:
         empty = np.flatnonzero(~flat_filled)
         rows, cols = np.divmod(empty, bins)
         few = m[rows] <= _FEW
-        if few.any():
-            self._by_rank(sig, original, filled, m, rows[few], cols[few])
         # The walk, in flat indices: the first _BLOCK steps of every open bin at once, then one
         # step at a time for the few bins still open.
         at, cols = empty[~few], cols[~few]
@@ -254,9 +252,10 @@ class MinHasher:
         done = np.ones(len(at), dtype=bool)
         done[pending] = False
         sig.reshape(-1)[at[done]] = original.take(source[done])
-        if len(pending):
-            left = at[pending]
-            self._by_rank(sig, original, filled, m, left // bins, left % bins)
+        # Records with few non-empty bins, and the bins still open: by rank, in one pass.
+        by_rank = np.concatenate((empty[few], at[pending]))
+        if len(by_rank):
+            self._by_rank(sig, original, filled, m, by_rank // bins, by_rank % bins)
 
     def _by_rank(self, sig: U64, original: U64, filled: Mask, m: I64, rows: I64, cols: I64) -> None:
         """Empty bins ``(rows, cols)`` settled at once: each takes the non-empty bin of its row

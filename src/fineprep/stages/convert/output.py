@@ -98,9 +98,9 @@ class Outputs:
 
     def write(self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None) -> None:
         """Write one record (``line``: the record already serialized as its JSON line)."""
-        self._out_fh.write(line if line is not None else jsonexact.dumps(record, option=_LINE))
-        self._meta_fh.write(meta_line(meta))
-        self.records += 1
+        self.write_lines(
+            line if line is not None else jsonexact.dumps(record, option=_LINE), meta_line(meta)
+        )
 
     def write_lines(self, line: bytes, meta: bytes) -> None:
         """Write one record and its sidecar line, both already serialized."""

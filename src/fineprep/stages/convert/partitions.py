@@ -83,9 +83,9 @@ class _PartSink:
         self._rej: IO[bytes] = Path(part.rejects_path).open("wb")  # noqa: SIM115
 
     def write(self, record: dict[str, Any], meta: RecordMeta, line: bytes | None = None) -> None:
-        self._out.write(line if line is not None else jsonexact.dumps(record, option=_LINE))
-        self._meta.write(meta_line(meta))
-        self.part.records += 1
+        self.write_lines(
+            line if line is not None else jsonexact.dumps(record, option=_LINE), meta_line(meta)
+        )
 
     def write_lines(self, line: bytes, meta: bytes) -> None:
         self._out.write(line)

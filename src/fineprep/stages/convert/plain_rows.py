@@ -3,8 +3,9 @@
 Most rows of most tables map a string column to the prompt and another to the answer, with no
 system prompt, media or structured answer. For such a mapping the record's JSON line is the
 target format's fixed bytes with the two texts' JSON strings between them, and its sidecar line
-(with no id, label or group template) the fixed null fields with the row's source: no record
-dict and no :class:`~fineprep.core.model.RecordMeta`. That is about half the per-row work of
+(with no id, label or group template) the fixed null fields with the row's source; both are
+cut from lines the general path builds for placeholder texts, once per mapping. Per row: no
+record dict and no :class:`~fineprep.core.model.RecordMeta`. That is about half the per-row work of
 :func:`~fineprep.stages.convert.rows.convert_row` (the part of ``convert`` that is not
 reading).
 
@@ -20,42 +21,46 @@ from collections.abc import Callable
 
 import orjson
 
+from fineprep.core import jsonexact
 from fineprep.core.model import RecordMeta
-from fineprep.formats.base import SCHEMA_VERSION
 from fineprep.stages.convert.output import meta_line
 from fineprep.stages.convert.rows import clean_json
 from fineprep.stages.convert.sources.base import SourceRow
-from fineprep.stages.convert.targets import Mapping, row_meta
+from fineprep.stages.convert.targets import Mapping, build_record, row_meta
 from fineprep.stages.convert.values import RowError
 
 #: A row's record line and sidecar line, or None: the row takes the general path.
 PlainRow = Callable[[SourceRow], "tuple[bytes, bytes] | None"]
 
 _dumps = orjson.dumps
-#: What goes before, between and after the prompt's and the answer's JSON strings.
-_SHAPES = {
-    "conversation": (
-        b'{"schemaVersion":"' + SCHEMA_VERSION.encode() + b'","messages":[{"role":"user",'
-        b'"content":[{"text":',
-        b'}]},{"role":"assistant","content":[{"text":',
-        b"}]}]}\n",
-    ),
-    "prompt-completion": (b'{"prompt":', b',"completion":', b"}\n"),
-    "claude-messages": (
-        b'{"messages":[{"role":"user","content":',
-        b'},{"role":"assistant","content":',
-        b"}]}\n",
-    ),
-}
-_NULL_META = b'{"id":null,"label":null,"group":null,"source":'
+_TARGETS = frozenset({"conversation", "prompt-completion", "claude-messages"})
+#: Placeholders (private-use characters) the templates are cut at.
+_PROMPT, _ANSWER, _SOURCE = "\ue000prompt\ue000", "\ue000answer\ue000", "\ue000source\ue000"
+
+
+def _cut(line: bytes, *texts: str) -> tuple[bytes, ...] | None:
+    """``line`` cut at each text's JSON string, in order; None unless each is there once."""
+    parts: list[bytes] = []
+    rest = line
+    for text in texts:
+        pieces = rest.split(_dumps(text))
+        if len(pieces) != 2:
+            return None
+        parts.append(pieces[0])
+        rest = pieces[1]
+    return (*parts, rest)
+
+
+#: The sidecar line of a row without id, label or group, around its source (the general
+#: path's own writer makes it, so the two agree on every key).
+_META = _cut(meta_line(RecordMeta(source=_SOURCE)), _SOURCE)
 
 
 def plain_rows(mapping: Mapping) -> PlainRow | None:
     """The fast builder for ``mapping``, or None when its records need the general path."""
-    shape = _SHAPES.get(mapping.target)
     prompt, completion = mapping.prompt, mapping.completion
     if (
-        shape is None
+        mapping.target not in _TARGETS
         or mapping.chat
         or prompt is None
         or completion is None
@@ -66,8 +71,18 @@ def plain_rows(mapping: Mapping) -> PlainRow | None:
         or mapping.images is not None
     ):
         return None
-    before, between, after = shape
     prompt_field, completion_field = prompt.source, completion.source
+    # The record's bytes around the two texts, as the general path builds and writes them.
+    probe = SourceRow({prompt_field: _PROMPT, completion_field: _ANSWER}, "")
+    try:
+        record = build_record(mapping, probe)
+    except RowError:
+        return None
+    shape = _cut(jsonexact.dumps(record, option=orjson.OPT_APPEND_NEWLINE), _PROMPT, _ANSWER)
+    if shape is None or _META is None:
+        return None  # e.g. one column for both texts: the general path handles it
+    before, between, after = shape
+    meta_before, meta_after = _META
     plain_meta = mapping.id is None and mapping.label is None and mapping.group is None
 
     def build(row: SourceRow) -> tuple[bytes, bytes] | None:
@@ -80,10 +95,10 @@ def plain_rows(mapping: Mapping) -> PlainRow | None:
         if not text or not answer or text.isspace() or answer.isspace():
             return None
         line = b"".join((before, _dumps(text), between, _dumps(answer), after))
-        if not clean_json(line):  # the fixed bytes hold no control character
+        if not clean_json(line):
             return None
         if plain_meta:
-            return line, b"".join((_NULL_META, _dumps(row.source), b"}\n"))
+            return line, b"".join((meta_before, _dumps(row.source), meta_after))
         try:
             rid, label, group = row_meta(mapping, row)
         except RowError:
