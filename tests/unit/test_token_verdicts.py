@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from fineprep.api import check
 from fineprep.tokens import encoding as tokens
 from fineprep.tokens import workers as tokenpool
-from fineprep.tokens.bounds import tokens_at_least
+from fineprep.tokens.bounds import spaces_before_letters, tokens_at_least
 from fineprep.tokens.encoding import load_encoding
 from fineprep.tokens.source import TokenSource
 from fineprep.tokens.workers import DeferredCounts, count_batch
@@ -135,6 +135,21 @@ _ODD_TEXT = st.lists(st.sampled_from(_PARTS), max_size=40).map("".join)
 def test_piece_lower_bound_never_exceeds_the_count(text: str, encoding: str) -> None:
     encode = _encoder(encoding)
     assert tokens_at_least(text, encoding) <= len(encode(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=80)
+    | st.lists(st.sampled_from([b" ", b"a", b"Z", b"@", b"[", b"`", b"{", b"\xc1", b"\xe1"])).map(
+        b"".join
+    )
+)
+def test_spaces_before_letters_counts_every_space_then_ascii_letter(data: bytes) -> None:
+    letters = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    want = sum(1 for i in range(len(data) - 1) if data[i] == 32 and data[i + 1] in letters)
+    assert spaces_before_letters(data) == want
+    every_pair = b"".join(b" " + bytes([c]) for c in range(256))
+    assert spaces_before_letters(every_pair) == 52  # A-Z and a-z only
 
 
 _SPACES = ["\x85", "\xa0", "\u2028", "\u3000", "\u180e", "\u200b", "\x1c", "\u0301"]
