@@ -195,3 +195,40 @@ def test_picked_lines_are_the_wanted_lines_of_a_line_by_line_read(
     ]
     got = list(related.picked_lines(io.BytesIO(text), wanted, max_bytes, block))
     assert got == expect
+
+
+def test_many_source_rows_read_with_the_typed_decoder_equal_the_general_parse(
+    tmp_path: Path,
+) -> None:
+    """Past ``FAST_AFTER`` wanted lines the sidecar's plain lines take the check's typed
+    decoder; every other line (a number, an extra key, a list, invalid JSON, a long integer)
+    is parsed whole, and the sources are the same as parsing every line."""
+    odd = [
+        b'{"source": 12345678901234567890123, "label": "x"}',
+        b'{"source": "rows.csv:row 9", "label": "x", "note": [1]}',
+        b'{"source": 7}',
+        b"[1, 2]",
+        b"{not json",
+        b'{"label": "x"}',
+        b'{"source": null}',
+        b'{"source": "caf\\u00e9.csv:row 1", "id": "a"}',
+    ]
+    lines = [
+        odd[i % len(odd)] if i % 97 == 0 else json.dumps({"source": f"s.csv:row {i}"}).encode()
+        for i in range(related.FAST_AFTER * 2)
+    ]
+    data = tmp_path / "d.jsonl"
+    data.write_text("")
+    data.with_name("d.meta.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    wanted = set(range(1, len(lines) + 1, 2)) | {1 + 97 * k for k in range(len(lines) // 97)}
+    expect: dict[int, str] = {}
+    for n in sorted(wanted):
+        try:
+            obj = json.loads(lines[n - 1])
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and obj.get("source") is not None:
+            expect[n] = obj["source"] if isinstance(obj["source"], str) else str(obj["source"])
+    assert len(wanted) > related.FAST_AFTER
+    assert related._sources(str(data), wanted) == expect
+    assert expect[1] == "12345678901234567890123"  # exact, not a float

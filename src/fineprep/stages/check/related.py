@@ -12,16 +12,17 @@ open for each record involved, not only for the one the finding is pinned on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
 from fineprep.core import jsonexact
-from fineprep.core.model import Finding, Location
+from fineprep.core.model import Finding, Location, RecordMeta
 from fineprep.io.jsonl import MAX_LINE_BYTES, sidecar_path
 from fineprep.stages.check.findings import FindingLog
+from fineprep.stages.check.records import FAST_AFTER
 from fineprep.stages.check.state import FileState
 
 
@@ -55,17 +56,22 @@ def attach_related(findings: FindingLog, files: Iterable[FileState]) -> FindingL
     if not wanted and not relating:
         return findings
     sources = {path: _sources(path, lines) for path, lines in wanted.items()}
+    none: dict[int, str] = {}
 
     def fill(loc: Location) -> Location:
         if loc.source is not None or loc.line is None:
             return loc
-        found = sources.get(loc.path, {}).get(loc.line)
+        found = sources.get(loc.path, none).get(loc.line)
         return loc if found is None else Location(loc.path, loc.line, loc.json_path, found)
 
     out = FindingLog()
     for f in findings:
         related = f.related or related_of(f)
-        location = fill(f.location)
+        here = f.location
+        if not related and (here.source is not None or here.line is None):
+            out.append(f)  # the common finding: already has its source row (or no line)
+            continue
+        location = fill(here)
         filled = [fill(r) for r in related]
         same_related = not related or (
             related is f.related and all(a is b for a, b in zip(filled, related, strict=True))
@@ -81,8 +87,17 @@ def _sources(path: str, lines: set[int]) -> dict[int, str]:
     """The ``source`` of the wanted lines of a data file's sidecar (each object dropped once
     its source is taken: a run with a finding on every record holds strings, not objects)."""
     out: dict[int, str] = {}
-    for number, meta in sidecar_objects(sidecar_path(path), lines):
-        source = meta.get("source")
+    # Many lines (a duplicate finding on every other record): the typed decoder the check
+    # read the sidecar with reads a plain line at parse speed; anything else is parsed whole.
+    fast = typed_sidecar() if len(lines) > FAST_AFTER else None
+    for number, raw in _wanted_lines(sidecar_path(path), lines):
+        plain = fast(raw) if fast is not None else None
+        if plain is not None:
+            if plain.source is not None:
+                out[number] = plain.source
+            continue
+        meta = _object(raw)
+        source = None if meta is None else meta.get("source")
         if source is not None:
             out[number] = source if isinstance(source, str) else str(source)
     return out
@@ -96,6 +111,14 @@ def sidecar_lines(path: Path, lines: set[int]) -> dict[int, dict[str, Any]]:
 
 def sidecar_objects(path: Path, lines: set[int]) -> Iterator[tuple[int, dict[str, Any]]]:
     """:func:`sidecar_lines`, one at a time in line order."""
+    for number, raw in _wanted_lines(path, lines):
+        meta = _object(raw)
+        if meta is not None:
+            yield number, meta
+
+
+def _wanted_lines(path: Path, lines: set[int]) -> Iterator[tuple[int, bytes]]:
+    """The wanted lines of a sidecar, raw (none when it cannot be opened)."""
     if not lines:
         return
     try:
@@ -103,13 +126,22 @@ def sidecar_objects(path: Path, lines: set[int]) -> Iterator[tuple[int, dict[str
     except OSError:
         return
     with stream:
-        for number, raw in picked_lines(stream, sorted(lines)):
-            try:
-                meta = jsonexact.loads(raw)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(meta, dict):
-                yield number, meta
+        yield from picked_lines(stream, sorted(lines))
+
+
+def _object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        meta = jsonexact.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def typed_sidecar() -> Callable[[bytes], RecordMeta | None]:
+    """The check's typed sidecar decoder (imported on first use: msgspec)."""
+    from fineprep.formats.fast import sidecar
+
+    return sidecar
 
 
 #: Bytes read at a time by :func:`picked_lines`.

@@ -264,17 +264,25 @@ class TextCheck(Check):
                         {"chars": n, "limit": self.caption_min},
                     )
             return
-        answer = [s for s in view.segments[view.split :] if s.role != "reasoning"]
         # An RFT reference answer is what the grader compares with ("391"), not training text.
-        if answer and self.want_l002 and self.min_chars > 1 and view.format != "rft":
-            # Stripped length without copying the text when it has no outer whitespace.
-            n = sum(
-                len(t) if t and not t[0].isspace() and not t[-1].isspace() else len(t.strip())
-                for t in (s.text for s in answer)
-            )
-            if 0 < n < self.min_chars:
-                text = "".join(s.text for s in answer).strip()
-                self.short.seen(rec, n, text, answer[0].path)
+        least = self.min_chars
+        if not self.want_l002 or least <= 1 or view.format == "rft":
+            return
+        # The answer's stripped length, summed only until it reaches the minimum (most
+        # answers do in their first segment), without copying text that has no outer
+        # whitespace.
+        n = 0
+        for seg in view.segments[view.split :]:
+            if seg.role == "reasoning":
+                continue
+            t = seg.text
+            n += len(t) if t and not t[0].isspace() and not t[-1].isspace() else len(t.strip())
+            if n >= least:
+                return
+        if n > 0:
+            answer = [s for s in view.segments[view.split :] if s.role != "reasoning"]
+            text = "".join(s.text for s in answer).strip()
+            self.short.seen(rec, n, text, answer[0].path)
 
     def start_file(self, file: FileState) -> None:
         self.file = file
