@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import orjson
 
 from fineprep.core.errors import InputError
 from fineprep.core.model import RecordMeta
 from fineprep.io.atomic import AtomicWriter
-from fineprep.io.jsonl import BOM, open_input, strip_line
+from fineprep.io.jsonl import BOM, open_input
 from fineprep.stages.split.assign import DROPPED, SPLITS
 from fineprep.stages.split.scan import Scan
 
@@ -47,11 +48,56 @@ class Output:
         }
 
 
-def _terminated(physical: bytes) -> bytes:
-    """The line ending in exactly ``\\n`` (most lines already do: no copy)."""
-    if physical[-1:] == b"\n" and physical[-2:-1] != b"\r":
-        return physical
-    return strip_line(physical) + b"\n"
+#: Bytes read at a time by the copy (the lines of a block are split in C and written per split
+#: as one joined chunk: a few calls a block, not a few a line).
+_BLOCK = 1 << 20
+
+
+def _pieces(stream: BinaryIO, digest: Any = None) -> Iterator[list[bytes]]:
+    """The input's physical lines without their terminator (``\n`` or ``\r\n``), a block at
+    a time, each block passed to ``digest`` as read. A last line with no newline comes alone
+    and as it is. A line longer than a block is gathered in parts (never copied per block)."""
+    carry: list[bytes] = []
+    while block := stream.read(_BLOCK):
+        if digest is not None:
+            digest.update(block)
+        pieces = block.split(b"\n")
+        tail = pieces.pop()
+        if not pieces:  # no newline in this block
+            carry.append(tail)
+            continue
+        if carry:
+            pieces[0] = b"".join([*carry, pieces[0]])
+        carry = [tail] if tail else []
+        # A CR LF line is written with LF alone (the first line's CR may be a carried part's).
+        if b"\r" in block or pieces[0][-1:] == b"\r":
+            pieces = [p[:-1] if p[-1:] == b"\r" else p for p in pieces]
+        yield pieces
+    last = b"".join(carry)
+    if last:
+        yield [last]
+
+
+class _Sidecar:
+    """A sidecar's lines in step with the data's: ``take(n)`` gives the next ``n`` (an empty
+    line for each one past its end)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._blocks = _pieces(stream)
+        self._lines: list[bytes] = []
+        self._at = 0
+
+    def take(self, n: int) -> list[bytes]:
+        while len(self._lines) - self._at < n:
+            block = next(self._blocks, None)
+            if block is None:
+                self._lines.extend([b""] * (n - len(self._lines) + self._at))
+                break
+            self._lines = [*self._lines[self._at :], *block]
+            self._at = 0
+        out = self._lines[self._at : self._at + n]
+        self._at += n
+        return out
 
 
 def write_splits(scan: Scan, split_of_record: list[str], out_dir: Path) -> dict[str, Output]:
@@ -64,6 +110,7 @@ def write_splits(scan: Scan, split_of_record: list[str], out_dir: Path) -> dict[
     }
     source_name = Path(scan.path).name
     again = hashlib.sha256()
+    total = len(split_of_record)
     with contextlib.ExitStack() as stack:
         data: dict[str, IO[bytes]] = {}
         meta: dict[str, IO[bytes]] = {}
@@ -74,29 +121,41 @@ def write_splits(scan: Scan, split_of_record: list[str], out_dir: Path) -> dict[
             data[name] = stack.enter_context(writers[name][0])
             meta[name] = stack.enter_context(writers[name][1])
         stream = stack.enter_context(contextlib.closing(open_input(scan.path)))
-        side: BinaryIO | None = None
+        side: _Sidecar | None = None
         if scan.sidecar is not None:
-            side = stack.enter_context(scan.sidecar.open("rb"))
-        for index, physical in enumerate(stream):
-            again.update(physical)
-            side_line = side.readline() if side is not None else b""
-            target = split_of_record[index] if index < len(split_of_record) else None
-            if target is None:
+            side = _Sidecar(stack.enter_context(scan.sidecar.open("rb")))
+        index = 0
+        for pieces in _pieces(stream, again):
+            count = len(pieces)
+            if index + count > total:
                 raise InputError(f"{scan.path}: changed while splitting (more lines than before)")
-            if target == DROPPED:
-                continue
-            line = _terminated(physical)
             if index == 0 and scan.bom:
-                line = line[len(BOM) :]
-            data[target].write(line)
-            out = outputs[target]
-            out.records += 1
-            out.bytes += len(line)
+                pieces[0] = pieces[0][len(BOM) :]
             if side is not None:
-                meta[target].write(_terminated(side_line))
+                metas = side.take(count)
             else:
-                source = RecordMeta(source=f"{source_name}:line {index + 1}").to_dict()
-                meta[target].write(orjson.dumps(source) + b"\n")
+                metas = [
+                    orjson.dumps(RecordMeta(source=f"{source_name}:line {k + 1}").to_dict())
+                    for k in range(index, index + count)
+                ]
+            lines: dict[str, list[bytes]] = {name: [] for name in outputs}
+            sides: dict[str, list[bytes]] = {name: [] for name in outputs}
+            for target, line, side_line in zip(
+                split_of_record[index : index + count], pieces, metas, strict=True
+            ):
+                if target != DROPPED:
+                    lines[target].append(line)
+                    sides[target].append(side_line)
+            index += count
+            for name, chosen in lines.items():
+                if not chosen:
+                    continue
+                chunk = b"\n".join(chosen) + b"\n"
+                data[name].write(chunk)
+                meta[name].write(b"\n".join(sides[name]) + b"\n")
+                out = outputs[name]
+                out.records += len(chosen)
+                out.bytes += len(chunk)
         if again.hexdigest() != scan.sha256:
             raise InputError(
                 f"{scan.path}: changed while splitting", hint="split again once it is stable"
