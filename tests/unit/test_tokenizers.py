@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from fineprep.api import check
 from fineprep.core.profiles import get_profile
+from fineprep.tokens import estimate
 from fineprep.tokens.bounds import tokens_at_least, upper_bytes
 from fineprep.tokens.catalogue import catalogue, exact_tokenizer_for
 from fineprep.tokens.encoding import load_encoding, text_counter
@@ -227,6 +228,25 @@ def test_script_classification() -> None:
     assert script_of("请确认发票已经支付。") == CJK
     assert script_of("def f(x): return {'a': [x]}") == CODE
     assert script_of("Привет, как дела?") == LATIN  # alphabetic scripts share the Latin band
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"{}[]();=<>", "a", " ", "é", "请", "\ud800", "\U0001d160", "word "]),
+        max_size=60,
+    ).map("".join)
+    | st.text(max_size=40)
+)
+def test_script_classification_is_the_share_of_its_characters(text: str) -> None:
+    """Code punctuation is counted on the bytes; the verdict is that of counting characters."""
+    n = len(text)
+    cjk = sum(1 for c in text if estimate._CJK.match(c))
+    code = sum(1 for c in text if c in "{}[]();=<>")
+    want = (
+        LATIN if not n else CJK if cjk and cjk >= 0.2 * n else CODE if code >= 0.05 * n else LATIN
+    )
+    assert script_of(text) == want
 
 
 def test_estimates_scale_per_script_with_a_band() -> None:

@@ -20,6 +20,7 @@ _CJK = re.compile(
     r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
 )
 _CODE_CHARS = "{}[]();=<>"
+_CODE_BYTES = _CODE_CHARS.encode()
 #: A text is CJK when this share of its characters is; code when this share is code punctuation.
 CJK_SHARE = 0.2
 CODE_SHARE = 0.05
@@ -36,7 +37,10 @@ def script_of(text: str) -> int:
         return LATIN
     if not text.isascii() and len(_CJK.findall(text)) >= CJK_SHARE * n:
         return CJK
-    if sum(text.count(c) for c in _CODE_CHARS) >= CODE_SHARE * n:
+    # Code punctuation is ASCII: its count is what deleting it from the UTF-8 bytes removes
+    # (one pass in C; a count per character took six times as long on a 160 KB text).
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) - len(data.translate(None, _CODE_BYTES)) >= CODE_SHARE * n:
         return CODE
     return LATIN
 
