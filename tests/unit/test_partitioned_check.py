@@ -55,9 +55,12 @@ LINES = st.lists(
 )
 
 
-def _run(paths: list[str], val: list[str], stats: bool, engine: EngineOptions) -> str:
+def _run(
+    paths: list[str], val: list[str], stats: bool, engine: EngineOptions, exact: bool = False
+) -> str:
     s = load_settings(isolated=True, overrides={"model": "nova-lite"})
     s.stats = stats
+    s.exact_tokens = exact
     s.token_sample_size = 3
     result = check_files(paths, s, validation=val, engine=engine)
     return render(result, "json", color=False)
@@ -82,6 +85,7 @@ def _engines() -> list[EngineOptions]:
     leaks=st.lists(st.integers(0, 39), max_size=5),
     stats=st.booleans(),
     sidecar=st.one_of(st.none(), st.integers(-2, 2)),
+    exact=st.booleans(),
 )
 def test_jobs_give_the_same_report(
     tmp_path: Path,
@@ -89,6 +93,7 @@ def test_jobs_give_the_same_report(
     leaks: list[int],
     stats: bool,
     sidecar: int | None,
+    exact: bool,
 ) -> None:
     lines = [_record(*t) for t in train]
     train_path = tmp_path / "train.jsonl"
@@ -103,9 +108,21 @@ def test_jobs_give_the_same_report(
     kept = [lines[i] for i in leaks if i < len(lines) and lines[i]]
     val_path = tmp_path / "validation.jsonl"
     val_path.write_text("\n".join([*kept, _record(0, 1, 3)]) + "\n")
-    reports = [_run([str(train_path)], [str(val_path)], stats, e) for e in _engines()]
+    reports = [_run([str(train_path)], [str(val_path)], stats, e, exact) for e in _engines()]
     assert reports[1] == reports[0]
     assert reports[2] == reports[0]
+
+
+def test_exact_token_counts_of_partitions_join_the_report(tmp_path: Path) -> None:
+    """With --exact-tokens every record is counted in its partition's worker; the coordinator
+    holds those counts by tickets of its own (negative numbers) beside any it counted."""
+    lines = [_record(0, k % 6, k % 7) for k in range(30)]
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    reports = [json.loads(_run([str(path)], [], True, e, exact=True)) for e in _engines()]
+    assert reports[0] == reports[1] == reports[2]
+    tokens = reports[0]["summary"]["tokens"]
+    assert tokens["exact"] is True and tokens["tokenized_records"] == 30
 
 
 def test_duplicates_across_a_boundary_are_found(tmp_path: Path) -> None:

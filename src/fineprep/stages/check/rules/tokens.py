@@ -36,7 +36,7 @@ class _FileTokens:
     def __init__(self) -> None:
         self.records = 0
         self.text_bytes = 0
-        self.exact: array[int] = array("Q")
+        self.exact: array[int] = array("q")  # signed: a partition's counts get negative tickets
         self.allowances: array[int] = array("Q")
         self.heap: list[tuple[int, int, int | list[str], int]] = []
 
