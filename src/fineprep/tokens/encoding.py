@@ -191,9 +191,10 @@ def text_counter(name: str, tokenizer_file: str | None = None) -> Callable[[str]
     if tokenizer_file or spec is None or not spec.word_bound:
         _COUNTERS[key] = one
         return one
-    from collections import Counter
+    from itertools import islice
 
     cache: dict[str, int] = {}
+    known = cache.__getitem__
 
     def count(text: str) -> int:
         if len(text) < _CHUNKED_MIN_CHARS or not _well_formed(text):
@@ -202,14 +203,16 @@ def text_counter(name: str, tokenizer_file: str | None = None) -> Callable[[str]
         total = one(words[0]) if words[0] else 0
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        for word, times in Counter(words[1:]).items():
-            n = cache.get(word)
-            if n is None:
-                if not word or word[0].isspace():
-                    return one(text)  # a space before whitespace: no piece start
-                n = cache[word] = one(" " + word)
-            total += n * times
-        return total
+        # Summed in C, one lookup a word; the chunks not counted yet are counted first.
+        try:
+            return total + sum(map(known, islice(words, 1, None)))
+        except KeyError:
+            pass
+        for word in set(islice(words, 1, None)).difference(cache):
+            if not word or word[0].isspace():
+                return one(text)  # a space before whitespace: no piece start
+            cache[word] = one(" " + word)
+        return total + sum(map(known, islice(words, 1, None)))
 
     _COUNTERS[key] = count
     return count
