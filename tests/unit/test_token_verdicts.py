@@ -4,6 +4,7 @@ verdicts of tokenizing every record; a file of short records never loads an enco
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fineprep.api import check
+from fineprep.tokens import bounds
 from fineprep.tokens import encoding as tokens
 from fineprep.tokens import workers as tokenpool
 from fineprep.tokens.bounds import spaces_before_letters, tokens_at_least
@@ -148,8 +150,17 @@ def test_spaces_before_letters_counts_every_space_then_ascii_letter(data: bytes)
     letters = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
     want = sum(1 for i in range(len(data) - 1) if data[i] == 32 and data[i + 1] in letters)
     assert spaces_before_letters(data) == want
+    assert bounds.by_translation(data) == want  # the way without numpy
     every_pair = b"".join(b" " + bytes([c]) for c in range(256))
     assert spaces_before_letters(every_pair) == 52  # A-Z and a-z only
+
+
+def test_the_lower_bound_needs_no_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """numpy is an extra: a core install proves the same records over a limit."""
+    prose = generate._text(random.Random(3), 60_000)
+    with_numpy = tokens_at_least(prose, "llama3")
+    monkeypatch.setattr(bounds, "optional", lambda name: None)
+    assert tokens_at_least(prose, "llama3") == with_numpy > 8_000
 
 
 _SPACES = ["\x85", "\xa0", "\u2028", "\u3000", "\u180e", "\u200b", "\x1c", "\u0301"]

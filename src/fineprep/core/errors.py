@@ -6,7 +6,10 @@ to do, because the person reading it is often a labeller, not the developer.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from importlib import import_module
+from types import ModuleType
 
 
 class FineprepError(Exception):
@@ -78,10 +81,18 @@ def missing_dependency(exc: ImportError, purpose: str = "") -> MissingDependency
     )
 
 
+@functools.cache
+def optional(module: str) -> ModuleType | None:
+    """``module`` if it is installed (an extra such as numpy), else None; imported on the
+    first call, asked once per process. For code with a pure-Python way of its own."""
+    try:
+        return import_module(module)
+    except ImportError:
+        return None
+
+
 def require(module: str, purpose: str) -> None:
     """Import ``module`` now, or raise the missing-dependency error naming its extra."""
-    from importlib import import_module
-
     try:
         import_module(module)
     except ImportError as exc:

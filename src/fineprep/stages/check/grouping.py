@@ -16,6 +16,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from fineprep.core.errors import optional
+
 #: Keys per bucket while the repeated ones are looked for (about 8 MB of sorted keys).
 _BUCKET = 1 << 20
 #: Below this many keys a set does it faster than numpy's setup.
@@ -45,11 +47,7 @@ def _holding_repeated(keys: array[int]) -> Iterable[int]:
 
 def _has_numpy() -> bool:
     """numpy is the [dataset] extra: without it large files are grouped in pure Python."""
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return optional("numpy") is not None
 
 
 def _buckets(n: int) -> int:
