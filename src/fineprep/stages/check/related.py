@@ -56,12 +56,12 @@ def attach_related(findings: FindingLog, files: Iterable[FileState]) -> FindingL
     if not wanted and not relating:
         return findings
     sources = {path: _sources(path, lines) for path, lines in wanted.items()}
-    none: dict[int, str] = {}
+    no_rows: dict[int, str] = {}
 
     def fill(loc: Location) -> Location:
         if loc.source is not None or loc.line is None:
             return loc
-        found = sources.get(loc.path, none).get(loc.line)
+        found = sources.get(loc.path, no_rows).get(loc.line)
         return loc if found is None else Location(loc.path, loc.line, loc.json_path, found)
 
     out = FindingLog()
@@ -89,7 +89,9 @@ def _sources(path: str, lines: set[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     # Many lines (a duplicate finding on every other record): the typed decoder the check
     # read the sidecar with reads a plain line at parse speed; anything else is parsed whole.
-    fast = typed_sidecar() if len(lines) > FAST_AFTER else None
+    fast: Callable[[bytes], RecordMeta | None] | None = None
+    if len(lines) > FAST_AFTER:
+        from fineprep.formats.fast import sidecar as fast  # msgspec: imported only then
     for number, raw in _wanted_lines(sidecar_path(path), lines):
         plain = fast(raw) if fast is not None else None
         if plain is not None:
@@ -135,13 +137,6 @@ def _object(raw: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return meta if isinstance(meta, dict) else None
-
-
-def typed_sidecar() -> Callable[[bytes], RecordMeta | None]:
-    """The check's typed sidecar decoder (imported on first use: msgspec)."""
-    from fineprep.formats.fast import sidecar
-
-    return sidecar
 
 
 #: Bytes read at a time by :func:`picked_lines`.

@@ -54,7 +54,7 @@ _BLOCK = 1 << 20
 
 
 def _pieces(stream: BinaryIO, digest: Any = None) -> Iterator[list[bytes]]:
-    """The input's physical lines without their terminator (``\n`` or ``\r\n``), a block at
+    """The input's physical lines without their terminator (``\\n`` or ``\\r\\n``), a block at
     a time, each block passed to ``digest`` as read. A last line with no newline comes alone
     and as it is. A line longer than a block is gathered in parts (never copied per block)."""
     carry: list[bytes] = []
