@@ -264,14 +264,33 @@ def test_output_may_not_overwrite_a_source_or_itself(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="would overwrite the source"):
         convert(src, output=src, to="prompt-completion", settings=Settings())
     out = tmp_path / "o.jsonl"
-    with pytest.raises(ConfigError, match="would overwrite the output or sidecar"):
-        convert(
-            src,
-            output=out,
-            rejects=tmp_path / "o.meta.jsonl",
-            to="prompt-completion",
-            settings=Settings(),
-        )
+    for rejects in ("o.meta.jsonl", "o.set.json"):
+        with pytest.raises(ConfigError, match="would overwrite the output, its sidecar or its"):
+            convert(
+                src,
+                output=out,
+                rejects=tmp_path / rejects,
+                to="prompt-completion",
+                settings=Settings(),
+            )
+    with pytest.raises(
+        ConfigError, match=r"-o .*data\.jsonl: its sidecar .*data\.meta\.jsonl is the"
+    ):
+        convert(tmp_path / "data.meta.jsonl", output=src, settings=Settings())
+
+
+def test_an_output_written_into_the_folder_it_converts_is_not_read_back(tmp_path: Path) -> None:
+    """A second run into the same folder would read the first run's output, sidecar and
+    manifest as inputs, then overwrite one of them: refused, the earlier files untouched."""
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    _csv(folder, "prompt,completion\na,b\nc,d\n", "rows.csv")
+    out = folder / "out.jsonl"
+    assert convert(folder, output=out, to="prompt-completion", settings=Settings()).exit_code == 0
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(ConfigError, match=r"-o .*out\.jsonl is the input .*out\.jsonl"):
+        convert(folder, output=out, to="prompt-completion", settings=Settings())
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_a_failed_run_removes_the_outputs_of_an_earlier_one(tmp_path: Path) -> None:

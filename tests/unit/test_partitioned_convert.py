@@ -53,7 +53,27 @@ def test_a_folder_converts_the_same_in_partitions(
     assert one[0], "nothing written"
     assert two == one
     assert four == one
-    assert not list((tmp_path / "four").glob(".fineprep-part-*"))
+    assert not list((tmp_path / "four").glob(".fineprep-part*"))
+
+
+def test_an_interrupted_partitioned_run_leaves_no_part_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while parts are appended: the parts the workers already wrote go with the run."""
+    import fineprep.stages.convert.runner as runner
+
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / "chat", src, ignore=shutil.ignore_patterns("*.py", "encodings"))
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "add_part", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        convert([str(src)], output=out / "train.jsonl", settings=_settings(2), to="conversation")
+    assert list(out.iterdir()) == []
 
 
 def test_one_parquet_file_converts_in_runs_of_row_groups(tmp_path: Path) -> None:

@@ -18,9 +18,11 @@ error, as there is nothing else to report).
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from tempfile import mkdtemp
 from typing import Any
 
 from fineprep.core.config import Settings, load_settings
@@ -28,8 +30,9 @@ from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import Severity
 from fineprep.engines.base import EngineHolder, engine_options
 from fineprep.io.jsonl import sidecar_path
-from fineprep.io.outputs import refuse_overwrite, same_file, set_manifest_path
+from fineprep.io.outputs import same_file, set_manifest_path
 from fineprep.io.progress import Progress
+from fineprep.io.remote import is_remote
 from fineprep.stages.convert.mapping import (
     default_target,
 )
@@ -105,10 +108,16 @@ def run(
                 return result
     explicit_rejects = first.rejects is not None
     rejects = Path(first.rejects) if first.rejects else rejects_path(output)
-    if any(same_file(rejects, p) for p in (output, sidecar_path(output))):
-        raise ConfigError(f"{rejects}: the rejects file would overwrite the output or sidecar")
-    refuse_overwrite(rejects, [i for job in prepared for i in job.opts.inputs], "--rejects")
+    written = (output, sidecar_path(output), set_manifest_path(output))
+    if any(same_file(rejects, p) for p in written):
+        raise ConfigError(
+            f"--rejects {rejects}: would overwrite the output, its sidecar or its set manifest",
+            hint="choose another rejects path",
+        )
+    read = [path for job in prepared for path in (*job.opts.inputs, *job.plan.files)]
+    _refuse_reading_outputs(output, rejects, read)
     outputs = Outputs(output, rejects)
+    part_dirs: list[Path] = []
     lone_failure: SourceReject | None = None
     lone_error: tuple[str, str | None] | None = None
     engines = EngineHolder(engine_options(settings.sections.get("engine")))
@@ -118,7 +127,9 @@ def run(
             for skipped in job.plan.skipped:
                 result.notices.append(f"{skipped}: skipped, not an input file this reads")
             if worth_partitioning(job, engines.options, engines.workers):
-                folder = output.resolve().parent
+                if not part_dirs:  # one folder of part files for the run, removed however it ends
+                    part_dirs.append(Path(mkdtemp(prefix=".fineprep-parts-", dir=output.parent)))
+                folder = part_dirs[0].resolve()
                 engine = engines.get()
                 parts = run_units(engine, job, target, settings, failed, folder, engines.options)
                 for part in parts:
@@ -146,6 +157,8 @@ def run(
     finally:
         engines.close()
         progress.close()
+        for folder in part_dirs:
+            shutil.rmtree(folder, ignore_errors=True)
     _finish(result, outputs, rejects, explicit_rejects, [j.opts for j in prepared])
     result.seconds = time.monotonic() - started
     return result
@@ -223,6 +236,24 @@ def _output_path(jobs: list[ConvertOptions]) -> Path:
     if not out.name.endswith(".jsonl"):
         raise ConfigError(f"{out}: the output must be a .jsonl file (Bedrock reads JSON Lines)")
     sources = [i for job in jobs for i in job.inputs]
-    for written in (out, sidecar_path(out), set_manifest_path(out)):
-        refuse_overwrite(written, sources)
+    _refuse_reading_outputs(out, None, sources)
     return out
+
+
+def _refuse_reading_outputs(out: Path, rejects: Path | None, sources: list[str]) -> None:
+    """A :class:`ConfigError` when a file this run writes is one it reads: an input named on
+    the command line, or a file of an input folder (an earlier run's output written into the
+    folder it converted would be read back as input and then overwritten)."""
+    written = [(f"-o {out}", out), (f"-o {out}: its sidecar", sidecar_path(out))]
+    written.append((f"-o {out}: its set manifest", set_manifest_path(out)))
+    if rejects is not None:
+        written.append(("--rejects", rejects))
+    local = [s for s in sources if s and s != "-" and not is_remote(s)]
+    for role, path in written:
+        for source in local:
+            if same_file(path, source):
+                what = role if path == out else f"{role} {path}"
+                raise ConfigError(
+                    f"{what} is the input {source}; writing it would overwrite the source",
+                    hint="write the output outside the input folders, or choose another path",
+                )
