@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
 from fineprep.api import check
+from fineprep.core.errors import ConfigError
 from fineprep.core.model import Severity
 from fineprep.core.profiles import get_profile
 from fineprep.stages.check.rules.counts import lifecycle_message
@@ -31,6 +33,24 @@ def test_a_file_name_never_makes_a_file_validation_data(tmp_path: Path) -> None:
         result = check(path, model="llama3-1-8b", isolated=True)
         assert [f.role for f in result.files] == ["train"], name
         assert "N001" in result.by_code(), name
+
+
+def test_one_file_given_twice_is_a_usage_error(tmp_path: Path) -> None:
+    """As training and validation data a file would keep one role and lose the other's
+    checks (the training minimums, leaks between the two); twice as training data every
+    record would be its own duplicate. Another spelling of the path is the same file."""
+    train = tmp_path / "a.jsonl"
+    train.write_bytes(b"".join(pc(i) for i in range(20)))
+    other = tmp_path / "sub" / ".." / "a.jsonl"
+    (tmp_path / "sub").mkdir()
+    for call, words in (
+        ({"validation": [other]}, "as training data and as --validation"),
+        ({"test": [other]}, "as training data and as --test"),
+        ({}, "twice as training data"),
+    ):
+        paths = [train, other] if not call else [train]
+        with pytest.raises(ConfigError, match=words):
+            check(paths, model="llama3-1-8b", isolated=True, **call)
 
 
 def test_validation_only_when_the_user_says_so(tmp_path: Path) -> None:

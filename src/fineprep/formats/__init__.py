@@ -10,6 +10,7 @@ May import: fineprep.core.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fineprep.core.registry import Registry
@@ -104,8 +105,45 @@ FORMATS.add(
 RFT_LOOKALIKES = frozenset({"claude-messages", "conversation"})
 
 
-def detect(obj: Any) -> str | None:
-    """Guess a record's format from its keys; ``None`` if it looks like none of them."""
+#: Formats of chat records: a record of one may be a broken record of another.
+CHAT_FORMATS = frozenset({"conversation", "claude-messages", "distillation", "rft"})
+
+
+def detect(obj: Any, accepted: Sequence[str] = ()) -> str | None:
+    """Guess a record's format from its keys; ``None`` if it looks like none of them.
+
+    ``accepted`` (the model's formats, in its order) breaks the guess's ties: a chat record
+    shaped like another chat format than the model takes (string content for Nova, a block
+    list ``system`` for Claude, a prompt whose ``reference_answer`` key is misspelt for an
+    RFT-only model) is a broken record of the model's format, to be walked as one and told
+    what to fix. A record of another kind of data, or for another customization type (an
+    answered conversation for an RFT-only model), keeps its own format: the model does not
+    take that data at all, which one finding says.
+    """
+    own = _detect(obj)
+    if own is None or not accepted or own in accepted or own not in CHAT_FORMATS:
+        return own
+    for fmt in accepted:
+        if fmt in CHAT_FORMATS and not other_customization(obj, own, fmt):
+            return fmt
+    return own
+
+
+def other_customization(obj: dict[str, Any], own: str | None, forced: str | None) -> bool:
+    """Whether a record of format ``own`` is for another customization type than ``forced``
+    (supervised records as RFT prompts, or the reverse): then every line of such a file
+    fails the same way, and one finding for the file says it better. A chat prompt that
+    only lacks its reference answer is an RFT record with a finding, not another format."""
+    if own is None or forced is None or own == forced or "rft" not in (own, forced):
+        return False
+    if forced == "rft" and own in RFT_LOOKALIKES:
+        messages = obj.get("messages")
+        last = messages[-1] if isinstance(messages, list) and messages else None
+        return isinstance(last, dict) and last.get("role") == "assistant"
+    return True
+
+
+def _detect(obj: Any) -> str | None:
     if not isinstance(obj, dict):
         return None
     if "reference_answer" in obj:
@@ -137,4 +175,13 @@ def compatible(record_format: str | None, file_format: str) -> bool:
     return {record_format, file_format} == {"conversation", "distillation"}
 
 
-__all__ = ["FORMATS", "RFT_LOOKALIKES", "FormatSpec", "View", "compatible", "detect"]
+__all__ = [
+    "CHAT_FORMATS",
+    "FORMATS",
+    "RFT_LOOKALIKES",
+    "FormatSpec",
+    "View",
+    "compatible",
+    "detect",
+    "other_customization",
+]

@@ -8,18 +8,21 @@ Dataset-level checks keep compact state (hashes, counters) and report in ``finis
 from __future__ import annotations
 
 import fnmatch
+import os
 import time
+from collections.abc import Sequence
+from pathlib import Path
 
 import orjson
 
 from fineprep.core.config import Settings
-from fineprep.core.errors import InputError
+from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import Finding
 from fineprep.engines.base import EngineHolder, EngineOptions, engine_options
 from fineprep.formats import detect
 from fineprep.io.aws import AwsOptions
 from fineprep.io.jsonl import BOM, LineTooLong, bounded_lines, peek_start, strip_line
-from fineprep.io.remote import expand_inputs, input_aws, open_source
+from fineprep.io.remote import expand_inputs, input_aws, is_remote, open_source
 from fineprep.stages.check.partition import check_partitioned, plan
 from fineprep.stages.check.records import emit_bom, start_file_state, stream_records
 from fineprep.stages.check.related import attach_related
@@ -51,8 +54,44 @@ def file_role(path: str, settings: Settings, validation: set[str], test: set[str
     return "train"
 
 
-def first_format(path: str, aws: AwsOptions | None = None) -> str | None:
-    """The format of a file's first record, read without consuming stdin (None if unknown)."""
+#: How each way of naming a file reads in a message.
+_ROLE_WORDS = {"train": "training data", "validation": "--validation", "test": "--test"}
+
+
+def _refuse_repeats(named: list[tuple[str, str]]) -> None:
+    """A :class:`ConfigError` when one file is given twice (two spellings, or a folder and a
+    file in it, count): as training and validation data it would take one role and lose the
+    other's checks, and twice in one role every record would be its own duplicate."""
+    seen: dict[object, tuple[str, str]] = {}
+    for path, role in named:
+        key: object = path
+        if path != "-" and not is_remote(path):
+            try:
+                info = Path(path).stat()
+                key = (info.st_dev, info.st_ino)
+            except OSError:
+                key = os.path.realpath(path)
+        if key in seen:
+            first, first_role = seen[key]
+            words = _ROLE_WORDS[role]
+            how = (
+                f"twice as {words}"
+                if role == first_role
+                else (f"as {_ROLE_WORDS[first_role]} and as {words}")
+            )
+            raise ConfigError(
+                f"{path}: given {how}" + (f" (first as {first})" if first != path else ""),
+                hint="give each file once: training files as arguments, the others with "
+                "--validation or --test",
+            )
+        seen[key] = (path, role)
+
+
+def first_format(
+    path: str, aws: AwsOptions | None = None, accepted: Sequence[str] = ()
+) -> str | None:
+    """The format of a file's first record, read without consuming stdin (None if unknown);
+    ``accepted``: the model's formats (see :func:`fineprep.formats.detect`)."""
     if path == "-":
         return None
     try:
@@ -63,7 +102,7 @@ def first_format(path: str, aws: AwsOptions | None = None) -> str | None:
                 raw = strip_line(physical).lstrip(BOM)
                 if raw and not raw.isspace():
                     try:
-                        return detect(orjson.loads(raw))
+                        return detect(orjson.loads(raw), accepted)
                     except orjson.JSONDecodeError:
                         return None
     except (OSError, InputError):
@@ -90,8 +129,12 @@ def check_files(
     )
     val, tst = set(validation), set(test)
     every = [*paths, *validation, *test]
+    _refuse_repeats([(p, "train") for p in paths] + [(p, "validation") for p in validation]
+                    + [(p, "test") for p in test])  # fmt: skip
     roles = [file_role(path, settings, val, tst) for path in every]
-    hint = None if settings.format or not every else first_format(every[0], aws)
+    model = settings.model_profile()
+    accepted = model.formats if model is not None else ()
+    hint = None if settings.format or not every else first_format(every[0], aws, accepted)
     run, checks = new_run(settings, frozenset(roles), hint)
     options = engine or engine_options(settings.sections.get("engine"))
     engines = EngineHolder(options)

@@ -35,15 +35,11 @@ from fineprep.engines.partitions import (
     line_offsets,
     open_range,
 )
-from fineprep.formats import detect
+from fineprep.formats import detect, other_customization
 from fineprep.io.aws import AwsOptions
 from fineprep.io.jsonl import BOM, LineTooLong, bounded_lines, sidecar_path, strip_line
 from fineprep.io.remote import input_aws, is_remote, open_source, remote_size
-from fineprep.stages.check.records import (
-    other_customization,
-    start_file_state,
-    stream_records,
-)
+from fineprep.stages.check.records import start_file_state, stream_records
 from fineprep.stages.check.rules import Check
 from fineprep.stages.check.run import new_run
 from fineprep.stages.check.state import FileState, RunState
@@ -200,7 +196,7 @@ def _probe(path: str, aws: AwsOptions, run: RunState, has_bom: bool, limit: int)
             if forced:
                 other = other_customization(obj, detect(obj), forced)
                 return Probe(forced, first, other and run.is_enabled("S002"))
-            found = detect(obj)
+            found = detect(obj, run.profile.formats if run.profile is not None else ())
             if found is not None:
                 return Probe(found, first, False)
     return None

@@ -17,7 +17,7 @@ import orjson
 from fineprep.core import jsonexact
 from fineprep.core.model import AUGMENTED_FROM, RecordMeta
 from fineprep.core.rules import Path
-from fineprep.formats import FORMATS, RFT_LOOKALIKES, compatible, detect
+from fineprep.formats import FORMATS, compatible, detect, other_customization
 from fineprep.formats.base import FastDecode
 from fineprep.io.jsonl import LineTooLong, bounded_lines, sidecar_path, strip_line
 from fineprep.io.outputs import verify_set
@@ -77,6 +77,7 @@ def stream_records(
     any_record = [c for c in record_checks if not c.needs_valid]
     in_order = any_record + valid_only  # a valid record's checks, in the walked path's order
     profile = run.profile
+    accepted = profile.formats if profile is not None else ()
     # Sidecar lines keep their newline: to orjson it is JSON whitespace.
     meta_file, last = sidecar if sidecar is not None else (None, True)
     limit = run.settings.max_line_bytes
@@ -121,7 +122,7 @@ def stream_records(
             )
             continue
         raw = strip_line(physical)
-        size += len(raw) + 1
+        size += len(physical)
         if line_no == 1 and has_bom:
             raw = raw[3:]
         if not raw or raw.isspace():
@@ -160,7 +161,7 @@ def stream_records(
         if file.first_record_line is None:
             file.first_record_line = line_no
         if analyze is None:
-            file.format = detect(obj)
+            file.format = detect(obj, accepted)
             if file.format is None:
                 emit(
                     "S001",
@@ -173,6 +174,19 @@ def stream_records(
                 )
                 continue
             analyze = FORMATS.get(file.format).analyze
+            own = detect(obj)
+            if profile is not None and file.format not in (own, "rft"):
+                # Walked as the model's own chat format, which says what to fix; this says
+                # why the record reads as another (the whole file may be in that format).
+                emit(
+                    "S002",
+                    f"record looks like {own}, which {profile.name} does not take (it takes "
+                    f"{', '.join(profile.formats)}); checked as {file.format}",
+                    file,
+                    line_no,
+                    None,
+                    {"format": own, "file_format": file.format},
+                )
         elif file.forced_format and line_no == file.first_record_line:
             own = detect(obj)
             if other_customization(obj, own, file.format):
@@ -188,7 +202,7 @@ def stream_records(
                 # Records go unwalked only when the finding that replaces theirs is reported.
                 file.format_mismatch = run.is_enabled("S002")
         elif not file.forced_format and line_no != file.first_record_line:
-            own = detect(obj)
+            own = detect(obj, accepted)
             if not compatible(own, file.format or ""):
                 emit(
                     "S002",
@@ -261,20 +275,6 @@ _MISMATCH_HINT = {
     "": "check the file with its own format (drop --format), or convert it with "
     "`fineprep convert --to FORMAT`",
 }
-
-
-def other_customization(obj: dict[str, Any], own: str | None, forced: str | None) -> bool:
-    """Whether a file forced to one format holds records of a format trained by another
-    customization type (supervised records as RFT prompts, or the reverse): then every line
-    would fail the same way, and one finding for the file says it better. A chat prompt that
-    only lacks its reference answer is an RFT record with a finding, not another format."""
-    if own is None or forced is None or own == forced or "rft" not in (own, forced):
-        return False
-    if forced == "rft" and own in RFT_LOOKALIKES:
-        messages = obj.get("messages")
-        last = messages[-1] if isinstance(messages, list) and messages else None
-        return isinstance(last, dict) and last.get("role") == "assistant"
-    return True
 
 
 def _count_augmented(file: FileState, meta: RecordMeta) -> None:
