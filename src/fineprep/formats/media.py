@@ -16,6 +16,17 @@ _CAPTION_IMAGE_EXT = (".png", ".jpg", ".jpeg")
 
 
 def check_uri(uri: Any, path: Path, report: Report, view: View) -> str | None:
+    """Check a media URI's shape (S006 when Bedrock would refuse it) and return it if it is a
+    string.
+
+    Beyond the API's pattern, which also matches a bare bucket or a prefix: Bedrock fetches
+    each referenced object when the job starts, and a bucket or a folder is not an object. The
+    facts name this for the data URIs (bedrock-facts.md line 458: "points to a file, not a
+    folder or prefix"; line 506: "Uri should be a file, not a directory") and hold media URIs
+    to the same rule (line 451), so ``s3://bucket``, ``s3://bucket/`` and ``s3://bucket/x/``
+    are refused. Only the shape of a folder is: a key the pattern accepts (any characters of
+    ``- ! _ * ' ( ) .``, no extension, a leading dot) names an object as far as a record shows.
+    """
     if not isinstance(uri, str):
         report("S001", path, f"media URI must be a string, not {type_name(uri)}", {})
         view.structural_ok = False
@@ -27,7 +38,26 @@ def check_uri(uri: Any, path: Path, report: Report, view: View) -> str | None:
             f"media URI {uri[:200]!r} is not an S3 URI Bedrock accepts: {uri_problem(uri)}",
             {"uri": uri[:1024]},
         )
+    elif not names_object(uri):
+        report(
+            "S006",
+            path,
+            f"media URI {uri[:200]!r} names a {'folder' if _key(uri) else 'bucket'}, not a "
+            "file: give the S3 URI of the media object itself (s3://bucket/key)",
+            {"uri": uri[:1024]},
+        )
     return uri
+
+
+def _key(uri: str) -> str:
+    return uri[len("s3://") :].partition("/")[2]
+
+
+def names_object(uri: str) -> bool:
+    """Whether an ``s3://`` URI names an object: a key that is not empty and does not end in
+    ``/`` (a bucket or a folder otherwise)."""
+    key = _key(uri)
+    return bool(key) and not key.endswith("/")
 
 
 _BUCKET = re.compile(r"[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]")
@@ -186,7 +216,8 @@ def check_image_ref(uri: str, view: View, profile: ModelProfile | None, report: 
     check_uri(uri, ("image-ref",), report, view)
     ext = uri.lower().rsplit("/", 1)[-1]
     fmt = "png" if ext.endswith(".png") else "jpeg" if ext.endswith((".jpg", ".jpeg")) else None
-    if fmt is None:
+    # A folder is reported by check_uri; that it is not a PNG either says nothing new.
+    if fmt is None and (not _S3_URI.fullmatch(uri) or names_object(uri)):
         report(
             "S006",
             ("image-ref",),

@@ -183,6 +183,7 @@ class RunState:
         path: Path | str | None = None,
         data: dict[str, Any] | None = None,
         source: str | None = None,
+        related: list[Location] | None = None,
     ) -> None:
         if code not in self.enabled:
             return
@@ -209,6 +210,7 @@ class RunState:
                 message=message,
                 location=Location(file.path if file else "", line, json_path, source),
                 data=data or {},
+                related=related or [],
             )
         )
 

@@ -7,13 +7,15 @@ collects the text; this module declares them and holds the dataset-wide media ru
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from fineprep.core.model import Location
 from fineprep.core.rules import rule
 from fineprep.stages.check.rules.base import Check, register
 
 if TYPE_CHECKING:
-    from fineprep.stages.check.state import FileState, RecordContext
+    from fineprep.stages.check.state import FileState, RecordContext, RunState
 
 rule(
     "S001",
@@ -113,49 +115,169 @@ rule(
 )
 
 
+#: Where a record is in its file: its line and sidecar source.
+_At = tuple[int, str | None]
+
+
+@dataclass
+class _FileMedia:
+    """One file's media, as the mixing rule needs it: the first record holding an image and
+    the first holding a video, and how many records hold each (a few numbers per file, merged
+    across partitions in file order)."""
+
+    file: FileState
+    first_image: _At | None = None
+    first_video: _At | None = None
+    image_records: int = 0
+    video_records: int = 0
+
+    def state(self) -> tuple[_At | None, _At | None, int, int]:
+        return (self.first_image, self.first_video, self.image_records, self.video_records)
+
+    def absorb(self, state: tuple[_At | None, _At | None, int, int]) -> None:
+        """Add a later part of the same file (its records come after this one's)."""
+        image, video, images, videos = state
+        self.first_image = self.first_image if self.first_image is not None else image
+        self.first_video = self.first_video if self.first_video is not None else video
+        self.image_records += images
+        self.video_records += videos
+
+
+class _First(NamedTuple):
+    """The first record of one kind of media in a job's files (``order``: the file's place
+    in the run, so that comparing two of them is comparing their places in the data)."""
+
+    order: int
+    line: int
+    file: FileState
+    source: str | None
+
+
+def _first(job: list[tuple[int, _FileMedia]], kind: str) -> _First | None:
+    for order, media in job:
+        at = media.first_image if kind == "image" else media.first_video
+        if at is not None:
+            return _First(order, at[0], media.file, at[1])
+    return None
+
+
 @register
 class MediaMixCheck(Check):
-    """Images and videos must not be mixed within one dataset file (Nova)."""
+    """Images and videos must not be mixed within one dataset (Nova).
+
+    bedrock-facts.md §3.3, line 280: "A dataset may not mix images and videos" (Nova Lite and
+    Pro, R5); line 282: Nova 2 Lite's "Dataset must be homogeneous ... no mixing of images and
+    videos within the dataset" (R6, R7). Neither says "file": the training and validation
+    files are one job's data, which Bedrock treats as a whole elsewhere too (its record quota
+    is the "Sum of training and validation records for a ... job", line 299; N002), and a
+    video validation set beside image training data is a mixed job. So the rule is judged
+    over the files of one job: each training file with every validation file of the run. A
+    test file is never sent with the job and is judged alone; two training files are two
+    jobs, never judged together (the per-file pre-commit hook passes many files at once).
+
+    The finding is pinned on the first record of the kind fewer records hold (on a tie, the
+    kind met later), the one to remove or move elsewhere; the message names the first record
+    of the other kind, which is also the finding's related location.
+    """
 
     codes: ClassVar[tuple[str, ...]] = ("S006",)
     formats = frozenset({"conversation"})
 
+    def start(self, run: RunState) -> None:
+        #: Every file of the run, in run order (a partition's worker sees one).
+        self.files: list[_FileMedia] = []
+
     def start_file(self, file: FileState) -> None:
-        #: Line and sidecar source of the first record with an image, and with a video.
-        self.first_image: tuple[int, str | None] | None = None
-        self.first_video: tuple[int, str | None] | None = None
+        self.current = _FileMedia(file)
+        self.files.append(self.current)
 
     def check(self, rec: RecordContext) -> None:
-        if not rec.view.media:
+        media = rec.view.media
+        if not media:
             return
-        for m in rec.view.media:
-            if m.kind == "image" and self.first_image is None:
-                self.first_image = (rec.line, rec.meta.source if rec.meta else None)
-            elif m.kind == "video" and self.first_video is None:
-                self.first_video = (rec.line, rec.meta.source if rec.meta else None)
+        kinds = {m.kind for m in media}
+        cur = self.current
+        at = (rec.line, rec.meta.source if rec.meta else None)
+        if "image" in kinds:
+            cur.image_records += 1
+            if cur.first_image is None:
+                cur.first_image = at
+        if "video" in kinds:
+            cur.video_records += 1
+            if cur.first_video is None:
+                cur.first_video = at
 
     def export_partition(self) -> Any:
-        return (self.first_image, self.first_video)
+        return self.current.state()
 
     def absorb_partition(self, state: Any, tickets: Sequence[int]) -> None:
-        image, video = state
-        self.first_image = self.first_image if self.first_image is not None else image
-        self.first_video = self.first_video if self.first_video is not None else video
+        self.current.absorb(state)
 
-    def finish_file(self, file: FileState) -> None:
-        """Reported at the first record of the second kind, once the whole file is seen (the
-        first image and first video may be in different partitions)."""
-        first_image, first_video, profile = self.first_image, self.first_video, self.run.profile
-        if first_image is None or first_video is None or profile is None or profile.media_mixing:
+    def finish(self, run: RunState) -> None:
+        """Judged once every file is in: the two kinds may be in different files (and, in a
+        partitioned run, in different partitions of one)."""
+        profile = run.profile
+        if profile is None or profile.media_mixing or not run.is_enabled("S006"):
             return
-        (image, _), (video, _) = first_image, first_video
-        self.run.emit(
+        files = list(enumerate(self.files))
+        train = [f for f in files if f[1].file.role == "train"]
+        validation = [f for f in files if f[1].file.role == "validation"]
+        jobs = [[t, *validation] for t in train] if train else [validation]
+        jobs += [[f] for f in files if f[1].file.role not in ("train", "validation")]
+        reported: set[tuple[int, int]] = set()
+        for job in jobs:
+            self._judge(run, profile.name, sorted(job, key=lambda f: f[0]), reported)
+
+    def _judge(
+        self,
+        run: RunState,
+        model: str,
+        job: list[tuple[int, _FileMedia]],
+        reported: set[tuple[int, int]],
+    ) -> None:
+        images = sum(m.image_records for _, m in job)
+        videos = sum(m.video_records for _, m in job)
+        image, video = _first(job, "image"), _first(job, "video")
+        if image is None or video is None:
+            return
+        if images != videos:
+            video_minor = videos < images
+        else:
+            video_minor = (video.order, video.line) > (image.order, image.line)
+        here, other = (video, image) if video_minor else (image, video)
+        if (here.order, here.line) in reported:
+            return  # a validation record, judged again with another training file
+        reported.add((here.order, here.line))
+
+        def at(first: _First) -> str:
+            return (
+                f"line {first.line}"
+                if first.file is here.file
+                else f"{first.file.path}:{first.line}"
+            )
+
+        across = image.file is not video.file
+        message = (
+            f"{model} datasets may not mix images and videos: {images:,} record"
+            f"{'' if images == 1 else 's'} with images (first at {at(image)}), {videos:,} with "
+            f"videos (first at {at(video)})"
+            + ("; the training and validation files of a job are one dataset" if across else "")
+        )
+        data = {
+            "image_records": images,
+            "video_records": videos,
+            "first_image_path": image.file.path,
+            "first_image_line": image.line,
+            "first_video_path": video.file.path,
+            "first_video_line": video.line,
+        }
+        run.emit(
             "S006",
-            f"{profile.name} datasets may not mix images and videos: "
-            f"first image at line {image}, first video at line {video}",
-            file,
-            max(image, video),
+            message,
+            here.file,
+            here.line,
             ("messages",),
-            {"first_image_line": image, "first_video_line": video},
-            (first_video if video > image else first_image)[1],
+            data,
+            here.source,
+            [Location(other.file.path, other.line, None, other.source)],
         )
