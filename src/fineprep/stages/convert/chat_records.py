@@ -1,9 +1,13 @@
 """Bedrock records from chat rows (the ``chat`` field of :mod:`.sources.chat`).
 
 - ``conversation``: the system prompt as the one ``system`` item, every turn kept (multi-turn
-  stays multi-turn), images as S3 image blocks before the user's text.
-- ``claude-messages``: the same turns with string content; images cannot be written (Claude 3
-  Haiku fine-tuning records are text only).
+  stays multi-turn), images as S3 image blocks before the user's text. A turn read as Bedrock
+  content blocks (its ``blocks``) is written block for block as it came: several text blocks
+  stay several, image and video blocks keep their format and bucket owner (``--bucket-owner``
+  fills in one that is missing), and ``reasoningContent`` is written for a model that takes
+  reasoning (Nova 2 Lite) and rejects the row, naming the block, for one that does not.
+- ``claude-messages``: the same turns with string content (text blocks joined by a newline);
+  images and reasoning cannot be written (Claude 3 Haiku fine-tuning records are text only).
 - ``prompt-completion``: only a single user turn and its answer, without a system prompt.
 
 Tool calls become Nova ``toolUse`` blocks in the assistant turn and their results ``toolResult``
@@ -81,11 +85,13 @@ def chat_record(
     tools = [m for m in messages if m["tool_calls"] or m["role"] == "tool"]
     if tools:
         _refuse_tools(target, tools[0], profile)
+    if target != "conversation":
+        _refuse_reasoning(target, messages)
     if target == "prompt-completion":
         return _prompt_completion(messages, system)
     if target == "claude-messages":
         return _claude(messages, system)
-    return _conversation(messages, system, media)
+    return _conversation(messages, system, media, profile)
 
 
 def _refuse_tools(target: str, first: Message, profile: ModelProfile | None) -> None:
@@ -99,6 +105,22 @@ def _refuse_tools(target: str, first: Message, profile: ModelProfile | None) -> 
     else:
         why = f"{target} records have no place for tool use"
     raise RowError(f"the record has tool turns (one {what}); {why}")
+
+
+def _number(messages: list[Message], m: Message) -> int:
+    """The message's number in the source record (its place here when the reader kept none)."""
+    where = m.get("where")
+    return where if isinstance(where, int) and where else messages.index(m) + 1
+
+
+def _refuse_reasoning(target: str, messages: list[Message]) -> None:
+    for m in messages:
+        if any("reasoningContent" in b for b in m.get("blocks") or ()):
+            raise RowError(
+                f"{target} records have no place for the reasoningContent block of message "
+                f"{_number(messages, m)} (use --to conversation with a model that takes "
+                "reasoning, e.g. Nova 2 Lite)"
+            )
 
 
 def _prompt_completion(messages: list[Message], system: str) -> dict[str, Any]:
@@ -123,9 +145,7 @@ def _claude(messages: list[Message], system: str) -> dict[str, Any]:
 
 
 def _conversation(
-    messages: list[Message],
-    system: str,
-    media: Media,
+    messages: list[Message], system: str, media: Media, profile: ModelProfile | None
 ) -> dict[str, Any]:
     owner, formats, max_images, allowed, local = media
     if not allowed:
@@ -139,7 +159,6 @@ def _conversation(
     if system.strip():
         record["system"] = [{"text": system}]
     out: list[Message] = []
-    images = 0
     for m in messages:
         if m["role"] == "tool":
             block = {
@@ -150,12 +169,16 @@ def _conversation(
             else:
                 out.append({"role": "user", "content": [block]})
             continue
-        content: list[dict[str, Any]] = [
-            media_block(local.resolve(uri) if local else uri, owner, formats) for uri in m["images"]
-        ]
-        images += len(m["images"])
-        if m["text"].strip():
-            content.append({"text": m["text"]})
+        content: list[dict[str, Any]]
+        if m.get("blocks") is not None:
+            content = [_kept(b, _number(messages, m), media, profile) for b in m["blocks"]]
+        else:
+            content = [
+                media_block(local.resolve(uri) if local else uri, owner, formats)
+                for uri in m["images"]
+            ]
+            if m["text"].strip():
+                content.append({"text": m["text"]})
         for call in m["tool_calls"]:
             content.append(
                 {
@@ -167,7 +190,60 @@ def _conversation(
                 }
             )
         out.append({"role": m["role"], "content": content})
-    if max_images is not None and images > max_images:
-        raise RowError(f"{images} images in one record; the model takes at most {max_images}")
+    _media_limits(out, max_images, profile)
     record["messages"] = out
     return record
+
+
+def _media_limits(out: list[Message], max_images: int | None, profile: ModelProfile | None) -> None:
+    """The model's per-record media rules, as check applies them (S006)."""
+    blocks = [b for m in out for b in m["content"]]
+    images = sum(1 for b in blocks if "image" in b)
+    videos = sum(1 for b in blocks if "video" in b)
+    if max_images is not None and images > max_images:
+        raise RowError(f"{images} images in one record; the model takes at most {max_images}")
+    if profile is None:
+        return
+    limit = profile.max_videos_per_record
+    if limit is not None and videos > limit:
+        raise RowError(f"{videos} videos in one record; {profile.name} takes at most {limit}")
+    if images and videos and not profile.media_mixing:
+        raise RowError(
+            f"{images} images and {videos} videos in one record; {profile.name} takes one kind "
+            "of media per record (and per dataset): convert them separately"
+        )
+
+
+def _kept(
+    block: dict[str, Any], n: int, media: Media, profile: ModelProfile | None
+) -> dict[str, Any]:
+    """A Bedrock block of the source, as it is where the model takes it (see the docstring)."""
+    if "reasoningContent" in block:
+        if profile is not None and not profile.reasoning:
+            raise RowError(
+                f"message {n} has a reasoningContent block, which {profile.name} does not take "
+                "(only models with reasoning do, e.g. Nova 2 Lite): convert for such a model, "
+                "or remove the reasoning"
+            )
+        return block
+    kind = "image" if "image" in block else "video" if "video" in block else ""
+    if not kind:
+        return block
+    owner, formats, _, _, local = media
+    value = block[kind]
+    fmt = value["format"]
+    if profile is not None and fmt not in formats:
+        raise RowError(f"message {n}: {profile.name} does not take {fmt} {kind}s")
+    location = dict(value["source"]["s3Location"])
+    given = location.get("bucketOwner")
+    if owner and given is not None and given != owner:
+        raise RowError(
+            f"message {n}: the {kind} block's bucketOwner {given} is not --bucket-owner {owner}"
+        )
+    uri = local.resolve(location["uri"]) if local else location["uri"]
+    if uri == location["uri"] and (given is not None or not owner):
+        return block
+    location["uri"] = uri
+    if owner:
+        location["bucketOwner"] = owner
+    return {kind: {**value, "source": {"s3Location": location}}}
