@@ -8,13 +8,16 @@ say) unless candidate responses are given line for line in a ``--responses`` fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from fineprep.core.errors import InputError
+from fineprep.core.model import Severity
+from fineprep.core.profiles import ModelProfile
+from fineprep.formats.base import Path
 from fineprep.formats.rft import REFERENCE, analyze_rft, reference_text
 from fineprep.io.jsonl import open_input, strip_line
 
@@ -30,14 +33,60 @@ class Item:
 
 @dataclass
 class Skipped:
-    """A line that cannot be graded, and why (R009)."""
+    """A line that cannot be graded, and why (R009): with the check code and JSON path when
+    the RFT walker `fineprep check` uses rejects the record."""
 
     line: int
     reason: str
+    code: str | None = None
+    path: Path | None = None
 
 
-def _no_report(code: str, path: Any, message: str, data: dict[str, Any]) -> None:
-    """Structural findings are `fineprep check`'s job; grade only needs the verdict."""
+@dataclass
+class _Errors:
+    """The walker's findings on one record that count as errors, in the order it found them.
+
+    Errors by the run's selection and severities, as `fineprep check` counts them: a code
+    ignored or lowered to a warning in config lets the record through here as it does there.
+    """
+
+    severity: Mapping[str, Severity]
+    enabled: frozenset[str] | None = None
+    found: list[tuple[str, Path, str]] = field(default_factory=list)
+
+    def __call__(self, code: str, path: Path, message: str, data: dict[str, Any]) -> None:
+        if self.enabled is not None and code not in self.enabled:
+            return
+        if self.severity.get(code, Severity.ERROR) == Severity.ERROR:
+            self.found.append((code, path, message))
+
+
+def _default_severity() -> dict[str, Severity]:
+    """Each code's own severity (importing the rules registers the S codes)."""
+    from fineprep.stages.check.rules import RULES
+
+    return {code: rule.severity for code, rule in RULES.items()}
+
+
+def _rejected(
+    line: int, obj: dict[str, Any], profile: ModelProfile | None, errors: _Errors
+) -> Skipped | None:
+    """R009 for a record `fineprep check --format rft` reports an error for, else None.
+
+    Bedrock rejects such a record before training, so an event built from it would test the
+    grader on input it never gets. A record the walk cannot read (``structural_ok`` false) is
+    never sent, whatever the severities say: no event can be built from it.
+    """
+    errors.found.clear()
+    view = analyze_rft(obj, profile, errors)
+    if not errors.found:
+        if view.structural_ok:
+            return None
+        return Skipped(line, "not a valid RFT record (see `fineprep check --format rft`)")
+    code, path, message = errors.found[0]
+    more = len(errors.found) - 1
+    also = f" (and {more} more; see `fineprep check --format rft`)" if more else ""
+    return Skipped(line, f"{code}: {message}{also}", code, path)
 
 
 def event_item(obj: dict[str, Any], line: int, response: str | None) -> dict[str, Any]:
@@ -49,9 +98,22 @@ def event_item(obj: dict[str, Any], line: int, response: str | None) -> dict[str
     return {"id": f"rec-{line}", "messages": messages, "metadata": metadata}
 
 
-def read_items(path: str, responses: str | None = None) -> Iterator[Item | Skipped]:
-    """Every line of an RFT dataset as an :class:`Item`, or :class:`Skipped` with the reason."""
+def read_items(
+    path: str,
+    responses: str | None = None,
+    *,
+    profile: ModelProfile | None = None,
+    severity: Mapping[str, Severity] | None = None,
+    enabled: frozenset[str] | None = None,
+) -> Iterator[Item | Skipped]:
+    """Every line of an RFT dataset as an :class:`Item`, or :class:`Skipped` with the reason.
+
+    A record is judged by the RFT walker with ``profile`` and the run's ``severity`` and
+    ``enabled`` codes (each code's default severity, all codes, when not given): the verdict
+    `fineprep check` reaches on it.
+    """
     answers = _responses(responses) if responses else None
+    errors = _Errors(severity if severity is not None else _default_severity(), enabled)
     stream = open_input(path)
     try:
         for line_no, physical in enumerate(stream, 1):
@@ -67,12 +129,9 @@ def read_items(path: str, responses: str | None = None) -> Iterator[Item | Skipp
             if not isinstance(obj, dict):
                 yield Skipped(line_no, "not a JSON object")
                 continue
-            if REFERENCE not in obj or not isinstance(obj.get("messages"), list):
-                missing = "messages" if not isinstance(obj.get("messages"), list) else REFERENCE
-                yield Skipped(line_no, f"missing {missing}: not an RFT prompt")
-                continue
-            if not analyze_rft(obj, None, _no_report).structural_ok:
-                yield Skipped(line_no, "not a valid RFT record (see `fineprep check`)")
+            rejected = _rejected(line_no, obj, profile, errors)
+            if rejected is not None:
+                yield rejected
                 continue
             response: str | None = None
             if answers is not None:

@@ -38,13 +38,18 @@ class GradeOptions:
     aws: AwsOptions = field(default_factory=AwsOptions)
 
 
+def _given(*values: Any) -> Any:
+    """The first value that was given: a 0 is a value (refused later), only None is unset."""
+    return next((v for v in values if v is not None), None)
+
+
 def options_from(settings: Settings, **cli: Any) -> GradeOptions:
     """``[rft]`` config under the command line's values."""
     section = settings.sections.get("rft", {})
     opts = GradeOptions(
         grader=cli.get("grader") or section.get("grader") or section.get("grader-arn"),
-        timeout=cli.get("timeout") or section.get("lambda-timeout"),
-        batch_size=cli.get("batch_size") or section.get("grade-batch-size") or DEFAULT_BATCH,
+        timeout=_given(cli.get("timeout"), section.get("lambda-timeout")),
+        batch_size=_given(cli.get("batch_size"), section.get("grade-batch-size"), DEFAULT_BATCH),
         responses=cli.get("responses"),
         aws=cli.get("aws") or AwsOptions(),
     )
@@ -56,7 +61,8 @@ def options_from(settings: Settings, **cli: Any) -> GradeOptions:
 
 def _timeout(opts: GradeOptions) -> float:
     limits = grader_limits()
-    timeout = float(opts.timeout or limits["default_timeout_seconds"])
+    given = opts.timeout
+    timeout = float(limits["default_timeout_seconds"] if given is None else given)
     if not 0 < timeout <= float(limits["max_timeout_seconds"]):
         raise ConfigError(
             f"grader timeout {timeout:g} s: a Lambda timeout is between 1 and "
@@ -100,10 +106,13 @@ def grade(
     session = _Session(run, file, opts, timeout, grader or open_grader(opts, timeout))
     try:
         batch: list[Item] = []
-        for entry in read_items(path, opts.responses):
+        for entry in read_items(
+            path, opts.responses, profile=profile, severity=severity, enabled=enabled
+        ):
             file.lines = entry.line
             if isinstance(entry, Skipped):
-                run.emit("R009", f"{entry.reason}: not graded", file, entry.line)
+                data = {"check_code": entry.code} if entry.code else None
+                run.emit("R009", f"{entry.reason}: not graded", file, entry.line, entry.path, data)
                 continue
             file.records += 1
             batch.append(entry)

@@ -21,6 +21,23 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _finite(value: Any) -> bool:
+    """Whether a float holds ``value``: Bedrock reads scores as floats, and an integer beyond
+    a float's range (``10**400``) is no more a reward than infinity is."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _shown(value: Any) -> str:
+    """``value`` for a message: a huge integer by its size, not its hundreds of digits (which
+    Python refuses to print past 4,300)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not _finite(value):
+        return f"an integer too large for a float ({value.bit_length():,} bits)"
+    return repr(value)
+
+
 def read_answer(result: Any, ids: list[str]) -> Reading:
     out = Reading()
     if not isinstance(result, list):
@@ -67,8 +84,8 @@ def _item_problem(item: dict[str, Any]) -> str | None:
     score = item["aggregate_reward_score"]
     if not _number(score):
         return f"aggregate_reward_score is {score!r} ({type_name(score)}), not a number"
-    if not math.isfinite(score):
-        return f"aggregate_reward_score is {score!r}, not a finite number"
+    if not _finite(score):
+        return f"aggregate_reward_score is {_shown(score)}, not a finite number"
     metrics = item.get("metrics_list", [])
     if not isinstance(metrics, list):
         return f"metrics_list is {type_name(metrics)}, not a list"
@@ -76,10 +93,9 @@ def _item_problem(item: dict[str, Any]) -> str | None:
         if not isinstance(metric, dict) or not isinstance(metric.get("name"), str):
             return f"metrics_list[{j}] needs a string 'name'"
         value = metric.get("value")
-        if (
-            not isinstance(value, (int, float))
-            or isinstance(value, bool)
-            or not math.isfinite(value)
-        ):
-            return f"metrics_list[{j}] ({metric['name']!r}) value {value!r} is not a finite number"
+        if not _number(value) or not _finite(value):
+            return (
+                f"metrics_list[{j}] ({metric['name']!r}) value {_shown(value)} is not a finite "
+                "number"
+            )
     return None

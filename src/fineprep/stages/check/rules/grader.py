@@ -127,10 +127,13 @@ rule(
     "not-gradable",
     "error",
     "a record that cannot be sent to the grader (not an RFT prompt)",
-    what="A line that is not a JSON object with `messages` and `reference_answer`, or a "
-    '--responses line that is not a string or {"response": string}.',
+    what="A line that is not an RFT prompt as `fineprep check --format rft` reads one (not a "
+    "JSON object, no `messages` or `reference_answer`, or any error of the RFT record walker: "
+    "no user turn, a trailing assistant answer, an empty reference answer), or a --responses "
+    'line that is not a string or {"response": string}. The message names the check code.',
     why="Bedrock rejects such records before training; grading them would only test the "
     "grader on data that never reaches it.",
-    example="train.jsonl:4: R009 [error] missing reference_answer: not graded",
+    example="train.jsonl:4: R009 [error] S004: reference_answer is empty (null): the grader has "
+    "nothing to compare the model's answer with: not graded",
     fix="Run `fineprep check --format rft` on the dataset and fix the records it reports.",
 )
