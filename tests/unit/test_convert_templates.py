@@ -63,6 +63,17 @@ def test_single_expression_is_native_and_objects_become_canonical_json() -> None
         template.text({})
 
 
+def test_values_inside_text_print_as_a_whole_field_would() -> None:
+    """Objects, lists and booleans in running text are canonical JSON and ``true``, never
+    Python's repr (``{'a': None}``, ``True``): the same text as the value alone."""
+    template = compile_template("prompt", "Meta: {{ m }} ok={{ ok }} l={{ l }} b={{ raw }}")
+    row = {"m": {"b": [1, None], "a": None}, "ok": True, "l": ["x", "y"], "raw": b"caf\xc3\xa9"}
+    assert template.text(row) == 'Meta: {"a":null,"b":[1,null]} ok=true l=["x","y"] b=café'
+    assert compile_template("p", "n={{ n }} x={{ x }}").text({"n": 3, "x": 1.5}) == "n=3 x=1.5"
+    with pytest.raises(RowError, match="printed inf"):
+        compile_template("p", "x={{ x }}").text({"x": float("inf")})
+
+
 def test_columns_that_are_not_identifiers_are_reached_through_row() -> None:
     template = compile_template("p", '{{ row["Unnamed: 0"] }}/{{ label | upper }}')
     assert template.text({"Unnamed: 0": "7", "label": "x"}) == "7/X"

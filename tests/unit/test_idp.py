@@ -46,6 +46,11 @@ def test_generic_results_paired_by_document_id() -> None:
         '{"amount":"1,200","claimant":{"name":"Ana Silva","phone":null}}'
     )
     assert first.images == () and first.extra == {"document_id": "claim-001"}
+    # The result is the document's extraction: `document.fields_json` is the result's, as
+    # for every document source (an empty "{}" would be every record's answer otherwise).
+    assert first.fields["document"]["fields_json"] == first.fields["fields_json"]
+    assert first.fields["document"]["fields"] == first.fields["fields"]
+    assert first.fields["document"]["class"] == "claim_form"
     # "claim-002.pdf" pairs with claim-002.json; its own page images are used
     assert second.fields["document"]["id"] == "claim-002.pdf"
     assert second.fields["document"]["pages"] == 2

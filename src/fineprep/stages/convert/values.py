@@ -92,13 +92,20 @@ def canonical_json(value: Any) -> str:
 
 
 def finalize(value: Any) -> Any:
-    """A null reached print through a loop or a list (not a named field): still never 'None'."""
+    """What a template prints, as :func:`to_text` writes a whole field: objects and lists as
+    canonical JSON, booleans as ``true``/``false``, UTF-8 bytes as text (Jinja would print
+    Python's ``{'a': None}``, ``True``, ``b'...'``). A null reached through a loop or a list
+    (not a named field) is still never 'None'."""
+    if type(value) is str or isinstance(value, Undefined):
+        return value  # the common case; a named null's own print names its field
     if is_null(value):
         text = _NULL_AS.get()
         if text is None:
             raise RowError("the template printed a null value (an item of a list or object)")
         return text
-    return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RowError(f"the template printed {value} (not a usable value)")
+    return to_text(value, "template")
 
 
 def to_text(value: Any, name: str) -> str:

@@ -22,8 +22,10 @@ Options:
 Template fields: ``document`` (as for Textract, see :mod:`fineprep.stages.convert.document`; kind
 ``idp`` when the text comes from the record), ``fields`` (the extracted fields, nested as in
 the result), ``class`` (``""`` when the result has none) and ``fields_json`` (the fields as
-canonical JSON: sorted keys, no spaces; the usual completion for extraction). A row's
-``images`` are the page image URIs.
+canonical JSON: sorted keys, no spaces; the usual completion for extraction). The document's
+own ``fields``, ``fields_json`` and ``class`` are the result's too, so ``{{ document.fields_json
+}}`` means the same for this source as for the others. A row's ``images`` are the page image
+URIs.
 
 A result is rejected (with the reason, never dropped) when its Textract output is missing or
 ambiguous, its pages are not in that output, or it has neither text nor page images.
@@ -189,6 +191,10 @@ def build_row(doc: IdpDoc, opts: IdpOptions, pairing: Pairing | None) -> SourceI
             f"no text and no page images for document {doc.doc_id!r} "
             "(give textract_dir, image_uri, or text in the result)",
         )
+    # The result is this document's extraction: its fields and class are the document's too,
+    # as every document source's are (the Textract output's forms stay in key_values).
+    classes = (doc.cls,) if doc.cls else document.classes
+    document = replace(document, fields=doc.fields or document.fields, classes=classes)
     fields = {
         "document": document_fields(document),
         "fields": doc.fields,
