@@ -19,7 +19,7 @@ from fineprep.cli.options import (
     selection_options,
 )
 from fineprep.cli.upload import aws_options
-from fineprep.core.profiles import FORMATS
+from fineprep.core.limits import FORMATS
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

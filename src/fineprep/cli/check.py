@@ -22,7 +22,7 @@ from fineprep.cli.options import (
     selection_options,
     ticker,
 )
-from fineprep.core.profiles import FORMATS
+from fineprep.core.limits import FORMATS
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fineprep.core.errors import ConfigError
+from fineprep.core.limits import check_limits
 from fineprep.core.model import Severity
-from fineprep.core.profiles import ModelProfile, get_profile
+from fineprep.core.profiles import ModelProfile, all_profiles, get_profile
 
 CONFIG_FILES = ("fineprep.toml", ".fineprep.toml", "pyproject.toml")
 
@@ -73,7 +76,15 @@ class Settings:
         name = model or self.model
         if not name:
             return None
-        return get_profile(name, self.profile_overrides(get_profile(name).key))
+        key = get_profile(name).key
+        where = dict.fromkeys(self.models.get(key, {}), f"models.{key}")
+        where.update(dict.fromkeys(self.limits, "limits"))
+        try:
+            return get_profile(name, self.profile_overrides(key), where)
+        except ConfigError as exc:  # a limit against the model's own: name the config file
+            if self.config_path is None:
+                raise
+            raise ConfigError(f"{self.config_path}: {exc.message}", hint=exc.hint) from None
 
     def declared_role(self, path: str) -> str | None:
         """``validation`` or ``test`` when ``[dataset]`` names this file so (its paths are
@@ -96,15 +107,86 @@ class Settings:
         return dict(chosen)
 
     def batch_size(self) -> int | None:
+        """``hyperparameters.batchSize`` as a number (Titan Text's record limit shrinks as it
+        grows), held to the rule the config loader applies: 2.5 is refused, never read as 2."""
         value = self.hyperparameters.get("batchSize")
         if value is None:
             return None
-        try:
-            return int(value)
-        except (TypeError, ValueError):
+        whole = whole_hyperparameter("batchSize", value)
+        return whole if isinstance(whole, int) else None
+
+
+_WHOLE = re.compile(r"[+-]?\d+")
+
+
+@cache
+def _whole_range(name: str) -> tuple[float | None, float | None, tuple[str, ...]] | None:
+    """The widest range any model gives a whole-number hyperparameter of supervised jobs and
+    the words some model takes instead (``Auto``); None unless every model that has it
+    counts it in whole numbers."""
+    specs = [hp for p in all_profiles().values() for hp in p.hyperparameters if hp.name == name]
+    if not specs or any(hp.type != "int" for hp in specs):
+        return None
+    lows, highs = [hp.min for hp in specs], [hp.max for hp in specs]
+    low = None if None in lows else min(v for v in lows if v is not None)
+    high = None if None in highs else max(v for v in highs if v is not None)
+    return low, high, tuple(dict.fromkeys(w for hp in specs for w in hp.allow))
+
+
+def whole_hyperparameter(name: str, value: Any) -> Any:
+    """A ``hyperparameters`` value that is a whole number for every model (``batchSize``,
+    ``epochCount``) as an int, or the word a model takes instead; a ConfigError naming it
+    when no model would take it. Bedrock reads the values as strings, so ``"8"`` is 8. Other
+    values are returned as they are: the model's own ranges are checked when its job request
+    is written, where the model is known."""
+    spec = _whole_range(name)
+    if spec is None:
+        return value
+    low, high, words = spec
+    if isinstance(value, str) and value in words:
+        return value
+    whole = (
+        (isinstance(value, int) and not isinstance(value, bool))
+        or (isinstance(value, float) and value.is_integer())
+        or (isinstance(value, str) and _WHOLE.fullmatch(value.strip()) is not None)
+    )
+    number = int(value) if whole else None
+    key = f"hyperparameters.{name} = {value!r}"
+    hint = "each model's range: `fineprep models --show MODEL`"
+    if number is None:
+        also = f" or {' / '.join(repr(w) for w in words)}" if words else ""
+        raise ConfigError(f"{key}: must be a whole number{also}", hint=hint)
+    if low is not None and number < low:
+        raise ConfigError(f"{key}: must be at least {low:g}", hint=hint)
+    if high is not None and number > high:
+        raise ConfigError(f"{key}: must be at most {high:g} (no model takes more)", hint=hint)
+    return number
+
+
+#: Numeric check options whose rules read them with no range of their own, each with its
+#: smallest meaningful value and whether it counts whole things: a negative length or count,
+#: or a class-size ratio below 1 (the largest class is never smaller than the smallest),
+#: would make the check pass or fail everything without saying why.
+_OPTION_RANGES: dict[tuple[str, str], tuple[int, bool]] = {
+    ("L002", "min_chars"): (0, True),
+    ("B001", "ratio"): (1, False),
+    ("B002", "min-count"): (0, True),
+}
+
+
+def _check_options(checks: dict[str, dict[str, Any]]) -> None:
+    """Refuse, when the config is read, an option of :data:`_OPTION_RANGES` out of range (its
+    rule would read it only once the run reaches it, if the check is selected at all)."""
+    for (code, option), (lowest, whole) in _OPTION_RANGES.items():
+        value = checks.get(code, {}).get(option)
+        if value is None:
+            continue
+        kind = "a whole number" if whole else "a number"
+        number = isinstance(value, int if whole else (int, float)) and not isinstance(value, bool)
+        if not number or value < lowest:
             raise ConfigError(
-                f"hyperparameters.batchSize: {value!r} is not a whole number"
-            ) from None
+                f"checks.{code}.{option} = {value!r}: must be {kind} of at least {lowest}"
+            )
 
 
 #: Keys of Settings that a config file may set, and the sections other commands own.
@@ -297,8 +379,14 @@ def settings_from_table(table: dict[str, Any]) -> Settings:
             value = [str(v).upper() for v in value]
         elif attr == "checks":
             value = {code.upper(): dict(opts) for code, opts in value.items()}
+            _check_options(value)
         elif attr == "models":
             value = _model_tables(value)
+        elif attr == "limits":
+            check_limits(value, next(iter(all_profiles().values())))
+        elif attr == "hyperparameters":
+            for name, chosen in value.items():
+                whole_hyperparameter(name, chosen)
         setattr(s, attr, value)
     return s
 
@@ -309,10 +397,11 @@ def _model_tables(tables: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, limits in tables.items():
         try:
-            profile = get_profile(name, dict(limits))
+            key = get_profile(name).key
         except ConfigError as exc:
             raise ConfigError(f"[models.{name}]: {exc.message}", hint=exc.hint) from None
-        out[profile.key] = {**out.get(profile.key, {}), **limits}
+        get_profile(key, dict(limits), f"models.{name}")
+        out[key] = {**out.get(key, {}), **limits}
     return out
 
 

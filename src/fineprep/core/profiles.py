@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from fineprep.core.errors import ConfigError
+from fineprep.core.errors import ConfigError, did_you_mean
+from fineprep.core.limits import (
+    NOT_LIMITS,
+    check_bounds,
+    coerce,
+    limit_keys,
+)
 
 #: Bedrock's S3 URI pattern for data locations (CreateModelCustomizationJob), and its length cap.
 S3_URI_PATTERN = (
@@ -22,24 +29,6 @@ S3_URI_PATTERN = (
     r"(?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
 )
 MAX_URI = 1024
-
-FORMATS = (
-    "prompt-completion",
-    "conversation",
-    "claude-messages",
-    "pretraining",
-    "distillation",
-    "image-caption",
-    "rft",
-)
-
-#: The customization type a record format is trained with, where it is not FINE_TUNING.
-RFT = "REINFORCEMENT_FINE_TUNING"
-CUSTOMIZATION_BY_FORMAT = {
-    "pretraining": "CONTINUED_PRE_TRAINING",
-    "distillation": "DISTILLATION",
-    "rft": RFT,
-}
 
 
 @dataclass(frozen=True)
@@ -209,50 +198,37 @@ class ModelProfile:
     def source_url(self, field_name: str) -> str | None:
         return self.sources.get(field_name)
 
-    def with_overrides(self, overrides: dict[str, Any]) -> ModelProfile:
-        """A copy with config overrides applied; unknown keys are a config error."""
+    def with_overrides(
+        self, overrides: dict[str, Any], where: str | Mapping[str, str] = "limits"
+    ) -> ModelProfile:
+        """A copy with config overrides applied, each checked now: an unknown key, a value of
+        the wrong type or with no meaning, or a minimum the overrides set above the maximum in
+        force is a ConfigError naming the key as ``<table>.<key>``. ``where`` is the table
+        (``limits``, ``models.nova-lite``), or maps each key to its own."""
         if not overrides:
             return self
-        known = {f.name for f in dataclasses.fields(self)}
-        changes: dict[str, Any] = {}
-        for key, value in overrides.items():
-            attr = key.replace("-", "_")
-            if attr not in known or attr in {
-                "key",
-                "sources",
-                "hyperparameters",
-                "customization",
-                "customizations",
-            }:
-                from fineprep.core.errors import did_you_mean
-
-                names = sorted(known - {"key", "sources", "hyperparameters", "customizations"})
-                raise ConfigError(
-                    f"unknown model limit {key!r} in config{did_you_mean(key, names)}",
-                    hint="see `fineprep models --show MODEL` for the names",
-                )
-            changes[attr] = _coerce(attr, value, getattr(self, attr))
+        named = limit_keys(overrides, where)
+        changes = {
+            key.replace("-", "_"): self._checked(key, value, named[key])
+            for key, value in overrides.items()
+        }
         sources = dict(self.sources)
-        for attr in changes:
-            sources[attr] = "config"
-        changes["sources"] = sources
-        return dataclasses.replace(self, **changes)
+        sources.update(dict.fromkeys(changes, "config"))
+        profile = dataclasses.replace(self, **changes, sources=sources)
+        check_bounds(profile, {k.replace("-", "_"): n for k, n in named.items()})
+        return profile
 
-
-def _coerce(attr: str, value: Any, current: Any) -> Any:
-    if isinstance(current, tuple):
-        if not isinstance(value, list):
-            raise ConfigError(f"model limit {attr!r} must be a list")
-        return tuple(tuple(v) if isinstance(v, list) else v for v in value)
-    if isinstance(current, bool) and not isinstance(value, bool):
-        raise ConfigError(f"model limit {attr!r} must be true or false")
-    if (
-        attr.startswith(("max_", "min_", "hard_min", "caption_"))
-        and value is not None
-        and (not isinstance(value, int) or isinstance(value, bool) or value < 0)
-    ):
-        raise ConfigError(f"model limit {attr!r} must be a non-negative whole number")
-    return value
+    def _checked(self, key: str, value: Any, name: str) -> Any:
+        """One override's value for this profile, or a ConfigError naming ``name``: a typo in
+        a limit's name would otherwise change nothing, silently."""
+        known = {f.name for f in dataclasses.fields(self)} - NOT_LIMITS
+        attr = key.replace("-", "_")
+        if attr not in known:
+            raise ConfigError(
+                f"unknown model limit {name!r}{did_you_mean(key, sorted(known))}",
+                hint="see `fineprep models --show MODEL` for the names",
+            )
+        return coerce(attr, value, getattr(self, attr), name)
 
 
 def _load_toml(text: str) -> dict[str, Any]:
@@ -377,20 +353,23 @@ def _alias_index() -> dict[str, str]:
     return index
 
 
-def get_profile(name: str, overrides: dict[str, Any] | None = None) -> ModelProfile:
-    """Look a model up by short name, base-model ID (with or without context), alias or ARN."""
+def get_profile(
+    name: str,
+    overrides: dict[str, Any] | None = None,
+    where: str | Mapping[str, str] = "limits",
+) -> ModelProfile:
+    """Look a model up by short name, base-model ID (with or without context), alias or ARN;
+    with ``overrides`` from the config table ``where`` (see :meth:`ModelProfile.with_overrides`)."""
     norm = _normalise(name)
     index = _alias_index()
     key = index.get(norm) or index.get(norm.replace(".", "-").replace("_", "-"))
     if key is None:
-        from fineprep.core.errors import did_you_mean
-
         raise ConfigError(
             f"unknown model {name!r}{did_you_mean(norm, [*all_profiles(), *index])}",
             hint="run `fineprep models` to list them",
         )
     profile = all_profiles()[key]
-    return profile.with_overrides(overrides or {})
+    return profile.with_overrides(overrides or {}, where)
 
 
 def check_lambda_arn(arn: Any, where: str = "grader") -> str:

@@ -117,11 +117,20 @@ class AtomicWriter:
 
     def __enter__(self) -> IO[bytes]:
         refuse_special(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unwritable(
+                self.path, f"cannot create the folder {exc.filename or folder}", exc
+            ) from None
         _remove_orphans(self.path)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.{os.getpid()}.", suffix=".tmp", dir=self.path.parent
-        )
+        try:
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{self.path.name}.{os.getpid()}.", suffix=".tmp", dir=folder
+            )
+        except OSError as exc:
+            raise unwritable(self.path, f"no file can be created in {folder}", exc) from None
         self._tmp = Path(tmp)
         try:
             if not self.private:
@@ -202,6 +211,17 @@ def refuse_special(path: Path) -> None:
             f"{path}: exists and is {kind}, not a file fineprep may replace",
             hint="choose another output path",
         )
+
+
+def unwritable(path: Path, what: str, exc: OSError) -> InputError:
+    """The error for an output that cannot be written (exit 2, one line naming it): a folder
+    on the way that is a regular file is named as such, since the system's "File exists" or
+    "Not a directory" would not say which one."""
+    blocker = next(
+        (p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), None
+    )
+    reason = f"{blocker} is a file, not a folder" if blocker else f"{what}: {exc.strerror or exc}"
+    return InputError(f"{path}: cannot write ({reason})", hint="choose another output path")
 
 
 def _remove_orphans(path: Path) -> None:

@@ -79,54 +79,69 @@ def open_input(path: str) -> BinaryIO:
 
 
 class LineTooLong:
-    """Stands for a line longer than the maximum: its size, counted while it was skipped.
+    """Stands for a line longer than the maximum, measured while it was skipped: ``size`` is
+    its content (what the maximum is compared with, and what P007 states), ``length`` the
+    bytes it takes in the file with its line ending (what a file's byte count adds up).
     ``ended`` is False when no newline came within :data:`SKIP_FACTOR` times the maximum
     (endless input such as ``/dev/zero`` on stdin): reading stopped there."""
 
-    __slots__ = ("ended", "size")
+    __slots__ = ("ended", "length", "size")
 
-    def __init__(self, size: int, ended: bool = True) -> None:
+    def __init__(self, size: int, ended: bool = True, length: int | None = None) -> None:
         self.size = size
         self.ended = ended
+        self.length = size if length is None else length
 
 
 #: How far past the maximum a long line is read to find its end before reading stops.
 SKIP_FACTOR = 16
 
 
+def _ending(tail: bytes) -> int:
+    """Bytes of the line ending at the end of ``tail`` (a line's last two bytes, or fewer)."""
+    if tail[-1:] != b"\n":
+        return 0
+    return 2 if tail[-2:] == b"\r\n" else 1
+
+
 def bounded_lines(
     stream: BinaryIO | Iterable[bytes], max_bytes: int = MAX_LINE_BYTES
 ) -> Iterator[bytes | LineTooLong]:
-    """Every physical line (with its terminator), in at most ``max_bytes`` + 2 bytes of memory
-    each: a longer line is read past in 1 MiB pieces up to its newline and stands as a
-    :class:`LineTooLong` (a dump without newlines: no MemoryError). Input with no newline in
-    ``SKIP_FACTOR`` times the maximum ends with a LineTooLong that did not end."""
+    """Every physical line (with its line ending), each judged by its content alone: a line
+    whose bytes without ``\\n`` or ``\\r\\n`` are more than ``max_bytes`` stands as a
+    :class:`LineTooLong`, however it ends (LF, CRLF, or the last line with no newline). So
+    a file means the same with either line ending, and every reader of lines agrees.
+
+    At most ``max_bytes`` + 2 bytes of a line are held: a longer line is read past in 1 MiB
+    pieces up to its newline (a dump without newlines: no MemoryError). Input with no
+    newline in ``SKIP_FACTOR`` times the maximum ends with a LineTooLong that did not end."""
     max_bytes = int(max_bytes)  # a config's 1e6 is an integer to JSON Schema, a float here
     readline = getattr(stream, "readline", None)
     if readline is None:  # lines already split (a partition's range): only judged here
         for line in stream:
-            content = len(line) - (1 if line[-1:] == b"\n" else 0)
-            yield line if content <= max_bytes + 1 else LineTooLong(content)
+            content = len(line) - _ending(line[-2:])
+            yield line if content <= max_bytes else LineTooLong(content, length=len(line))
         return
-    limit = max_bytes + 2  # room for the terminator, \r\n
+    limit = max_bytes + 2  # the longest content, and room for its \r\n
     while True:
         line = readline(limit)
         if not line:
             return
-        if len(line) < limit or line[-1:] == b"\n":
-            yield line
+        if len(line) < limit or line[-1:] == b"\n":  # the whole line, ending included
+            content = len(line) - _ending(line[-2:])
+            yield line if content <= max_bytes else LineTooLong(content, length=len(line))
             continue
-        size = len(line)
-        chunk = b""
+        size, tail = len(line), line[-2:]
         while size <= SKIP_FACTOR * max_bytes:
             chunk = readline(_SKIP_CHUNK)
             size += len(chunk)
+            tail = chunk[-2:] if len(chunk) >= 2 else (tail + chunk)[-2:]
             if not chunk or chunk[-1:] == b"\n":
                 break
         else:
             yield LineTooLong(size, ended=False)
             return
-        yield LineTooLong(size - (1 if chunk[-1:] == b"\n" else 0))
+        yield LineTooLong(size - _ending(tail), length=size)
 
 
 def too_long_error(path: str, line: int, size: int, max_bytes: int = MAX_LINE_BYTES) -> InputError:

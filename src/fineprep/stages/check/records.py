@@ -109,7 +109,7 @@ def stream_records(
             next_meta(meta_lines, file, run, line_no, fast_meta) if meta_lines is not None else None
         )
         if isinstance(physical, LineTooLong):
-            size += physical.size + 1
+            size += physical.length
             what = "skipped unread" if physical.ended else "no newline yet: stopped reading"
             emit(
                 "P007",

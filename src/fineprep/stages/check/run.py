@@ -11,7 +11,8 @@ import dataclasses
 
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError
-from fineprep.core.profiles import RFT, ModelProfile
+from fineprep.core.limits import RFT
+from fineprep.core.profiles import ModelProfile
 from fineprep.formats import FORMATS
 from fineprep.stages.check.rules import CHECKS, RULES, Check
 from fineprep.stages.check.scan import ESCAPES, LiteralScanner

@@ -14,7 +14,8 @@ from typing import Any
 
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError
-from fineprep.core.profiles import RFT, check_lambda_arn, grader_limits
+from fineprep.core.limits import RFT
+from fineprep.core.profiles import check_lambda_arn, grader_limits
 from fineprep.io.aws import AwsOptions
 from fineprep.stages.check.selection import resolve_selection
 from fineprep.stages.check.state import CheckResult, FileState, RunState

@@ -18,16 +18,22 @@ from pathlib import Path
 from typing import Any
 
 from fineprep.core.errors import ConfigError, InputError
-from fineprep.core.profiles import CUSTOMIZATION_BY_FORMAT, RFT, ModelProfile
+from fineprep.core.limits import CUSTOMIZATION_BY_FORMAT, RFT
+from fineprep.core.profiles import ModelProfile
+from fineprep.stages.launch.numbers import parse_number, plain
 from fineprep.stages.launch.rft import rft_config, validate_rft
-from fineprep.stages.launch.validate import DEFAULT_TYPE, api_problem, base_profile, check_teacher
+from fineprep.stages.launch.validate import (
+    DEFAULT_TYPE,
+    DISTILLATION,
+    api_problem,
+    base_profile,
+    check_base_id,
+    check_teacher,
+)
 
 CUSTOMIZATION = CUSTOMIZATION_BY_FORMAT
 JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*")
 MODEL_NAME = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
-_INT = re.compile(r"[+-]?\d+")
-#: Decimals as AWS's own notebooks write them: ``0.00001``, ``1e-5``, ``1.00E-07``.
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass
@@ -52,11 +58,6 @@ class JobOptions:
     rft_hyperparameters: dict[str, Any] = field(default_factory=dict)
 
 
-def _plain(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def hyperparameter_value(profile: ModelProfile, name: str, value: Any) -> str:
     """The API string for one hyperparameter, checked against the model's range."""
     hp = profile.hyperparameter(name)
@@ -65,14 +66,16 @@ def hyperparameter_value(profile: ModelProfile, name: str, value: Any) -> str:
         raise ConfigError(f"hyperparameter {name!r} is not one {profile.name} takes ({known})")
     if isinstance(value, str) and value in hp.allow:
         return value
-    text = str(value).strip() if not isinstance(value, float) else repr(value)
-    bad = isinstance(value, bool) or not isinstance(value, (int, float, str))
-    try:
-        number = None if bad else Decimal(text)
-    except InvalidOperation:
-        number = None
-    if isinstance(value, str) and not (_INT if hp.type == "int" else _DECIMAL).fullmatch(text):
-        number = None  # numbers only: no NaN, infinity, hex or digit separators
+    number: Decimal | None = None
+    if isinstance(value, str):
+        number = parse_number(value, hp.type)  # no NaN, infinity, hex or digit separators
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = Decimal(repr(value) if isinstance(value, float) else value)
+        except InvalidOperation:
+            number = None
+        if number is not None and not number.is_finite():
+            number = None
     if number is None or (hp.type == "int" and number != number.to_integral_value()):
         kind = "a whole number" if hp.type == "int" else "a decimal number"
         allow = f" or {' / '.join(hp.allow)}" if hp.allow else ""
@@ -80,10 +83,10 @@ def hyperparameter_value(profile: ModelProfile, name: str, value: Any) -> str:
     lo, hi = Decimal(repr(hp.min or 0)), Decimal(repr(hp.max or 0))
     if hp.min is None or hp.max is None or not lo <= number <= hi:
         raise ConfigError(
-            f"hyperparameter {name}={_plain(number)} is outside {profile.name}'s range "
-            f"{_plain(lo)}-{_plain(hi)}"
+            f"hyperparameter {name}={plain(number)} is outside {profile.name}'s range "
+            f"{plain(lo)}-{plain(hi)}"
         )
-    return str(int(number)) if hp.type == "int" else _plain(number)
+    return str(int(number)) if hp.type == "int" else plain(number)
 
 
 def resolve_hyperparameters(profile: ModelProfile, chosen: dict[str, Any]) -> dict[str, str]:
@@ -99,6 +102,26 @@ def resolve_hyperparameters(profile: ModelProfile, chosen: dict[str, Any]) -> di
     return out
 
 
+def job_type(options: JobOptions, fmt: str | None = None) -> str:
+    """The customization type the options make: the chosen one, else DISTILLATION when a
+    teacher is named, else the one the record format is trained with."""
+    if options.customization_type:
+        return options.customization_type
+    if options.teacher:
+        return DISTILLATION
+    return CUSTOMIZATION.get(fmt or "", DEFAULT_TYPE)
+
+
+def no_hyperparameters(chosen: dict[str, Any]) -> ConfigError:
+    """Distillation has no hyperparameters to send: Bedrock trains the student itself, and the
+    distillation job page lists no ``hyperParameters`` field."""
+    return ConfigError(
+        f"distillation takes no hyperparameters ({', '.join(sorted(chosen))}): Bedrock trains "
+        "the student itself",
+        hint="leave out -H, or leave out --teacher for a fine-tuning job",
+    )
+
+
 def build_request(
     profile: ModelProfile,
     fmt: str,
@@ -109,10 +132,10 @@ def build_request(
     options: JobOptions,
     data_digest: str,
 ) -> dict[str, Any]:
-    """The request for this dataset and model; raises ConfigError on anything Bedrock refuses."""
-    ctype = options.customization_type or (
-        "DISTILLATION" if options.teacher else CUSTOMIZATION.get(fmt, "FINE_TUNING")
-    )
+    """The request for this dataset and model; raises ConfigError on anything Bedrock refuses,
+    and on options the job's type cannot carry (a teacher outside DISTILLATION, hyperparameters
+    in it), which would otherwise be dropped without a word."""
+    ctype = job_type(options, fmt)
     req: dict[str, Any] = {
         "jobName": "",
         "customModelName": "",
@@ -121,6 +144,11 @@ def build_request(
         "customizationType": ctype,
         "trainingDataConfig": {"s3Uri": train_uri},
     }
+    if options.teacher and ctype != DISTILLATION:
+        raise ConfigError(
+            f"a teacher model is for DISTILLATION jobs, not {ctype}",
+            hint="leave out --teacher, or the customization type",
+        )
     if options.role_arn:
         req["roleArn"] = options.role_arn
     if validation_uri:
@@ -130,9 +158,11 @@ def build_request(
         req["customizationConfig"] = rft_config(
             profile.for_customization(RFT), options.grader_arn, options.rft_hyperparameters
         )
-    elif ctype == "DISTILLATION":
+    elif ctype == DISTILLATION:
         if not options.teacher:
             raise ConfigError("distillation needs a teacher model", hint="pass --teacher MODEL_ID")
+        if options.hyperparameters:
+            raise no_hyperparameters(options.hyperparameters)
         teacher: dict[str, Any] = {"teacherModelIdentifier": options.teacher}
         if options.max_response_length:
             teacher["maxResponseLengthForInference"] = int(options.max_response_length)
@@ -171,6 +201,8 @@ def validate_request(
     profile = base if base is not None else base_profile(req)
     if profile is None:
         return None
+    if base is None:
+        check_base_id(profile, req["baseModelIdentifier"], where)
     ctype = req.get("customizationType", DEFAULT_TYPE)
     if ctype not in profile.customization_types:
         raise ConfigError(
@@ -187,7 +219,7 @@ def validate_request(
         raise ConfigError(f"{where}: {profile.name} takes no validation set")
     hps = req.get("hyperParameters", {})
     config = req.get("customizationConfig")
-    if ctype == "DISTILLATION":
+    if ctype == DISTILLATION:
         if config is None or "distillationConfig" not in config:
             raise ConfigError(f"{where}: DISTILLATION needs customizationConfig with a teacher")
         if hps:

@@ -9,14 +9,12 @@ against the API's pattern.
 
 from __future__ import annotations
 
-import re
+import math
 from typing import Any
 
 from fineprep.core.errors import ConfigError
 from fineprep.core.profiles import HyperParameter, ModelProfile, check_lambda_arn
-
-_INT = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+from fineprep.stages.launch.numbers import parse_number
 
 
 def rft_value(hp: HyperParameter, value: Any, model: str) -> int | float | str:
@@ -33,14 +31,14 @@ def rft_value(hp: HyperParameter, value: Any, model: str) -> int | float | str:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if hp.type == "int" and _INT.fullmatch(text):
-            number = int(text)
-        elif hp.type == "float" and _DECIMAL.fullmatch(text):
-            number = float(text)
+    elif isinstance(value, str):  # read as the supervised hyperparameters are (1e-5 too)
+        parsed = parse_number(value, hp.type)
+        if parsed is not None:
+            number = int(parsed) if hp.type == "int" else float(parsed)
+    if isinstance(number, float) and not math.isfinite(number):
+        number = None
     if number is None:
-        kind = "a whole number" if hp.type == "int" else "a plain decimal number"
+        kind = "a whole number" if hp.type == "int" else "a decimal number"
         raise ConfigError(f"hyperparameter {name}={value!r}: must be {kind}")
     if (hp.min is not None and number < hp.min) or (hp.max is not None and number > hp.max):
         lo = "" if hp.min is None else f"{hp.min:g}"

@@ -27,6 +27,7 @@ from fineprep.core.schemas import first_schema_error
 
 #: The API's default when a request leaves ``customizationType`` out.
 DEFAULT_TYPE = "FINE_TUNING"
+DISTILLATION = "DISTILLATION"
 _CUSTOM_MODEL = re.compile(r"arn:aws(-[^:]+)?:bedrock:([a-z0-9-]+):\d{12}:custom-model/")
 _GEO = re.compile(r"[a-z]{2,7}(-[a-z]+)?\.(?=[a-z0-9-]+\.)")
 
@@ -140,6 +141,27 @@ def check_teacher(profile: ModelProfile, identifier: str, where: str) -> None:
             f"{where}: {model} is reached only through an inference profile ({teacher_source()})",
             hint=f"name it by an inference-profile ID such as us.{model} or its ARN",
         )
+
+
+def check_base_id(profile: ModelProfile, identifier: str, where: str) -> None:
+    """The base model named as Bedrock lists it for customization. The fine-tuning and
+    distillation pages give text models only by their customization IDs, which carry the
+    context suffix (``amazon.nova-lite-v1:0:300k``); the inference ID (``amazon.nova-lite-v1:0``)
+    finds the same profile here but is not the model Bedrock customizes. A foundation-model ARN
+    is judged by the ID it ends in. (A bare short name is left alone: the API's pattern also
+    takes custom-model names there.)"""
+    text, prefix = identifier.strip(), ""
+    if "foundation-model/" in text:
+        head, text = text.rsplit("foundation-model/", 1)
+        prefix = head + "foundation-model/"
+    if text == profile.base_model_id or text != profile.id_without_context:
+        return
+    right = prefix + profile.base_model_id
+    raise ConfigError(
+        f"{where}: baseModelIdentifier {identifier!r} is the inference ID of {profile.name}; "
+        f"its customization ID is {right!r}",
+        hint=f"set baseModelIdentifier to {right}",
+    )
 
 
 def base_profile(req: dict[str, Any]) -> ModelProfile | None:

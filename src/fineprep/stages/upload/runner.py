@@ -1,13 +1,14 @@
 """``fineprep upload``: put a checked dataset into S3, verified, with a manifest and job request.
 
 The order is what makes an upload trustworthy. Everything that can be decided locally comes
-first (the data is re-checked against the model, every S3 URI against Bedrock's pattern), then
-what needs S3 without writing (bucket region, media objects); only a dataset without errors
-(or with ``--force``) is sent. Objects already stored with the same SHA-256 and the same
-encryption (algorithm and KMS key) are skipped, so a rerun after a failure sends only what is
-missing or changed; multipart uploads an earlier run left open under the destination are
-aborted first. ``manifest.json`` goes last: if it exists, the upload completed; a failed upload
-writes none, removes a stale one first, and removes its own when its read-back fails.
+first (the data is re-checked against the model and the kind of job it is for, every S3 URI
+against Bedrock's pattern), then what needs S3 without writing (bucket region, media objects);
+only a dataset without errors (or with ``--force``) is sent. Objects already stored with the
+same SHA-256 and the same encryption (algorithm and KMS key) are skipped, so a rerun after a
+failure sends only what is missing or changed; multipart uploads an earlier run left open
+under the destination are aborted first. ``manifest.json`` goes last: if it exists, the upload
+completed; a failed upload writes none, removes a stale one first, and removes its own when
+its read-back fails.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from fineprep.core.results import Result
 from fineprep.core.s3uri import S3Uri, parse_s3_uri, uri_problem
 from fineprep.io.aws import bucket_region, make_client
 from fineprep.stages.check.state import CheckResult
-from fineprep.stages.launch.request import JobOptions, build_request
+from fineprep.stages.launch.request import JobOptions, build_request, job_type
+from fineprep.stages.launch.validate import DISTILLATION
 from fineprep.stages.upload.digest import (
     Digest,
     TransferSettings,
@@ -39,6 +41,7 @@ from fineprep.stages.upload.digest import (
     same_checksum,
 )
 from fineprep.stages.upload.inputs import Inputs, LocalFile, Sink, check_inputs, resolve_inputs
+from fineprep.stages.upload.job import distillation_job, rft_job
 from fineprep.stages.upload.manifest import (
     JOB_REQUEST_NAME,
     MANIFEST_NAME,
@@ -74,22 +77,6 @@ class UploadResult(Result):
     job_request_path: Path | None = None
     #: ``dry_run=True``: what a real run would send (nothing was).
     plan: list[Any] = field(default_factory=list)
-
-
-def rft_job(opts: JobOptions, settings: Settings, cli: JobOptions | None) -> JobOptions:
-    """The RFT side of the job: the grader ARN (``--grader-arn``, else ``[rft] grader-arn``, else
-    an ARN ``[rft] grader``) and ``[rft.hyperparameters]`` under ``-H`` values, which an RFT
-    job takes typed, in rftConfig (the top-level string ``hyperparameters`` are for supervised
-    jobs and are not mixed in)."""
-    section = settings.sections.get("rft", {})
-    grader = section.get("grader")
-    arn = (
-        opts.grader_arn
-        or section.get("grader-arn")
-        or (grader if isinstance(grader, str) and grader.startswith("arn:") else None)
-    )
-    chosen = {**settings.rft_hyperparameters(), **(cli.hyperparameters if cli else {})}
-    return replace(opts, grader_arn=arn, rft_hyperparameters=chosen)
 
 
 def upload(
@@ -147,6 +134,8 @@ def upload(
     settings.model = model or split_model(split) or settings.model
     if not settings.model:
         raise ConfigError("no model", hint="pass --model (see `fineprep models`)")
+    if job_type(job_opts, settings.format) == DISTILLATION:  # checked as distillation data
+        job_opts = distillation_job(job_opts, settings, job, say)
     owner, sse, transfer = opts.owner(), opts.sse(), opts.transfer()
     stamps = {f.path: file_stamp(f.path) for f in inputs.files}
     result = check_inputs(inputs, settings)
@@ -321,4 +310,4 @@ def _send(
     return entries
 
 
-__all__ = ["UploadOptions", "UploadResult", "file_digest", "upload"]
+__all__ = ["UploadOptions", "UploadResult", "file_digest", "rft_job", "upload"]
