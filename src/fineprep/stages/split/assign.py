@@ -10,39 +10,26 @@ The order of existing units never changes when records are added, and each quota
 the share of what was added, so adding 1% of records moves about 1% of the old ones. Quotas per
 stratum come from the largest-remainder method on ``ratio × stratum size``, so every class gets
 the floor or the ceiling of its exact share and the totals are exact.
+
+Train is never left empty (nothing to tune on, and no record count for N001 to judge): when
+the quotas would take every record, test gives records back first, then validation; a group
+too big for what is left stays in train whole. ``Assignment.reserved`` counts what was given.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from hashlib import blake2b
 from typing import NamedTuple
+
+from fineprep.stages.split.keyed import keyed_hash, keyed_hasher
 
 TRAIN, VALIDATION, TEST, DROPPED = "train", "validation", "test", "dropped"
 SPLITS = (TRAIN, VALIDATION, TEST)
 Stratum = str | None
-
-
-def keyed_hash(seed: int, key: bytes, purpose: bytes = b"split") -> int:
-    """A 64-bit hash of ``key`` keyed with the seed (blake2b's key), separated by purpose."""
-    return keyed_hasher(seed, purpose)(key)
-
-
-def keyed_hasher(seed: int, purpose: bytes = b"split") -> Callable[[bytes], int]:
-    """``keyed_hash`` for many keys: the keyed state is built once and copied per key (keying
-    costs a compression of its own)."""
-    base = blake2b(digest_size=8, key=str(seed).encode(), person=purpose)
-
-    def hash_key(key: bytes) -> int:
-        digest = base.copy()
-        digest.update(key)
-        return int.from_bytes(digest.digest(), "big")
-
-    return hash_key
 
 
 class Unit(NamedTuple):
@@ -83,6 +70,8 @@ class Assignment:
     requested: dict[str, int] = field(default_factory=dict)
     uncapped_validation: int | None = None
     dropped: dict[Stratum, int] = field(default_factory=dict)
+    #: Records validation and test gave back to train so that train is not empty.
+    reserved: dict[str, int] = field(default_factory=dict)
 
 
 def round_half_up(x: Fraction) -> int:
@@ -222,6 +211,22 @@ def _downsample(
     return dropped
 
 
+def _keep_one_in_train(
+    units: Sequence[Unit], split: list[str], order: list[Segment], reserved: dict[str, int]
+) -> None:
+    """Give one unit back to train: the smallest of test (else of validation), the last in the
+    walk among equals. The quotas leave a record for train; only a group that overshoots its
+    quota can take the last one."""
+    walked = [i for _, members, _ in order for i in members]
+    for name in (TEST, VALIDATION):
+        taken = [i for i in walked if split[i] == name]
+        if taken:
+            back = min(reversed(taken), key=lambda i: units[i].size)
+            split[back] = TRAIN
+            reserved[name] += units[back].size
+            return
+
+
 def _targets(
     labels: Counter[Stratum], rate: Fraction, caps: dict[Stratum, int], seed: int
 ) -> dict[Stratum, int]:
@@ -244,10 +249,12 @@ def assign(units: Sequence[Unit], plan: Plan) -> Assignment:
     #: Per stratum in the pool: its records, and whether every unit is records of its label.
     shape: dict[Stratum, tuple[int, bool]] = {}
     labels: Counter[Stratum] = Counter()
+    kept = 0  # records of rare strata, in train already
     for stratum, members in by.items():
-        if stratum is not None and stratum in plan.keep_in_train:
-            continue
         live = [i for i in members if split[i] != DROPPED] if dropped else members
+        if stratum is not None and stratum in plan.keep_in_train:
+            kept += sum(units[i].size for i in live)
+            continue
         if not live:
             continue
         pool[stratum] = live
@@ -266,12 +273,21 @@ def assign(units: Sequence[Unit], plan: Plan) -> Assignment:
     for label in plan.keep_in_train:
         labels.pop(label, None)
     records = sum(size for size, _ in shape.values())
+    reserve = 1 if records and not kept else 0  # one record of the pool must stay in train
     val_rate = plan.validation
     val_total = round_half_up(val_rate * records)
     uncapped = None
     if plan.validation_cap is not None and val_total > plan.validation_cap:
         uncapped, val_total = val_total, plan.validation_cap
         val_rate = Fraction(val_total, records)
+    reserved = {VALIDATION: max(0, val_total - (records - reserve)), TEST: 0}
+    if reserved[VALIDATION]:
+        val_total -= reserved[VALIDATION]
+        val_rate = Fraction(val_total, records)
+    test_asked = min(round_half_up(plan.test * records), records - val_total)
+    test_total = min(test_asked, records - val_total - reserve)
+    reserved[TEST] = test_asked - test_total
+    test_rate = Fraction(test_total, records) if reserved[TEST] else plan.test
     order: list[Segment] = [
         (stratum, _ordered(units, pool[stratum], plan.seed, b"split"), shape[stratum][1])
         for stratum in sorted(pool, key=lambda s: (shape[s][0], _stratum_hash(plan.seed, s)))
@@ -285,11 +301,14 @@ def assign(units: Sequence[Unit], plan: Plan) -> Assignment:
     for label, left in demand.items():
         got[label] = wanted.get(label, 0) - left
     room = {lab: n - got[lab] for lab, n in labels.items()}
-    demand = _targets(labels, plan.test, room, plan.seed)
+    demand = _targets(labels, test_rate, room, plan.seed)
     _take(units, order, demand, weight, None, split, TEST)
+    if reserve and TRAIN not in split:
+        _keep_one_in_train(units, split, order, reserved)
     return Assignment(
         split,
-        {VALIDATION: val_total, TEST: min(round_half_up(plan.test * records), records - val_total)},
+        {VALIDATION: val_total, TEST: test_total},
         uncapped,
         dropped,
+        {name: n for name, n in reserved.items() if n},
     )

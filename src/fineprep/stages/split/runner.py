@@ -5,7 +5,8 @@ Two passes over the dataset: the first keeps a key, group and label per record (
 (:mod:`fineprep.stages.split.assign`), the second copies every line byte for byte into its split.
 The model profile caps or refuses the validation set, and the check engine then runs on the
 outputs (record counts N, leakage D004, class balance B), so what a split writes is judged by
-the same rules as ``fineprep check``.
+the same rules as ``fineprep check``. ``split.json`` is written only after that check, so a
+directory with one holds a finished split (see :mod:`fineprep.stages.split.summary`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, InputError, require
 from fineprep.core.results import Result
 from fineprep.core.rules import option
-from fineprep.io.atomic import atomic_write_bytes
 from fineprep.io.jsonl import sidecar_path
 from fineprep.io.outputs import OutputLock, OutputSet, refuse_mixed_set, same_file
 from fineprep.io.remote import input_aws, is_remote
@@ -30,12 +28,14 @@ from fineprep.io.staging import RemoteOrigin, StagedDataset
 from fineprep.stages.split.assign import (
     DROPPED,
     SPLITS,
+    TRAIN,
     VALIDATION,
-    Assignment,
     Plan,
     Unit,
     assign,
 )
+from fineprep.stages.split.explain import explain
+from fineprep.stages.split.fields import check_fields
 from fineprep.stages.split.grouping import (
     UnionFind,
     merge_leaky_units,
@@ -48,7 +48,14 @@ from fineprep.stages.split.options import SplitOptions, resolve_options
 from fineprep.stages.split.partitions import scan_dataset
 from fineprep.stages.split.scan import Scan
 from fineprep.stages.split.strata import label_counts, rare_labels, unit_strata
-from fineprep.stages.split.summary import augmented_summary, class_counts, split_summary
+from fineprep.stages.split.summary import (
+    augmented_summary,
+    class_counts,
+    previous_files,
+    split_summary,
+    withdraw_summary,
+    write_summary,
+)
 from fineprep.stages.split.verify import check_outputs, leaked_records
 from fineprep.stages.split.write import remove_stale, write_splits
 
@@ -157,6 +164,7 @@ def _split_dataset(
     shown = sc.name = origin.uri if origin is not None else path
     if not sc.records:
         raise InputError(f"{path}: no records to split", hint="check that it is the right file")
+    notes += check_fields(sc, opts)
     if sc.bom:
         notes.append(f"{shown} starts with a byte-order mark; it is not copied")
     merges = UnionFind(len(sc.unit_keys))
@@ -171,19 +179,30 @@ def _split_dataset(
     min_count = option(settings.check_options("B002"), "min-count", 10, int)
     # One split writes this directory at a time (a second is refused, never interleaved).
     with OutputLock(opts.out_dir / "split.json"):
+        listed = previous_files(opts.out_dir)
         for _ in range(_MAX_REGROUPS):
-            result = _split_once(sc, merges, opts, settings, profile, target, min_count, notes[:])
+            result = _split_once(
+                sc, merges, opts, settings, profile, target, min_count, notes[:], listed
+            )
+            listed = {**listed, **result.summary["files"]}
             if not run_checks:
-                return result
+                return _finished(result)
+            # split.json is not written yet: until this check passes, the split is not done.
             result.check = check_outputs(result.files, settings, select)
             leaks = leaked_records(result.check, result.files, result.per_record)
             if not leaks:
-                return result
+                return _finished(result)
             # LSH missed these pairs when grouping: merge them and split again.
             for a, b in leaks:
                 merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
         result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
-        return result
+        return _finished(result)
+
+
+def _finished(result: SplitResult) -> SplitResult:
+    """Write split.json, which seals the checked files as one finished split."""
+    write_summary(result.out_dir, result.summary)
+    return result
 
 
 def _split_once(
@@ -195,8 +214,10 @@ def _split_once(
     target: Fraction,
     min_count: int,
     notes: list[str],
+    listed: dict[str, Any],
 ) -> SplitResult:
-    """Assign the merged units and write the split files and ``split.json``."""
+    """Assign the merged units and write the split files; prepare ``split.json``, which the
+    caller writes once the files are checked. ``listed``: files earlier splits wrote here."""
     sc = regrouped(scanned, merges)
     units, rare = _units(sc, opts, min_count)
     plan = Plan(
@@ -209,12 +230,17 @@ def _split_once(
     )
     done = assign(units, plan)
     per_record = [done.split[u] for u in sc.unit_of]
-    _explain(done, plan, profile, rare, min_count, opts, notes)
-    outputs = write_splits(sc, per_record, opts.out_dir)
-    notes += remove_stale(opts.out_dir, outputs)
-    if opts.validation > 0 and target > 0 and VALIDATION not in outputs:
-        notes.append("no record went to validation (the dataset is too small for the ratio)")
+    explain(done, plan, profile, rare, min_count, opts, notes)
     counts = {name: per_record.count(name) for name in (*SPLITS, DROPPED)}
+    if not counts[TRAIN]:  # assign() keeps one: a split with nothing to train on is not written
+        raise InputError(f"{sc.name or sc.path}: the split left no record for train")
+    outputs = write_splits(sc, per_record, opts.out_dir)
+    notes += remove_stale(opts.out_dir, outputs, listed)
+    # The earlier split.json no longer describes the files: this run's replaces it once checked.
+    withdraw_summary(opts.out_dir)
+    small = opts.validation > 0 and target > 0 and VALIDATION not in outputs
+    if small and VALIDATION not in done.reserved:
+        notes.append("no record went to validation (the dataset is too small for the ratio)")
     classes = class_counts(sc.labels, per_record) if opts.stratify else {}
     summary = split_summary(sc, opts, settings, outputs, counts, classes, rare, done, notes)
     grouping = merge_summary(scanned, merges)
@@ -227,14 +253,11 @@ def _split_once(
             f"same-input, near-duplicate or augmented records so that no leak crosses splits "
             f"({why})"
         )
-    # split.json is written last and seals the files as one run's set (check verifies it).
+    # split.json seals the files as one run's set (check verifies it); written once checked.
     members = [p for o in outputs.values() for p in (o.path, o.sidecar)]
     known = {o.path: o.sha256 for o in outputs.values()}
     known.update({o.sidecar: o.sidecar_sha256 for o in outputs.values()})
     summary["set"] = OutputSet(opts.out_dir / "split.json").record(members, known)
-    atomic_write_bytes(
-        opts.out_dir / "split.json", orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
-    )
     files = {n: o.path for n, o in outputs.items()}
     result = SplitResult(opts.out_dir, files, counts, classes, notes, summary, rare=rare)
     result.per_record = per_record
@@ -288,31 +311,3 @@ def _refuse_overwrite(path: str, out_dir: Path) -> None:
                     hint="write the split to another directory",
                 )
     refuse_mixed_set(path)
-
-
-def _explain(
-    done: Assignment,
-    plan: Plan,
-    profile: ModelProfile | None,
-    rare: dict[str, int],
-    min_count: int,
-    opts: SplitOptions,
-    notes: list[str],
-) -> None:
-    if done.uncapped_validation is not None and profile is not None:
-        extra = done.uncapped_validation - (plan.validation_cap or 0)
-        notes.append(
-            f"validation capped at {plan.validation_cap:,} records, {profile.name}'s maximum "
-            f"({done.uncapped_validation:,} requested): {extra:,} more stay in train"
-        )
-    if rare:
-        listed = ", ".join(f"{label!r} ({n})" for label, n in list(rare.items())[:10])
-        more = f" and {len(rare) - 10} more" if len(rare) > 10 else ""
-        notes.append(
-            f"kept in train, too rare to split (fewer than {min_count} records, B002): "
-            f"{listed}{more}"
-        )
-    for stratum, n in sorted(done.dropped.items(), key=lambda kv: str(kv[0])):
-        notes.append(
-            f"--max-per-class {opts.max_per_class}: dropped {n:,} records of class {stratum!r}"
-        )

@@ -2,19 +2,33 @@
 
 It is written last and is byte-identical across reruns (no timestamps), so a changed
 split.json in version control means the data or the parameters changed.
+
+It is also what marks a split as finished: its ``set`` seals the files as one run's, and it is
+written only once the outputs have passed their check. A run withdraws the split.json of an
+earlier run as soon as its own files have replaced that run's (the old one would vouch for
+files no longer there), so an interrupted or failed verification leaves no split.json at all,
+and a run killed before the withdrawal leaves one that ``check`` finds does not describe the
+files (S009).
 """
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 from fineprep.core import __version__
 from fineprep.core.config import Settings
+from fineprep.io.atomic import atomic_write_bytes
 from fineprep.stages.split.assign import DROPPED, SPLITS, VALIDATION, Assignment
 from fineprep.stages.split.options import SplitOptions
 from fineprep.stages.split.scan import Scan
 from fineprep.stages.split.strata import elements
 from fineprep.stages.split.write import Output
+
+SUMMARY_NAME = "split.json"
 
 
 def class_counts(labels: list[Any], per_record: list[str]) -> dict[str, dict[str, int]]:
@@ -84,3 +98,24 @@ def split_summary(
         "groups": {"field": opts.group or "group", "grouped_records": sc.grouped_records},
         "notes": notes,
     }
+
+
+def previous_files(out_dir: Path) -> dict[str, Any]:
+    """The ``files`` an earlier split listed in ``out_dir`` (empty if none or unreadable)."""
+    try:
+        listed = orjson.loads((out_dir / SUMMARY_NAME).read_bytes()).get("files", {})
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        return {}
+    return listed if isinstance(listed, dict) else {}
+
+
+def withdraw_summary(out_dir: Path) -> None:
+    """Remove an earlier run's split.json once this run's files have replaced its files."""
+    with contextlib.suppress(FileNotFoundError):
+        (out_dir / SUMMARY_NAME).unlink()
+
+
+def write_summary(out_dir: Path, summary: dict[str, Any]) -> None:
+    """Write split.json (atomically): the split is finished once it is in place."""
+    body = orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
+    atomic_write_bytes(out_dir / SUMMARY_NAME, body)

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fineprep.core.config import Settings
-from fineprep.stages.split.assign import VALIDATION
+from fineprep.core.errors import InputError
+from fineprep.stages.split.assign import TEST, TRAIN, VALIDATION
 
 if TYPE_CHECKING:
     from fineprep.stages.check.state import CheckResult
@@ -25,17 +26,28 @@ DEFAULT_SELECT = ("N", "D003", "D004", "B")
 def check_outputs(
     files: dict[str, Path], settings: Settings, select: list[str] | None
 ) -> CheckResult:
-    """Run the check engine on the written files, with their roles (train/validation/test)."""
+    """Run the check engine on the written files, with their roles (train/validation/test).
+
+    Train is always among them, however small (N001 judges its record count against the
+    model's minimum); a split without a training file is refused, since without one N001 would
+    have nothing to judge and the check would pass a split no model can be tuned on."""
     from fineprep.stages.check.engine import check_files
 
+    train = files.get(TRAIN)
+    if train is None:
+        where = next(iter(files.values())).parent if files else "the output"
+        raise InputError(
+            f"{where}: the split has no training file (train.jsonl) to check",
+            hint="split again; a model is tuned on train.jsonl",
+        )
     chosen = list(select or DEFAULT_SELECT)
     # D004 always runs: split verifies that it wrote no leak (see leaked_records).
     checked = dataclasses.replace(settings, select=[*chosen, "D004"])
     found = check_files(
-        [str(files["train"])] if "train" in files else [],
+        [str(train)],
         checked,
         validation=[str(files[VALIDATION])] if VALIDATION in files else [],
-        test=[str(files["test"])] if "test" in files else [],
+        test=[str(files[TEST])] if TEST in files else [],
     )
     if not any(code == "D004" or "D004".startswith(code) for code in chosen):
         found.findings = [f for f in found.findings if f.code != "D004"]

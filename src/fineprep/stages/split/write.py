@@ -167,13 +167,9 @@ def write_splits(scan: Scan, split_of_record: list[str], out_dir: Path) -> dict[
     return outputs
 
 
-def remove_stale(out_dir: Path, outputs: dict[str, Output]) -> list[str]:
-    """Delete split files a previous split wrote that this one did not (listed in split.json)."""
-    previous = out_dir / "split.json"
-    try:
-        listed = orjson.loads(previous.read_bytes()).get("files", {})
-    except (OSError, orjson.JSONDecodeError, AttributeError):
-        return []
+def remove_stale(out_dir: Path, outputs: dict[str, Output], listed: dict[str, Any]) -> list[str]:
+    """Delete split files an earlier split (``listed``: its split.json's ``files``, or an
+    earlier round of this run) wrote that this one did not."""
     notes = []
     for name, entry in listed.items():
         if name in outputs or name not in SPLITS or not isinstance(entry, dict):

@@ -1,0 +1,56 @@
+"""The notes a split adds to its report and ``split.json``: where it departs from the ratios.
+
+A split that quietly gives validation fewer records than asked (a model's cap, rare classes, a
+dataset too small to leave train anything) would be taken for a wrong one, so each departure
+is said in words, with the numbers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fineprep.stages.split.assign import TEST, VALIDATION, Assignment, Plan
+from fineprep.stages.split.options import SplitOptions
+
+if TYPE_CHECKING:
+    from fineprep.core.profiles import ModelProfile
+
+
+def explain(
+    done: Assignment,
+    plan: Plan,
+    profile: ModelProfile | None,
+    rare: dict[str, int],
+    min_count: int,
+    opts: SplitOptions,
+    notes: list[str],
+) -> None:
+    """Add to ``notes`` every way the split differs from the ratios asked for: a capped
+    validation, rare classes kept in train, records kept so train is not empty, downsampling.
+    Nothing a split decides on its own goes unreported."""
+    if done.uncapped_validation is not None and profile is not None:
+        extra = done.uncapped_validation - (plan.validation_cap or 0)
+        notes.append(
+            f"validation capped at {plan.validation_cap:,} records, {profile.name}'s maximum "
+            f"({done.uncapped_validation:,} requested): {extra:,} more stay in train"
+        )
+    if rare:
+        listed = ", ".join(f"{label!r} ({n})" for label, n in list(rare.items())[:10])
+        more = f" and {len(rare) - 10} more" if len(rare) > 10 else ""
+        notes.append(
+            f"kept in train, too rare to split (fewer than {min_count} records, B002): "
+            f"{listed}{more}"
+        )
+    if done.reserved:
+        gave = " and ".join(
+            f"{n:,} record{'s' if n != 1 else ''} meant for {name}"
+            for name in (VALIDATION, TEST)
+            if (n := done.reserved.get(name, 0))
+        )
+        asked = f"validation {float(plan.validation):g}"
+        asked += f" and test {float(plan.test):g}" if plan.test else ""
+        notes.append(f"{asked} would leave train empty: train keeps {gave}")
+    for stratum, n in sorted(done.dropped.items(), key=lambda kv: str(kv[0])):
+        notes.append(
+            f"--max-per-class {opts.max_per_class}: dropped {n:,} records of class {stratum!r}"
+        )
