@@ -55,13 +55,17 @@ def test_overlap_and_min_tokens_still_fit(data: st.DataObject) -> None:
     chunker = Chunker(policy)
     chunks = chunker.split(text)
     assert all(chunker.count(c) <= 80 for c in chunks)
-    # Every word of the document is in some chunk, in order.
-    position = 0
-    for chunk in chunks:
-        start = text.find(chunk, max(0, position - len(chunk)))
-        assert start >= 0
-        position = max(position, start + len(chunk))
-    assert position >= len(text.rstrip())
+    # Every word of the document is in some chunk, in order: each chunk starts after the one
+    # before it (overlap may repeat its end) and leaves no words out in between. A chunk's
+    # text may occur earlier too ("alpha." ending two sentences): the first occurrence after
+    # the previous chunk's start is taken, and the last chunk is the one at the text's end.
+    previous, reached = -1, 0
+    for n, chunk in enumerate(chunks):
+        start = text.rfind(chunk) if n == len(chunks) - 1 else text.find(chunk, previous + 1)
+        assert start > previous
+        assert not text[reached:start].strip(), "words between two chunks were left out"
+        previous, reached = start, max(reached, start + len(chunk))
+    assert not text[reached:].strip()
     if len(chunks) > 1:
         assert chunker.count(chunks[-1]) >= 30 or not chunker.fits(
             text[text.find(chunks[-2]) :].strip()
