@@ -119,6 +119,9 @@ def bounded_lines(
     readline = getattr(stream, "readline", None)
     if readline is None:  # lines already split (a partition's range): only judged here
         for line in stream:
+            if len(line) <= max_bytes:  # the common line: within the maximum with its ending
+                yield line
+                continue
             content = len(line) - _ending(line[-2:])
             yield line if content <= max_bytes else LineTooLong(content, length=len(line))
         return
@@ -127,6 +130,9 @@ def bounded_lines(
         line = readline(limit)
         if not line:
             return
+        if len(line) <= max_bytes:  # the common line: within the maximum with its ending
+            yield line
+            continue
         if len(line) < limit or line[-1:] == b"\n":  # the whole line, ending included
             content = len(line) - _ending(line[-2:])
             yield line if content <= max_bytes else LineTooLong(content, length=len(line))
