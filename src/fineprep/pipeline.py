@@ -251,6 +251,8 @@ def _convert(settings: Settings, base: Path, out: Path, result: RunResult, say: 
             conv = convert(settings=job_settings)
         except InputError as exc:  # the source's only input could not be read
             failures.append(f"source {n}: {exc}")
+            # Not a finding in the data: the run could not read what it was given (exit 2).
+            result.tool_error = result.tool_error or str(exc)
             continue
         for line in conv.summary():
             say(line)

@@ -33,6 +33,12 @@ def one_line_error(run_err: str) -> str:
         (["check", "--quite", "x"], "no such option '--quite' (did you mean '--quiet'"),
         (["check", "--fail-on", "x", "x"], "Invalid value for '--fail-on'"),
         (["split"], "fineprep split: error: Missing argument 'DATASET.jsonl'"),
+        (["check", "x.jsonl", "-o", "s3://b/r.txt"], "outputs are written to a local path"),
+        (["split", "x.jsonl", "-o", "s3://b/out/"], "`fineprep upload` sends a dataset to S3"),
+        (
+            ["split", "x.jsonl", "-o"],
+            "fineprep split: error: Option '-o' requires an argument; try 'fineprep split --help'",
+        ),
         (
             ["models", "--show", "nova-light"],
             "unknown model 'nova-light' (did you mean 'nova-lite'?)",

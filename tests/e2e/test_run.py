@@ -86,3 +86,14 @@ def test_run_uploads_to_s3_and_the_job_request_validates(aws: FaultProxy, tmp_pa
     assert job["baseModelIdentifier"].startswith("amazon.nova-lite-v1:0")
     dry = fineprep("launch", str(request), "--dry-run", env=dict(aws_env()))
     assert dry.code == 0, dry.err
+
+
+def test_a_source_that_cannot_be_read_is_exit_2(tmp_path: Path) -> None:
+    """A configured input that does not exist is an input error, not findings in the data."""
+    (tmp_path / "fineprep.toml").write_text(
+        'model = "nova-lite"\n[convert]\ninputs = ["nothere.csv"]\n'
+        'prompt = "{{ a }}"\ncompletion = "{{ b }}"\n'
+    )
+    run = fineprep("run", "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert run.code == 2, run.out + run.err
+    assert "nothere.csv" in run.out and "stopped at stage 'convert'" in run.out

@@ -382,3 +382,23 @@ def test_answers_are_never_changed(fmt: str, pairs: list[tuple[str, str]], seed:
             assert changed and set(changed) <= {"user", "prompt", "caption"}
             assert before.others == after.others
         assert result.made == len(out) - len(records)
+
+
+def test_the_goal_names_per_class_below_the_b002_minimum() -> None:
+    """--per-class under B002's minimum (without --to-min) is the goal, and says so."""
+    from fineprep.stages.augment.plan import plan
+
+    goal = plan(
+        {"a": 2, "b": 9},
+        11,
+        to_min=False,
+        per_class=5,
+        target=None,
+        min_count=10,
+        profile=None,
+        minimum=None,
+        validation=0.0,
+        test=0.0,
+    )
+    assert goal.per_class == {"a": 5}
+    assert goal.why == ["1 class below --per-class 5"]

@@ -279,6 +279,18 @@ def test_output_may_not_overwrite_a_source_or_itself(tmp_path: Path) -> None:
         convert(tmp_path / "data.meta.jsonl", output=src, settings=Settings())
 
 
+def test_an_output_url_is_refused_not_made_a_local_folder(tmp_path: Path) -> None:
+    """As a path, s3://bucket/x.jsonl would be written to a local folder named 's3:'."""
+    from fineprep.api import split
+
+    src = _csv(tmp_path, "prompt,completion\na,b\n")
+    with pytest.raises(ConfigError, match="outputs are written to a local path"):
+        convert(src, output="s3://bucket/x.jsonl", to="prompt-completion", settings=Settings())
+    with pytest.raises(ConfigError, match=r"\[split\] output = 's3://bucket/out/'"):
+        split(src, "s3://bucket/out/")
+    assert not (tmp_path / "s3:").exists() and not Path("s3:").exists()
+
+
 def test_an_output_written_into_the_folder_it_converts_is_not_read_back(tmp_path: Path) -> None:
     """A second run into the same folder would read the first run's output, sidecar and
     manifest as inputs, then overwrite one of them: refused, the earlier files untouched."""

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
-from fineprep.cli.manners import common_options, manners
+from fineprep.cli.manners import LocalPath, common_options, manners
 from fineprep.cli.options import (
     apply_policy,
     config_options,
@@ -27,7 +27,7 @@ from fineprep.core.limits import FORMATS
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=LocalPath(dir_okay=False),
     help="The augmented dataset (.jsonl; its sidecar .meta.jsonl is written beside it).",
 )
 @click.option(

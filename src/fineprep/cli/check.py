@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
-from fineprep.cli.manners import common_options, manners
+from fineprep.cli.manners import LocalPath, common_options, manners
 from fineprep.cli.options import (
     apply_engine,
     apply_policy,
@@ -68,7 +68,7 @@ from fineprep.core.limits import FORMATS
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=LocalPath(dir_okay=False),
     help="Write the report to this file (atomically) instead of stdout.",
 )
 @click.option(

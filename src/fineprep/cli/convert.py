@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from fineprep.cli.main import run_guarded
-from fineprep.cli.manners import common_options, manners
+from fineprep.cli.manners import LocalPath, common_options, manners
 from fineprep.cli.options import apply_engine, config_options, engine_flags, model_option
 
 TARGET_CHOICES = ("prompt-completion", "conversation", "claude-messages", "pretraining", "rft")
@@ -28,7 +28,13 @@ def _field(name: str, what: str) -> Callable[[F], F]:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
-@click.option("-o", "--output", metavar="OUT.jsonl", help="The Bedrock JSONL file to write.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="OUT.jsonl",
+    type=LocalPath(dir_okay=False),
+    help="The Bedrock JSONL file to write.",
+)
 @click.option(
     "--to",
     type=click.Choice(TARGET_CHOICES),

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from fineprep.cli.main import run_guarded
-from fineprep.cli.manners import common_options, manners
+from fineprep.cli.manners import LocalPath, common_options, manners
 from fineprep.cli.options import (
     apply_policy,
     config_options,
@@ -67,7 +67,7 @@ def _score_range(
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=LocalPath(dir_okay=False),
     help="Write the report to this file (atomically) instead of stdout.",
 )
 @aws_options

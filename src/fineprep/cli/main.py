@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo(exc.ctx.get_help() if exc.ctx is not None else "")
         code = 2
     except click.ClickException as exc:
-        click.echo(usage_message(exc), err=True)
+        click.echo(usage_message(exc, args), err=True)
         code = 2
     except click.exceptions.Abort:
         click.echo("fineprep: interrupted", err=True)
@@ -127,10 +127,16 @@ _NoArgsIsHelp: type[click.UsageError] = getattr(
 )
 
 
-def usage_message(exc: click.ClickException) -> str:
-    """``fineprep split: error: Missing argument 'DATASET.jsonl'; try 'fineprep split --help'``"""
+def usage_message(exc: click.ClickException, args: list[str] | None = None) -> str:
+    """``fineprep split: error: Missing argument 'DATASET.jsonl'; try 'fineprep split --help'``
+
+    Click's option parser raises some errors (an option missing its value) with no context;
+    the command is then the first word of ``args`` that is one, as the group reads it."""
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else "fineprep"
+    if ctx is None and args:
+        first = next((a for a in args if not a.startswith("-")), None)
+        path = f"fineprep {first}" if first in COMMANDS else path
     if isinstance(exc, click.NoSuchOption):
         close = [repr(p) for p in exc.possibilities or []][:3]
         text = f"no such option {exc.option_name!r}"

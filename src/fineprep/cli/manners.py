@@ -123,13 +123,26 @@ def common_options(*, progress: bool = False) -> Callable[[F], F]:
     return decorate
 
 
+class LocalPath(click.Path):
+    """A path this machine writes: ``s3://`` and other URLs are refused (a plain path would
+    turn ``s3://bucket/x`` into a local folder ``s3:``, written in silence)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+        scheme, sep, _ = text.partition("://")
+        if sep and scheme.isalnum():
+            hint = "; `fineprep upload` sends a dataset to S3" if scheme.lower() == "s3" else ""
+            self.fail(f"{text!r}: outputs are written to a local path{hint}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def output_option(
     help_text: str, *, directory: bool = False, old_dir_spelling: bool = False
 ) -> Callable[[F], F]:
     """``-o/--output PATH`` (and the hidden ``--output-dir`` it replaced, same destination)."""
 
     def decorate(fn: F) -> F:
-        kind = click.Path(file_okay=not directory, dir_okay=directory)
+        kind = LocalPath(file_okay=not directory, dir_okay=directory)
         fn = click.option("-o", "--output", "output", type=kind, help=help_text)(fn)
         if old_dir_spelling:
             fn = click.option("--output-dir", "output_dir_alias", type=kind, hidden=True)(fn)

@@ -60,6 +60,18 @@ def refuse_overwrite(
             )
 
 
+def refuse_remote(output: str | os.PathLike[str], key: str) -> None:
+    """A :class:`ConfigError` for an output given as a URL (``s3://``) in a config: outputs
+    are written here, and as a path ``s3://bucket/x`` would be a local folder ``s3:``."""
+    text = os.fspath(output)
+    scheme, sep, _ = text.partition("://")
+    if sep and scheme.isalnum():
+        raise ConfigError(
+            f"{key} = {text!r}: outputs are written to a local path",
+            hint="write locally; `fineprep upload` sends a dataset to S3",
+        )
+
+
 def lock_path(output: Path) -> Path:
     return output.with_name(f".{output.name}.lock")
 

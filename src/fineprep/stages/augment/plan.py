@@ -71,10 +71,11 @@ def plan(
         if n < want:
             goal.per_class[label] = want
     if goal.per_class:
-        source = f"--per-class {per_class}" if per_class and per_class >= min_count else ""
+        source = f"--per-class {per_class}"
         if to_min and (not per_class or per_class < min_count):
             source = f"B002's minimum of {min_count} records per class"
-        goal.why.append(f"{len(goal.per_class):,} classes below {source}")
+        n = len(goal.per_class)
+        goal.why.append(f"{n:,} class{'' if n == 1 else 'es'} below {source}")
     total = target
     if target:
         goal.why.append(f"--target {target:,} records")

@@ -30,7 +30,7 @@ from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import Severity
 from fineprep.engines.base import EngineHolder, engine_options
 from fineprep.io.jsonl import sidecar_path
-from fineprep.io.outputs import same_file, set_manifest_path
+from fineprep.io.outputs import refuse_remote, same_file, set_manifest_path
 from fineprep.io.progress import Progress
 from fineprep.io.remote import is_remote
 from fineprep.stages.convert.mapping import (
@@ -232,6 +232,7 @@ def _output_path(jobs: list[ConvertOptions]) -> Path:
     opts = jobs[0]
     if not opts.output:
         raise ConfigError("no output file", hint="give -o OUT.jsonl or output = ... in config")
+    refuse_remote(opts.output, "[convert] output")
     out = Path(opts.output)
     if not out.name.endswith(".jsonl"):
         raise ConfigError(f"{out}: the output must be a .jsonl file (Bedrock reads JSON Lines)")

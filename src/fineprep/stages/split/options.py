@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fineprep.core.errors import ConfigError
+from fineprep.io.outputs import refuse_remote
 
 _KEYS = {"validation", "test", "stratify", "group", "seed", "max-per-class", "output"}
 #: Seeds key blake2b, whose key is at most 64 bytes; 2**63 leaves plenty of room.
@@ -86,6 +87,7 @@ def resolve_options(
     out = _pick(out_dir, section, "output", None)
     if out is None:
         raise ConfigError("split: no output directory", hint="give -o DIR or [split] output")
+    refuse_remote(out, "[split] output")
     val = _ratio(_pick(validation, section, "validation", 0.1), "validation")
     tst = _ratio(_pick(test, section, "test", 0.0), "test")
     # Compared as the exact fractions the assignment uses, so that the two never disagree.
