@@ -47,7 +47,8 @@ def distillation_job(
     hold: at least 100 valid prompts, at most 15,000, not fine-tuning's counts. It carries no
     hyperparameters: an explicit ``-H`` is a usage error, while values from config (shared with
     fine-tuning jobs) are left out with a note. A validation file is kept, as the distillation
-    job page lists ``validationDataConfig`` among the request's optional fields."""
+    job page (R8d in the model data: submit-model-distillation-job.html) lists
+    ``validationDataConfig`` among the request's optional fields."""
     if not opts.teacher:
         raise ConfigError("distillation needs a teacher model", hint="pass --teacher MODEL_ID")
     if settings.format not in (None, DISTILLATION_FORMAT):
