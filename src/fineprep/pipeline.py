@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fineprep.core.config import Settings, load_settings
-from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.errors import ConfigError, InputError, MissingInput
 from fineprep.core.results import Result
 from fineprep.io.atomic import AtomicWriter, atomic_write_bytes
 from fineprep.io.jsonl import sidecar_path
@@ -251,8 +251,8 @@ def _convert(settings: Settings, base: Path, out: Path, result: RunResult, say: 
             conv = convert(settings=job_settings)
         except InputError as exc:  # the source's only input could not be read
             failures.append(f"source {n}: {exc}")
-            # Not a finding in the data: the run could not read what it was given (exit 2).
-            result.tool_error = result.tool_error or str(exc)
+            if isinstance(exc, MissingInput):  # the config names a path that is not there
+                result.tool_error = result.tool_error or str(exc)
             continue
         for line in conv.summary():
             say(line)

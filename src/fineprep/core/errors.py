@@ -36,6 +36,11 @@ class InputError(FineprepError):
     """An input that cannot be read at all: missing file, directory, unreadable source."""
 
 
+class MissingInput(InputError):
+    """An input path that does not exist: the command was told the wrong path (what a run
+    reports as its own failure, exit 2, where bad data in a file is the data's)."""
+
+
 class UploadError(FineprepError):
     """S3 or Bedrock control-plane failures."""
 

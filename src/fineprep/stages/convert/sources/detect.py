@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from fineprep.core.errors import ConfigError, InputError
+from fineprep.core.errors import ConfigError, InputError, MissingInput
 from fineprep.io.aws import AwsOptions
 from fineprep.io.jsonl import require_regular_file
 from fineprep.io.remote import is_remote
@@ -111,7 +111,7 @@ def kind_of(path: str, forced: str | None, *, chat: bool = True) -> str:
             hint="pass the files inside it, or --source KIND for a folder a reader takes whole",
         )
     if not p.exists():
-        raise InputError(f"{path}: no such file", hint="check the path")
+        raise MissingInput(f"{path}: no such file", hint="check the path")
     kind = extension_kind(p)
     if kind is None:
         raise unknown_type(path, p.suffix)
