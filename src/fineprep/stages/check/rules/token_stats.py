@@ -67,14 +67,22 @@ def histogram(values: list[int], bins: int = 20) -> dict[str, list[int]]:
 
 
 def epochs_of(run: RunState) -> int:
-    """The epochs of the job: --epochs, the epochCount hyperparameter, or its default."""
+    """The epochs of the job: --epochs, the epochCount hyperparameter, or its default (also
+    for a word a model takes instead of a number, ``"Auto"``: Bedrock then chooses, and the
+    default is the estimate)."""
     if run.settings.epochs:
         return run.settings.epochs
     value = run.settings.hyperparameters.get("epochCount")
     if value is not None:
-        return int(value)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            pass
     hp = run.profile.hyperparameter("epochCount") if run.profile else None
-    return int(hp.default) if hp and hp.default is not None else 1
+    try:
+        return int(hp.default) if hp and hp.default is not None else 1
+    except (TypeError, ValueError):
+        return 1
 
 
 def stats_message(s: dict[str, Any]) -> str:
