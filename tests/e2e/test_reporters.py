@@ -65,3 +65,23 @@ def test_output_file_is_written_atomically(tmp_path: Path) -> None:
     assert run.code == 1 and run.out == ""
     assert json.loads(out.read_text())["valid"] is False
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_sarif_artifact_uris_are_uri_references(tmp_path: Path) -> None:
+    """``#`` would start a fragment, ``?`` a query, ``<`` is no URI character at all: a file
+    path is percent-encoded but for its slashes (SARIF 2.1.0 3.10.2, RFC 3986)."""
+    from urllib.parse import unquote
+
+    names = ["run#1.jsonl", "what?.jsonl", "a<b>.jsonl", "my data %20.jsonl", "café.jsonl"]
+    record = json.dumps({"prompt": "p", "completion": " c"}) + "\n"
+    for name in names:
+        (tmp_path / name).write_text(record)
+    args = ["check", *names, "-m", "llama3-1-8b", "--scope", "record", "--select", "L003"]
+    run = fineprep(*args, "--output-format", "sarif", cwd=tmp_path)
+    results = json.loads(run.out)["runs"][0]["results"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert uris == {
+        "run%231.jsonl", "what%3F.jsonl", "a%3Cb%3E.jsonl", "my%20data%20%2520.jsonl",
+        "caf%C3%A9.jsonl",
+    }  # fmt: skip
+    assert {unquote(u) for u in uris} == set(names)

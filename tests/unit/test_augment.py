@@ -16,6 +16,7 @@ from fineprep.core.errors import ConfigError
 from fineprep.formats import FORMATS, detect
 from fineprep.stages.augment.rules import phrase_rule, render, rule_table, sites
 from fineprep.stages.augment.runner import augment
+from tests.conftest import needs_tokenizer
 
 QUESTIONS = [
     "How do I reset my password?",
@@ -402,3 +403,21 @@ def test_the_goal_names_per_class_below_the_b002_minimum() -> None:
     )
     assert goal.per_class == {"a": 5}
     assert goal.why == ["1 class below --per-class 5"]
+
+
+@needs_tokenizer
+def test_a_variant_over_the_token_limit_is_left_out(tmp_path: Path) -> None:
+    """ "I want to" -> "I would like to" on a record near Llama 3.1's 16k limit would push it
+    over: the variant is judged by check's own token rules before it is written, left out and
+    counted, and the goal reported short (the other records have nothing to reword)."""
+    near = {"prompt": "Please answer. " + "I want to go home. " * 2660, "completion": "ok then."}
+    plain = [{"prompt": f"Item {i}.", "completion": f"Blue {i}."} for i in range(8)]
+    data = write(tmp_path, [near, *plain])
+    settings = settings_from_table({"model": "llama3-1-8b"})
+    out = tmp_path / "out.jsonl"
+    result = augment(data, out, target=10, held_out=0, settings=settings)
+    assert result.rejected.get("over the model's token limits", 0) >= 1
+    assert result.made == 0 and sum(result.short.values()) == 1
+    assert result.check is not None
+    assert not {f.code for f in result.check.findings} & {"T001", "T002", "T003"}
+    assert lines(out) == [near, *plain]

@@ -95,3 +95,28 @@ def test_split_keeps_records_with_distinct_long_ids_apart(tmp_path: Path) -> Non
         line for name in done.files.values() for line in Path(name).read_text().splitlines()
     )
     assert written == sorted(lines)  # byte for byte, every id intact
+
+
+def test_a_whitespace_fix_never_loses_a_repeated_key_or_a_numbers_spelling(
+    tmp_path: Path,
+) -> None:
+    """The L003 fix writes a record back from its parsed JSON: a record that would lose a key
+    given twice or change how a number is spelt is kept byte for byte, and counted."""
+    lines = [
+        b'{"messages": [{"role": "user", "content": " Q1?"}], "reference_answer": "1"}',
+        b'{"messages": [{"role": "user", "content": " Q2?"}], '
+        b'"reference_answer": {"k": 1, "k": 2}}',
+        b'{"messages": [{"role": "user", "content": " Q3?"}], "reference_answer": 1E2}',
+        b'{"messages": [{"role": "user", "content": " Q4?"}], "reference_answer": 1.10}',
+        b'{"messages": [{"role": "user", "content": " Q5?"}], "reference_answer": 7}',
+    ]
+    path = tmp_path / "rft.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = check_files([str(path)], Settings(model="gpt-oss-20b", select=["L003"]))
+    assert len([f for f in result.findings if f.code == "L003"]) == 5
+    summary = write_fixes(result, str(path))
+    assert summary.whitespace_fixed == 2 and summary.whitespace_kept == 3
+    fixed = Path(summary.fixed_path).read_bytes().splitlines()
+    assert fixed[1:4] == lines[1:4]
+    assert json.loads(fixed[0])["messages"][0]["content"] == "Q1?"
+    assert fixed[4] == b'{"messages":[{"role":"user","content":"Q5?"}],"reference_answer":7}'

@@ -406,3 +406,18 @@ def test_hundred_thousand_findings_stay_small(tmp_path: Path) -> None:
     assert "S001</code> on 20,000 of 20,000 records" in text
     assert "The page holds the first 10,000 of 100,000 rows" in text
     assert Doc(html).texts["count-errors"] == "100,000"
+
+
+def test_a_repeated_cause_says_where_every_finding_is_when_the_page_is_capped() -> None:
+    """Past ``worklist-rows`` the page's download holds only its rows: the repeated-cause
+    note then points at the JSON report and ``worklist-csv``, not at the download."""
+    findings = [finding("L003", n, severity=Severity.WARNING) for n in range(1, 121)]
+    files = [FileState("train.jsonl", "train", "prompt-completion", records=120, bytes=9)]
+    for rows, download in ((500, True), (40, False)):
+        settings = Settings(model="cohere-command")
+        settings.sections["report"] = {"worklist-rows": rows}
+        text = " ".join(
+            Doc(render_html(result_of(findings, files=files, settings=settings))).text.split()
+        )
+        assert ("every one is in the CSV download" in text) is download
+        assert ("the download holds the page's rows" in text) is not download

@@ -240,6 +240,12 @@ def _check(
             how.say(
                 f"{path}: {kept}{rejected} ({s.dropped_blank} blank lines, "
                 f"{s.whitespace_fixed} whitespace fixes, "
-                f"{s.dropped_duplicates} duplicates dropped)"
+                + (
+                    f"{s.whitespace_kept} left as they are (a repeated key or a number's "
+                    "spelling would change), "
+                    if s.whitespace_kept
+                    else ""
+                )
+                + f"{s.dropped_duplicates} duplicates dropped)"
             )
     sys.exit(0 if exit_zero else result.exit_code)

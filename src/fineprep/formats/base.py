@@ -297,13 +297,17 @@ def normalise_label(value: Any) -> Label:
     return str(value)
 
 
-def sidecar_decides(meta: RecordMeta | None, label_from: str) -> bool:
-    """Whether the label comes from the sidecar alone (then the record need not be walked)."""
-    return label_from == "meta" or (label_from == "auto" and meta is not None)
+def sidecar_decides(meta: RecordMeta | None, label_from: str, has_sidecar: bool = False) -> bool:
+    """Whether the label comes from the sidecar alone (then the record need not be walked):
+    also for a record of a file with a sidecar whose own line is missing or unreadable (S009
+    says so; its answer is not a class either)."""
+    return label_from == "meta" or (label_from == "auto" and (meta is not None or has_sidecar))
 
 
-def record_label(view: View, meta: RecordMeta | None, label_from: str = "auto") -> Label:
-    if sidecar_decides(meta, label_from):
+def record_label(
+    view: View, meta: RecordMeta | None, label_from: str = "auto", has_sidecar: bool = False
+) -> Label:
+    if sidecar_decides(meta, label_from, has_sidecar):
         # A sidecar is authoritative: a record it leaves unlabelled has no label, rather than
         # one guessed from its answer (a converted document's answer is not a class).
         return normalise_label(meta.label) if meta is not None else None

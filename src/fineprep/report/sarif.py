@@ -44,9 +44,15 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
-    """The path as a URI reference: control and direction characters percent-encoded (a
-    viewer shows the name; it cannot be made to display another one)."""
-    return _UNSAFE_IN_URI.sub(lambda m: quote(m.group(), safe=""), path)
+    """The path as a URI reference (SARIF 2.1.0 3.10.2, RFC 3986): a file path has every
+    character but ``/`` and the unreserved ones percent-encoded (``run#1.jsonl`` would name
+    file ``run`` with a fragment, ``what?.jsonl`` a query); a location that is already a URL
+    keeps its syntax, with control and direction characters encoded (a viewer shows the
+    name; it cannot be made to display another one)."""
+    scheme, sep, _ = path.partition("://")
+    if sep and scheme.isalnum():
+        return _UNSAFE_IN_URI.sub(lambda m: quote(m.group(), safe=""), path)
+    return quote(path, safe="/")
 
 
 def _inert(value: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fineprep.core.config import Settings, load_settings, merged
 from fineprep.core.errors import ConfigError, InputError, require
 from fineprep.core.rules import option
+from fineprep.stages.augment.fit import keep_fitting
 from fineprep.stages.augment.guard import Guard
 from fineprep.stages.augment.options import AugmentOptions, resolve_options
 from fineprep.stages.augment.plan import Goal, plan
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from fineprep.stages.check.state import CheckResult
 
 #: Codes checked on the output unless a selection is given.
-DEFAULT_SELECT = ("N", "B", "D001", "D003")
+DEFAULT_SELECT = ("N", "B", "D001", "D003", "T001", "T002", "T003")
 
 
 def augment(
@@ -116,6 +117,7 @@ def augment(
     guard = Guard(inv.format or "", profile, inv.known, settings.check_options("D003"), opts.system)
     producer = Producer(originals, strategies, guard, opts.max_per_record, opts.seed, set(inv.ids))
     short = produce(producer, goal, counts, inv.records)
+    short = keep_fitting(producer, goal, counts, inv.records, settings, inv.format, short)
     variants = sorted(producer.variants, key=lambda v: v.original)
     sidecar = write_output(inv, originals, variants, opts.output)
     result = build_result(inv, opts, goal, short, producer, settings, sidecar)

@@ -129,7 +129,7 @@ class BalanceCheck(Check):
 
     def check(self, rec: RecordContext) -> None:
         meta = rec.meta
-        label = record_label(rec.view, meta, self.label_from)
+        label = record_label(rec.view, meta, self.label_from, rec.file.has_sidecar)
         if label is None:
             return
         meta_label = meta is not None and meta.label is not None

@@ -80,7 +80,7 @@ class StructuredCheck(Check):
         if self.want_json:
             self._json(rec)
         if self.allowed is not None:
-            label = record_label(rec.view, rec.meta, self.label_from)
+            label = record_label(rec.view, rec.meta, self.label_from, rec.file.has_sidecar)
             labels = label if isinstance(label, tuple) else (label,)
             for one in labels:
                 if one is not None and one not in self.allowed:
