@@ -12,6 +12,7 @@ them.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -48,19 +49,45 @@ def _settings(
             changes["fail_on"] = Severity.parse(str(changes["fail_on"]))
         except ValueError as exc:
             raise ConfigError(f"fail_on: {exc}") from None
+    for key in ("model", "format", "encoding", "tokenizer"):
+        if key in changes and not isinstance(changes[key], str):
+            kind = type(changes[key]).__name__
+            raise ConfigError(f"{key} must be a string, not {kind}")
     for key in ("select", "extend_select", "ignore"):
         if key in changes:
             value = changes[key]
             items = [value] if isinstance(value, str) else list(value)
-            changes[key] = [str(v).strip().upper() for v in items]
+            # As on the command line: "S,L" is two selectors.
+            parts = [part for v in items for part in str(v).split(",")]
+            changes[key] = [part.strip().upper() for part in parts if part.strip()]
     return dataclasses.replace(base, **changes)
 
 
 def _paths(stack: ExitStack, data: Data) -> list[str]:
+    """Paths of ``data``: a path, paths, or records in memory (written to a temporary file).
+    Anything else is a :class:`ConfigError` naming what was given, as the command line's."""
+    if data is None:
+        raise ConfigError("no data given", hint="pass a path, a list of paths, or records")
     if is_inline(data):
         return [str(stack.enter_context(records_file(data)))]
-    items = [data] if isinstance(data, (str, Path)) else list(data)
-    return [str(p) for p in items]
+    if isinstance(data, (str, os.PathLike)):
+        return [os.fspath(data)]
+    if not isinstance(data, (list, tuple)):
+        raise ConfigError(
+            f"data must be a path, a list of paths, or records, not {type(data).__name__}"
+        )
+    bad = next((p for p in data if not isinstance(p, (str, os.PathLike))), None)
+    if bad is not None:
+        raise ConfigError(f"a path must be a string or a Path, not {type(bad).__name__}")
+    return [os.fspath(p) for p in data]
+
+
+def _one_path(stack: ExitStack, data: Data, command: str) -> str:
+    """The one dataset of ``split``/``augment`` (their command lines take one, too)."""
+    paths = _paths(stack, data)
+    if len(paths) != 1:
+        raise ConfigError(f"{command} takes one dataset, not {len(paths)} paths")
+    return paths[0]
 
 
 def check(
@@ -106,6 +133,8 @@ def check(
     )  # fmt: skip
     with ExitStack() as stack:
         paths = _paths(stack, data)
+        if not paths:
+            raise ConfigError("no files to check", hint="pass a path, a list of paths, or records")
         result = check_files(
             paths,
             chosen,
@@ -201,7 +230,7 @@ def split(
     chosen = _settings(settings, config, isolated)
     picks = [select] if isinstance(select, str) else list(select) if select else None
     with ExitStack() as stack:
-        (path,) = _paths(stack, dataset)
+        path = _one_path(stack, dataset, "split")
         return _split(
             path, out_dir, validation=validation, test=test, stratify=stratify, group=group,
             seed=seed, model=model, max_per_class=max_per_class, format=format,
@@ -331,7 +360,7 @@ def augment(
     chosen = _settings(settings, config, isolated)
     picks = [select] if isinstance(select, str) else list(select) if select else None
     with ExitStack() as stack:
-        (path,) = _paths(stack, dataset)
+        path = _one_path(stack, dataset, "augment")
         return _augment(
             path, output, to_min=to_min, per_class=per_class, target=target,
             strategy=strategy, seed=seed, max_per_record=max_per_record, system=system,

@@ -35,6 +35,8 @@ def _fmt(value: object) -> str:
         return ", ".join(_fmt(v) for v in value) or "-"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
+    if isinstance(value, str) and not value.isprintable():
+        return repr(value)  # a reserved "\nHuman:" shown as written, on its row
     return str(value)
 
 
