@@ -89,10 +89,14 @@ def share_findings(
     if not augmented:
         return
     by_strategy = strategies(run.files)
+    # Counted over the whole dataset, and said so when that is more than the file it names.
+    files = len([f for f in run.files if f.records])
+    across = f" of the {files:,} files together" if files > 1 else ""
     if augmented > limit * records:
         run.emit(
             "B005",
-            f"{augmented:,} of {records:,} records are augmented ({augmented / records:.0%}, "
+            f"{augmented:,} of {records:,} records{across} are augmented "
+            f"({augmented / records:.0%}, "
             f"max-share {limit:.0%}): {_listed(by_strategy)}",
             where,
             None,
@@ -103,7 +107,7 @@ def share_findings(
         if aug and aug > limit * total:
             run.emit(
                 "B005",
-                f"class {label!r}: {aug:,} of {total:,} records are augmented "
+                f"class {label!r}: {aug:,} of {total:,} records{across} are augmented "
                 f"({aug / total:.0%}, max-share {limit:.0%})",
                 where,
                 None,
