@@ -202,3 +202,38 @@ def test_a_cluster_partition_reads_the_planned_version(aws: FaultProxy) -> None:
     changed = scan_partition(task)
     assert changed.error is not None
     assert changed.error[0] == f"s3://{BUCKET}/p/data.jsonl: changed while it was read"
+
+
+def test_a_check_partition_reads_the_planned_version(
+    aws: FaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An object replaced after it was cut into ranges would be read at the old offsets (cut
+    records, shifted lines): every range read is pinned to the measured version, so the
+    check stops with a clear error instead."""
+    import fineprep.stages.check.partition as partition
+    from fineprep.api import check
+    from fineprep.core.errors import InputError
+    from fineprep.engines.base import resolve_into
+
+    s3 = make_bucket(aws.url, BUCKET)
+    rows = [json.dumps({"prompt": f"q{i}", "completion": f"a{i}"}) + "\n" for i in range(40)]
+    s3.put_object(Bucket=BUCKET, Key="p/data.jsonl", Body="".join(rows))
+    cut = partition.jsonl_ranges
+
+    def replaced_after_the_cut(*args: Any, **kwargs: Any) -> Any:
+        ranges = cut(*args, **kwargs)
+        body = "".join(r.replace("\n", "\r\n") for r in rows)
+        s3.put_object(Bucket=BUCKET, Key="p/data.jsonl", Body=body)
+        return ranges
+
+    monkeypatch.setattr(partition, "jsonl_ranges", replaced_after_the_cut)
+    for key, value in aws_env(aws.url).items():
+        monkeypatch.setenv(key, value)
+    from fineprep.core.config import load_settings
+
+    settings = load_settings(isolated=True)
+    settings.model = "llama3-1-8b"
+    section = {"min-bytes": 1, "partition-bytes": 1}
+    settings.sections["engine"] = resolve_into(section, jobs=2, engine="processes")
+    with pytest.raises(InputError, match="changed while it was read"):
+        check(f"s3://{BUCKET}/p/data.jsonl", settings=settings)

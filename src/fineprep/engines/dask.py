@@ -7,10 +7,13 @@ objects with byte-range reads); only the partitions' descriptions and their resu
 
 from __future__ import annotations
 
+import gc
+import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from fineprep.core.errors import InputError
+from fineprep.core.errors import ConfigError, InputError
 from fineprep.engines.base import EngineOptions
 
 T = TypeVar("T")
@@ -21,19 +24,9 @@ class DaskEngine:
     name = "dask"
 
     def __init__(self, options: EngineOptions) -> None:
-        from distributed import Client
-
         self.scheduler = options.scheduler
-        try:
-            self._client: Any = Client(  # type: ignore[no-untyped-call]
-                options.scheduler, timeout=10, set_as_default=False
-            )
-        except OSError as exc:
-            raise InputError(
-                f"cannot reach the Dask scheduler at {options.scheduler}: {exc}",
-                hint="start it with `dask scheduler`, or check --scheduler",
-            ) from None
-        threads: dict[str, int] = self._client.nthreads()  # type: ignore[no-untyped-call]
+        self._client: Any = _connect(str(options.scheduler))
+        threads: dict[str, int] = self._client.nthreads()
         self.workers = max(1, sum(threads.values()))
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
@@ -48,3 +41,58 @@ class DaskEngine:
 
     def close(self) -> None:
         self._client.close()
+
+
+#: Address schemes a Dask scheduler listens on.
+SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+#: How long a scheduler has to answer, all told (Client's own timeout does not bound a peer
+#: that accepts the connection and never speaks, such as the dashboard's HTTP port).
+CONNECT_SECONDS = 30
+
+
+def _connect(scheduler: str) -> Any:
+    """A client of the scheduler at ``scheduler``, or one line saying why there is none: a
+    malformed address, no answer, or something that is not a Dask scheduler."""
+    scheme, sep, _ = scheduler.partition("://")
+    if not sep or scheme not in SCHEMES:
+        raise ConfigError(
+            f"--scheduler {scheduler!r}: not a Dask scheduler address",
+            hint="use tcp://HOST:PORT, the address `dask scheduler` prints",
+        )
+    from distributed import Client
+
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = Client(  # type: ignore[no-untyped-call]
+                scheduler, timeout=10, set_as_default=False
+            )
+        except Exception as exc:  # any failure to talk to it: reported below, in one line
+            box["error"] = exc
+            _quietly_collect()
+
+    thread = threading.Thread(target=connect, name="fineprep-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_SECONDS)
+    hint = "start it with `dask scheduler`, or check --scheduler: its port, not the dashboard's"
+    if thread.is_alive():
+        raise InputError(
+            f"no Dask scheduler answered at {scheduler} within {CONNECT_SECONDS} s", hint=hint
+        )
+    if "error" in box:
+        exc = box["error"]
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {reason}", hint=hint)
+    return box["client"]
+
+
+def _quietly_collect() -> None:
+    """A client that failed half-way complains when collected ("Exception ignored in
+    Client.__del__"); collect it now, with that complaint silenced."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous

@@ -71,10 +71,13 @@ class _Window(io.RawIOBase):
         super().close()
 
 
-def open_range(path: str, part: ByteRange, aws: AwsOptions | None = None) -> io.BufferedReader[Any]:
-    """One range of a file or S3 object as a buffered binary stream (lines, ``readline``)."""
+def open_range(
+    path: str, part: ByteRange, aws: AwsOptions | None = None, etag: str | None = None
+) -> io.BufferedReader[Any]:
+    """One range of a file or S3 object as a buffered binary stream (lines, ``readline``);
+    an object's only while it is still the version ``etag`` names (when given)."""
     if is_remote(path):
-        return open_remote(path, aws or AwsOptions(), part.start, part.end)
+        return open_remote(path, aws or AwsOptions(), part.start, part.end, etag=etag)
     return io.BufferedReader(_Window(path, part), buffer_size=1 << 20)
 
 
@@ -159,6 +162,7 @@ class _Slice:
     aws: AwsOptions | None
     start: int
     end: int
+    etag: str | None = None
 
 
 def _count_slice(piece: _Slice) -> tuple[int, int | None]:
@@ -170,7 +174,8 @@ def _count_slice(piece: _Slice) -> tuple[int, int | None]:
     if piece.end <= piece.start:
         return 0, None
     buffer = bytearray(_CHUNK)
-    with open_range(piece.path, ByteRange(piece.start, piece.end, 0), piece.aws) as stream:
+    part = ByteRange(piece.start, piece.end, 0)
+    with open_range(piece.path, part, piece.aws, piece.etag) as stream:
         while got := stream.readinto(buffer):
             if first is None:
                 found = buffer.find(b"\n", 0, got)
@@ -209,6 +214,7 @@ def jsonl_ranges(
     aws: AwsOptions | None,
     parts: int,
     min_part: int = MIN_PARTITION_BYTES,
+    etag: str | None = None,
 ) -> list[ByteRange]:
     """At most ``parts`` ranges of a file or S3 object of ``size`` bytes, of about equal size
     (none under ``min_part`` bytes unless the input is), each ending just after a newline or
@@ -221,7 +227,7 @@ def jsonl_ranges(
     if count == 1:
         return [ByteRange(0, size, 1)]
     targets = [size * k // count for k in range(count + 1)]
-    slices = [_Slice(path, aws, targets[k], targets[k + 1]) for k in range(count)]
+    slices = [_Slice(path, aws, targets[k], targets[k + 1], etag) for k in range(count)]
     counted = list(engine.map(_count_slice, slices))
     bounds: list[tuple[int, int]] = [(0, 0)]
     before = 0  # newlines in the slices before slice k

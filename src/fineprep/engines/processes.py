@@ -12,8 +12,10 @@ import multiprocessing
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from fineprep.core.errors import FineprepError
 from fineprep.core.forking import signals_held, worker_signals
 from fineprep.engines.base import EngineOptions
 
@@ -47,7 +49,7 @@ class ProcessEngine:
         if len(items) <= 1:
             return (fn(item) for item in items)
         with signals_held():  # the pool forks its workers on the first submit
-            return self._executor().map(fn, items)
+            return _surviving(self._executor().map(fn, items), self.workers)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -56,3 +58,16 @@ class ProcessEngine:
                 for process in list(getattr(pool, "_processes", {}).values()):
                     process.terminate()
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _surviving(results: Iterator[R], workers: int) -> Iterator[R]:
+    """The pool's results; a worker that died (killed, out of memory) is the tool's error,
+    one line and exit 2, not a traceback asking for a bug report."""
+    try:
+        yield from results
+    except BrokenProcessPool:
+        raise FineprepError(
+            f"a worker process of --jobs {workers} died before its partition was done "
+            "(killed by a signal, or out of memory); nothing was written",
+            hint="run again, with fewer --jobs or --jobs 1 if memory is short",
+        ) from None

@@ -87,12 +87,18 @@ def _errors() -> tuple[type[BaseException], ...]:
 
 
 def remote_size(path: str, opts: AwsOptions) -> int:
+    return remote_version(path, opts)[0]
+
+
+def remote_version(path: str, opts: AwsOptions) -> tuple[int, str | None]:
+    """An object's size and ETag: reads pinned to the ETag (``open_remote(etag=...)``) all
+    see the version that was measured, or fail, never a mix of two."""
     uri = _uri(path)
     try:
         head = _client(opts).head_object(Bucket=uri.bucket, Key=uri.key)
     except _errors() as exc:
         raise _fail(path, exc) from None
-    return int(head["ContentLength"])
+    return int(head["ContentLength"]), head.get("ETag")
 
 
 class _Body(io.RawIOBase):

@@ -38,7 +38,7 @@ from fineprep.engines.partitions import (
 from fineprep.formats import detect, other_customization
 from fineprep.io.aws import AwsOptions
 from fineprep.io.jsonl import BOM, LineTooLong, bounded_lines, sidecar_path, strip_line
-from fineprep.io.remote import input_aws, is_remote, open_source, remote_size
+from fineprep.io.remote import input_aws, is_remote, open_source, remote_version
 from fineprep.stages.check.records import start_file_state, stream_records
 from fineprep.stages.check.rules import Check
 from fineprep.stages.check.run import new_run
@@ -78,6 +78,8 @@ class PartitionTask:
     aws: AwsOptions | None = None
     #: Where a worker on this machine may leave many findings (None: return them inline).
     spill_dir: str | None = None
+    #: The version of an S3 object the ranges were cut from (every read is pinned to it).
+    etag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Plan:
     sidecar: str | None
     sidecar_at: list[int | None]
     aws: AwsOptions
+    etag: str | None = None
 
 
 @dataclass
@@ -135,9 +138,10 @@ def plan(
         return None
     aws = input_aws(run.settings.sections.get("upload"))
     remote = is_remote(path)
+    etag: str | None = None
     try:
         if remote:
-            size = remote_size(path, aws)
+            size, etag = remote_version(path, aws)
         elif Path(path).is_file():
             size = Path(path).stat().st_size
         else:
@@ -147,33 +151,44 @@ def plan(
         workers = engines.workers
         if workers < 2 and options.engine != "dask":
             return None
-        with open_source(path, aws) as stream:
+        with _opened(path, aws, etag, 64) as stream:
             head = stream.read(64)
         has_bom = head.startswith(BOM)
         if (head[3:] if has_bom else head).lstrip().startswith(b"["):
             return None
-        ranges = jsonl_ranges(engines.get(), path, size, aws, workers, options.partition_bytes)
+        cut = options.partition_bytes
+        ranges = jsonl_ranges(engines.get(), path, size, aws, workers, cut, etag)
         if len(ranges) < 2:
             return None
-        probe = _probe(path, aws, run, has_bom, ranges[0].end)
+        probe = _probe(path, aws, run, has_bom, ranges[0].end, etag)
         if probe is None:
             return None
         meta = None if remote else sidecar_path(path)
         if meta is None or not meta.is_file() or meta == PurePath(path):
-            return Plan(ranges, probe, has_bom, None, [None] * len(ranges), aws)
+            return Plan(ranges, probe, has_bom, None, [None] * len(ranges), aws, etag)
         offsets = line_offsets(str(meta), [r.first_line for r in ranges])
     except OSError:
         return None
-    return Plan(ranges, probe, has_bom, str(meta), offsets, aws)
+    return Plan(ranges, probe, has_bom, str(meta), offsets, aws, etag)
 
 
-def _probe(path: str, aws: AwsOptions, run: RunState, has_bom: bool, limit: int) -> Probe | None:
+def _opened(path: str, aws: AwsOptions, etag: str | None, limit: int) -> BinaryIO:
+    """The start of a file, or of the S3 object's version ``etag`` (its first ``limit``
+    bytes: what a probe reads)."""
+    if etag is None or not is_remote(path):
+        return open_source(path, aws)
+    return open_range(path, ByteRange(0, limit, 1), aws, etag)
+
+
+def _probe(
+    path: str, aws: AwsOptions, run: RunState, has_bom: bool, limit: int, etag: str | None = None
+) -> Probe | None:
     """The file's format and first record, read as the engine reads them, if both are
     decided within ``limit`` bytes by lines that parse (anything unusual: one pass)."""
     forced = run.settings.format
     first: int | None = None
     seen = 0
-    with open_source(path, aws) as stream:
+    with _opened(path, aws, etag, limit) as stream:
         for line_no, physical in enumerate(bounded_lines(stream, limit), 1):
             if isinstance(physical, LineTooLong):
                 return None
@@ -231,7 +246,7 @@ def check_partition(task: PartitionTask) -> PartitionResult:
             meta = Path(task.sidecar).open("rb")  # noqa: SIM115 (closed by stream_records)
             meta.seek(task.sidecar_at)
             sidecar = (meta, task.last)
-    with open_range(task.path, task.part, task.aws) as lines:
+    with open_range(task.path, task.part, task.aws, task.etag) as lines:
         start = task.part.first_line
         stream_records(lines, task.path, file, run, checks, has_bom,
                        first_line=start, whole_file=False, sidecar=sidecar)  # fmt: skip
@@ -304,6 +319,7 @@ def check_partitioned(
             k == last,
             planned.aws,
             spill,
+            planned.etag,
         )
         for k, (r, at) in enumerate(zip(planned.ranges, planned.sidecar_at, strict=True))
     ]
