@@ -237,3 +237,27 @@ def test_a_check_partition_reads_the_planned_version(
     settings.sections["engine"] = resolve_into(section, jobs=2, engine="processes")
     with pytest.raises(InputError, match="changed while it was read"):
         check(f"s3://{BUCKET}/p/data.jsonl", settings=settings)
+
+
+def test_check_reads_the_sidecar_beside_an_object(
+    lake: tuple[FaultProxy, Any], tmp_path: Path
+) -> None:
+    """The same report from S3 as from the local pair: source rows, and S009 for a sidecar
+    that ends before the data, come from the sidecar object beside the data object."""
+    proxy, s3 = lake
+    rows = [json.dumps({"prompt": f"q{i}", "completion": f" a{i}"}) for i in range(6)]
+    metas = [json.dumps({"source": f"doc{i}"}) for i in range(5)]  # one line short
+    data = "\n".join(rows) + "\n"
+    meta = "\n".join(metas) + "\n"
+    (tmp_path / "d.jsonl").write_text(data)
+    (tmp_path / "d.meta.jsonl").write_text(meta)
+    s3.put_object(Bucket=BUCKET, Key="side/d.jsonl", Body=data)
+    s3.put_object(Bucket=BUCKET, Key="side/d.meta.jsonl", Body=meta)
+    reports = []
+    for path in (str(tmp_path / "d.jsonl"), f"s3://{BUCKET}/side/d.jsonl"):
+        run = _cli(proxy, "check", path, "-m", "llama3-1-8b", "--isolated", "--select", "L003,S009",
+                   "--output-format", "json")  # fmt: skip
+        findings = json.loads(run.out)["findings"]
+        reports.append([(f["code"], f["line"], f["source"]) for f in findings])
+    assert reports[0] == reports[1]
+    assert ("L003", 1, "doc0") in reports[1] and any(code == "S009" for code, *_ in reports[1])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from fineprep.core.errors import InputError
@@ -88,6 +89,22 @@ def _errors() -> tuple[type[BaseException], ...]:
 
 def remote_size(path: str, opts: AwsOptions) -> int:
     return remote_version(path, opts)[0]
+
+
+def remote_sidecar(path: str, opts: AwsOptions) -> str | None:
+    """The URI of the sidecar object beside ``path`` (``k.jsonl`` -> ``k.meta.jsonl``), if
+    there is one (an object that cannot be read counts as none, as a local file would)."""
+    from fineprep.io.jsonl import sidecar_path
+
+    key = PurePosixPath(path[len(PREFIX) :])
+    uri = PREFIX + str(key.with_name(sidecar_path(key.name).name))
+    if uri == path:
+        return None
+    try:
+        remote_version(uri, opts)
+    except InputError:
+        return None
+    return uri
 
 
 def remote_version(path: str, opts: AwsOptions) -> tuple[int, str | None]:

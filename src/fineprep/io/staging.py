@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
-from fineprep.core.errors import FineprepError, InputError
+from fineprep.core.errors import FineprepError
 from fineprep.io.aws import AwsOptions
 from fineprep.io.jsonl import sidecar_path
-from fineprep.io.remote import PREFIX, download, remote_size
+from fineprep.io.remote import PREFIX, download, remote_sidecar
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,8 @@ def fetch_dataset(uri: str, aws: AwsOptions, folder: Path) -> RemoteOrigin:
     name = local_name(uri)
     local = folder / name
     etag = download(uri, aws, str(local))
-    meta_uri = PREFIX + str(PurePosixPath(uri[len(PREFIX) :]).with_name(sidecar_path(name).name))
-    try:
-        remote_size(meta_uri, aws)
-    except InputError:
+    meta_uri = remote_sidecar(uri, aws)
+    if meta_uri is None:
         return RemoteOrigin(uri, etag, None, None, aws)  # no sidecar beside it
     meta_etag = download(meta_uri, aws, str(sidecar_path(local)))
     return RemoteOrigin(uri, etag, meta_uri, meta_etag, aws)

@@ -38,7 +38,7 @@ from fineprep.engines.partitions import (
 from fineprep.formats import detect, other_customization
 from fineprep.io.aws import AwsOptions
 from fineprep.io.jsonl import BOM, LineTooLong, bounded_lines, sidecar_path, strip_line
-from fineprep.io.remote import input_aws, is_remote, open_source, remote_version
+from fineprep.io.remote import input_aws, is_remote, open_source, remote_sidecar, remote_version
 from fineprep.stages.check.records import start_file_state, stream_records
 from fineprep.stages.check.rules import Check
 from fineprep.stages.check.run import new_run
@@ -141,6 +141,8 @@ def plan(
     etag: str | None = None
     try:
         if remote:
+            if remote_sidecar(path, aws) is not None:
+                return None  # the sidecar is read beside the object, in one pass
             size, etag = remote_version(path, aws)
         elif Path(path).is_file():
             size = Path(path).stat().st_size

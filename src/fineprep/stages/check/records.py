@@ -21,6 +21,7 @@ from fineprep.formats import FORMATS, compatible, detect, other_customization
 from fineprep.formats.base import FastDecode
 from fineprep.io.jsonl import LineTooLong, bounded_lines, sidecar_path, strip_line
 from fineprep.io.outputs import verify_set
+from fineprep.io.remote import input_aws, is_remote, open_remote, remote_sidecar
 from fineprep.stages.check.lines import finish_meta, json_kind, next_meta, report_parse_error
 from fineprep.stages.check.rules import Check
 from fineprep.stages.check.state import FileState, RecordContext, RunState
@@ -84,10 +85,8 @@ def stream_records(
     if meta_file is not None:
         file.has_sidecar = True
     elif path != "-" and whole_file:
-        meta_path = sidecar_path(path)
-        if meta_path.is_file() and meta_path != PurePath(path):
-            meta_file = meta_path.open("rb")
-            file.has_sidecar = True
+        meta_file = _sidecar_of(path, run)
+        file.has_sidecar = meta_file is not None
     if path != "-" and first_line == 1 and "S009" in run.enabled:
         # Once per file (the whole file, or its first partition): the pair is one output set.
         mixed = verify_set(path, sidecar_path(path) if file.has_sidecar else None)
@@ -275,6 +274,18 @@ _MISMATCH_HINT = {
     "": "check the file with its own format (drop --format), or convert it with "
     "`fineprep convert --to FORMAT`",
 }
+
+
+def _sidecar_of(path: str, run: RunState) -> BinaryIO | None:
+    """The sidecar beside a file, or beside an S3 object (read from S3 as the data is)."""
+    if is_remote(path):
+        aws = input_aws(run.settings.sections.get("upload"))
+        uri = remote_sidecar(path, aws)
+        return open_remote(uri, aws) if uri is not None else None
+    meta_path = sidecar_path(path)
+    if meta_path.is_file() and meta_path != PurePath(path):
+        return meta_path.open("rb")
+    return None
 
 
 def _count_augmented(file: FileState, meta: RecordMeta) -> None:
