@@ -227,3 +227,15 @@ def test_unchanged_inputs_are_not_rechecked(tmp_path: Path) -> None:
     path.write_text(good_lines(11))
     assert fineprep("check", "-m", "nova-lite", str(path), env=env).code == 0
     assert (cache / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_fix_duplicates_says_when_duplicates_were_not_checked(tmp_path: Path) -> None:
+    data = tmp_path / "dup.jsonl"
+    data.write_text('{"prompt": "a", "completion": "b"}\n' * 2)
+    args = ["check", str(data), "-m", "llama3-1-8b", "--isolated", "--fix", "--fix-duplicates"]
+    run = fineprep(*args, "--scope", "record")
+    assert "D001 was not checked" in run.out + run.err
+    assert "0 duplicates dropped" in run.out + run.err
+    run = fineprep(*args)
+    assert "D001 was not checked" not in run.out + run.err
+    assert "1 duplicates dropped" in run.out + run.err

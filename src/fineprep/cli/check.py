@@ -232,7 +232,12 @@ def _check(
     echo_check(result, output_format, output)
     if fix:
         from fineprep.stages.check.fix import write_fixes
+        from fineprep.stages.check.selection import resolve_selection
 
+        if fix_duplicates and "D001" not in resolve_selection(settings):
+            how.say(
+                "--fix-duplicates: D001 was not checked (--scope, --select), so no copy is dropped"
+            )
         for path in [*train, *val, *tst]:
             s = write_fixes(result, path, fix_duplicates)
             kept = f"{s.kept} records -> {s.fixed_path}" if s.kept else "no records kept"
