@@ -128,9 +128,11 @@ class LocalPath(click.Path):
     turn ``s3://bucket/x`` into a local folder ``s3:``, written in silence)."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from fineprep.io.outputs import url_scheme
+
         text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
-        scheme, sep, _ = text.partition("://")
-        if sep and scheme.isalnum():
+        scheme = url_scheme(text)
+        if scheme is not None:
             hint = "; `fineprep upload` sends a dataset to S3" if scheme.lower() == "s3" else ""
             self.fail(f"{text!r}: outputs are written to a local path{hint}", param, ctx)
         return super().convert(value, param, ctx)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.engines.base import EngineOptions
+from fineprep.io.outputs import url_scheme
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,8 +54,7 @@ CONNECT_SECONDS = 30
 def _connect(scheduler: str) -> Any:
     """A client of the scheduler at ``scheduler``, or one line saying why there is none: a
     malformed address, no answer, or something that is not a Dask scheduler."""
-    scheme, sep, _ = scheduler.partition("://")
-    if not sep or scheme not in SCHEMES:
+    if url_scheme(scheduler) not in SCHEMES:
         raise ConfigError(
             f"--scheduler {scheduler!r}: not a Dask scheduler address",
             hint="use tcp://HOST:PORT, the address `dask scheduler` prints",

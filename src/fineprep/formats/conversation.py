@@ -94,6 +94,19 @@ def analyze_distillation(obj: dict[str, Any], profile: ModelProfile | None, repo
     return _Walk(profile, report, distillation=True).record(obj)
 
 
+def is_reasoning_text(value: Any) -> bool:
+    """Whether a ``reasoningContent`` block is ``{"reasoningText": {"text": str}}``, the one
+    form Nova 2 fine-tuning takes (R6: only reasoningText, text only)."""
+    inner = value.get("reasoningText") if isinstance(value, dict) else None
+    return (
+        isinstance(value, dict)
+        and value.keys() == {"reasoningText"}
+        and isinstance(inner, dict)
+        and inner.keys() == {"text"}
+        and isinstance(inner["text"], str)
+    )
+
+
 class _Walk:
     """One structural walk of one record, collecting segments and reporting problems."""
 
@@ -280,14 +293,7 @@ class _Walk:
 
     def reasoning(self, value: Any, path: Path, role: str, content: list[Any], index: int) -> None:
         rpath = (*path, "reasoningContent")
-        inner = value.get("reasoningText") if isinstance(value, dict) else None
-        if (
-            not isinstance(value, dict)
-            or value.keys() != {"reasoningText"}
-            or not isinstance(inner, dict)
-            or inner.keys() != {"text"}
-            or not isinstance(inner["text"], str)
-        ):
+        if not is_reasoning_text(value):
             self.bad(rpath, "reasoningContent must be {'reasoningText': {'text': '...'}}")
             return
         p, report = self.profile, self.report
@@ -312,6 +318,9 @@ class _Walk:
             )
         self.view.segments.append(
             Segment(
-                (*rpath, "reasoningText", "text"), "reasoning", inner["text"], role == "assistant"
+                (*rpath, "reasoningText", "text"),
+                "reasoning",
+                value["reasoningText"]["text"],
+                role == "assistant",
             )
         )

@@ -9,7 +9,8 @@ from fineprep.core.profiles import S3_URI_PATTERN, ModelProfile
 from fineprep.formats.base import Media, Path, Report, View, type_name
 
 _S3_URI = re.compile(S3_URI_PATTERN)
-_ACCOUNT = re.compile(r"\d{12}")
+#: A bucket owner: a 12-digit AWS account ID.
+ACCOUNT_ID = re.compile(r"\d{12}")
 ALL_IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
 ALL_VIDEO_FORMATS = ("mov", "mkv", "mp4", "webm", "flv", "mpeg", "mpg", "wmv", "three_gp")
 _CAPTION_IMAGE_EXT = (".png", ".jpg", ".jpeg")
@@ -133,7 +134,7 @@ def media_block(
             report("S001", (*spath, "bucketOwner"), "bucketOwner must be a string", {})
             view.structural_ok = False
         elif raw_owner is not None:
-            if not _ACCOUNT.fullmatch(raw_owner):
+            if not ACCOUNT_ID.fullmatch(raw_owner):
                 report(
                     "S006",
                     (*spath, "bucketOwner"),

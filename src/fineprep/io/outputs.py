@@ -60,12 +60,17 @@ def refuse_overwrite(
             )
 
 
+def url_scheme(text: str) -> str | None:
+    """The scheme of a URL such as ``s3://bucket/x`` (None for a path)."""
+    scheme, sep, _ = text.partition("://")
+    return scheme if sep and scheme.isalnum() else None
+
+
 def refuse_remote(output: str | os.PathLike[str], key: str) -> None:
     """A :class:`ConfigError` for an output given as a URL (``s3://``) in a config: outputs
     are written here, and as a path ``s3://bucket/x`` would be a local folder ``s3:``."""
     text = os.fspath(output)
-    scheme, sep, _ = text.partition("://")
-    if sep and scheme.isalnum():
+    if url_scheme(text) is not None:
         raise ConfigError(
             f"{key} = {text!r}: outputs are written to a local path",
             hint="write locally; `fineprep upload` sends a dataset to S3",

@@ -11,6 +11,7 @@ import orjson
 
 from fineprep.core import __version__, jsonexact
 from fineprep.core.model import Location, Severity
+from fineprep.io.outputs import url_scheme
 from fineprep.report.escaping import FORMAT_CHARS, visible
 from fineprep.stages.check.rules import RULES, Rule, ordered_rules
 from fineprep.stages.check.state import CheckResult
@@ -49,8 +50,7 @@ def _uri(path: str) -> str:
     file ``run`` with a fragment, ``what?.jsonl`` a query); a location that is already a URL
     keeps its syntax, with control and direction characters encoded (a viewer shows the
     name; it cannot be made to display another one)."""
-    scheme, sep, _ = path.partition("://")
-    if sep and scheme.isalnum():
+    if url_scheme(path) is not None:
         return _UNSAFE_IN_URI.sub(lambda m: quote(m.group(), safe=""), path)
     return quote(path, safe="/")
 

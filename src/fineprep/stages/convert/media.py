@@ -11,11 +11,11 @@ import re
 from typing import Any
 
 from fineprep.core.profiles import S3_URI_PATTERN
+from fineprep.formats.media import ACCOUNT_ID
 from fineprep.stages.convert.templates import RowError
 
 IMAGE_FORMATS = {"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "gif": "gif", "webp": "webp"}
 VIDEO_FORMATS = {"mov": "mov", "mkv": "mkv", "mp4": "mp4", "webm": "webm"}
-_ACCOUNT = re.compile(r"\d{12}")
 _S3_URI = re.compile(S3_URI_PATTERN)
 #: S3 URIs that Bedrock accepts hold none of these, so they can separate several URIs.
 DEFAULT_SEPARATORS = re.compile(r"[\s,;|]+")
@@ -28,7 +28,7 @@ def check_owner(owner: str | None) -> str | None:
     if owner is None:
         return None
     owner = str(owner).strip()
-    if not _ACCOUNT.fullmatch(owner):
+    if not ACCOUNT_ID.fullmatch(owner):
         raise ConfigError(f"bucket-owner must be a 12-digit AWS account ID, got {owner!r}")
     return owner
 

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fineprep.core.profiles import S3_URI_PATTERN
-from fineprep.formats.media import ALL_IMAGE_FORMATS, ALL_VIDEO_FORMATS, uri_problem
+from fineprep.formats.conversation import is_reasoning_text
+from fineprep.formats.media import ACCOUNT_ID, ALL_IMAGE_FORMATS, ALL_VIDEO_FORMATS, uri_problem
 from fineprep.stages.convert.sources.base import SOURCES, SourceItem
 from fineprep.stages.convert.sources.chat import (
     ASSISTANT,
@@ -56,7 +57,6 @@ _ROLES = frozenset({"user", "assistant", "tool", "function", *_SYSTEM})
 _TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
 _MEDIA_FORMATS = {"image": ALL_IMAGE_FORMATS, "video": ALL_VIDEO_FORMATS}
 _S3_URI = re.compile(S3_URI_PATTERN)
-_ACCOUNT = re.compile(r"\d{12}")
 _TOOLS = "tool blocks are not converted (Bedrock fine-tuning takes no tool use): remove them"
 #: Bedrock blocks that no fine-tuning record can hold, and what to do instead.
 _PDF = "Bedrock fine-tuning takes no document (PDF) blocks: put the document's text in the prompt"
@@ -253,7 +253,7 @@ def _media_uri(kind: str, value: Any, n: int) -> str:
         known = ", ".join(_MEDIA_FORMATS[kind])
         raise ChatError(f"message {n}: {kind} format {value['format']!r} is not one of {known}")
     owner = where.get("bucketOwner")
-    if owner is not None and not (isinstance(owner, str) and _ACCOUNT.fullmatch(owner)):
+    if owner is not None and not (isinstance(owner, str) and ACCOUNT_ID.fullmatch(owner)):
         raise ChatError(f"message {n}: the {kind} block's bucketOwner is not a 12-digit account ID")
     uri: str = where["uri"]
     if not _S3_URI.fullmatch(uri):
@@ -262,20 +262,13 @@ def _media_uri(kind: str, value: Any, n: int) -> str:
 
 
 def _reasoning(value: Any, n: int, role: str) -> None:
-    inner = value.get("reasoningText") if isinstance(value, dict) else None
-    if (
-        not isinstance(value, dict)
-        or value.keys() != {"reasoningText"}
-        or not isinstance(inner, dict)
-        or inner.keys() != {"text"}
-        or not isinstance(inner["text"], str)
-    ):
+    if not is_reasoning_text(value):
         raise ChatError(
             f"message {n}: reasoningContent is not {{'reasoningText': {{'text': ...}}}}"
         )
     if role != ASSISTANT:
         raise ChatError(f"message {n} has a reasoningContent block: it belongs in assistant turns")
-    if not inner["text"].strip():
+    if not value["reasoningText"]["text"].strip():
         raise ChatError(f"message {n}: the reasoningContent text is empty")
 
 
