@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, InputError, MissingInput
 from fineprep.core.results import Result
+from fineprep.core.wording import count
 from fineprep.io.atomic import AtomicWriter, atomic_write_bytes
 from fineprep.io.jsonl import sidecar_path
 from fineprep.io.outputs import OutputLock, set_manifest_path, write_set_manifest
@@ -130,7 +131,7 @@ def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: S
 
     checked = check_files([str(dataset)], settings)
     result.check = checked
-    if not _gate(result, "check", checked, f"{dataset.name}: {checked.records:,} records"):
+    if not _gate(result, "check", checked, f"{dataset.name}: {count(checked.records, 'record')}"):
         return
     if not _grade(settings, dataset, result, say):
         return
@@ -149,7 +150,7 @@ def _stages(settings: Settings, base: Path, out: Path, result: RunResult, say: S
     test = [str(files["test"])] if "test" in files else []
     checked = check_files([str(files["train"])], settings, validation=validation, test=test)
     result.check = checked
-    if not _gate(result, "check splits", checked, f"{checked.records:,} records"):
+    if not _gate(result, "check splits", checked, f"{count(checked.records, 'record')}"):
         return
     _upload(settings, split_dir, result, say)
 
@@ -193,7 +194,9 @@ def _grade(settings: Settings, dataset: Path, result: RunResult, say: Say) -> bo
     graded = grade(str(dataset), settings, options_from(settings))
     result.grade = graded
     stats = graded.stats.get("grade", {}).get(str(dataset), {})
-    detail = f"{stats.get('graded', 0):,} records graded, mean score {stats.get('mean', '-')}"
+    detail = (
+        f"{count(stats.get('graded', 0), 'record')} graded, mean score {stats.get('mean', '-')}"
+    )
     return _gate(result, "grade", graded, detail)
 
 

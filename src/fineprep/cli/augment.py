@@ -20,6 +20,7 @@ from fineprep.cli.options import (
 )
 from fineprep.cli.upload import aws_options
 from fineprep.core.limits import FORMATS
+from fineprep.core.wording import count
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -178,7 +179,8 @@ def _augment(
     for line in [*result.notes, *result.summary()]:
         how.say(f"fineprep augment: {line}")
     how.say(
-        f"fineprep augment: wrote {result.output} ({result.records:,} records) and {result.sidecar}"
+        f"fineprep augment: wrote {result.output} ({count(result.records, 'record')}) "
+        f"and {result.sidecar}"
     )
     if result.check is not None:
         echo_check(result.check, output_format)

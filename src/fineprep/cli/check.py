@@ -23,6 +23,7 @@ from fineprep.cli.options import (
     ticker,
 )
 from fineprep.core.limits import FORMATS
+from fineprep.core.wording import count
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -240,10 +241,10 @@ def _check(
             )
         for path in [*train, *val, *tst]:
             s = write_fixes(result, path, fix_duplicates)
-            kept = f"{s.kept} records -> {s.fixed_path}" if s.kept else "no records kept"
+            kept = f"{count(s.kept, 'record')} -> {s.fixed_path}" if s.kept else "no records kept"
             rejected = f", {s.rejected} rejected -> {s.rejected_path}" if s.rejected else ""
             how.say(
-                f"{path}: {kept}{rejected} ({s.dropped_blank} blank lines, "
+                f"{path}: {kept}{rejected} ({count(s.dropped_blank, 'blank line')}, "
                 f"{s.whitespace_fixed} whitespace fixes, "
                 + (
                     f"{s.whitespace_kept} left as they are (a repeated key or a number's "

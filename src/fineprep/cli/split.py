@@ -22,6 +22,7 @@ from fineprep.cli.options import (
     ticker,
 )
 from fineprep.core.limits import FORMATS
+from fineprep.core.wording import count
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -131,7 +132,7 @@ def _split(
     for note in result.notes:
         how.say(f"fineprep split: {note}")
     written = ", ".join(
-        f"{path} ({result.counts[name]:,} records)" for name, path in result.files.items()
+        f"{path} ({count(result.counts[name], 'record')})" for name, path in result.files.items()
     )
     how.say(f"fineprep split: wrote {written}; {result.out_dir / 'split.json'}")
     if result.check is not None:

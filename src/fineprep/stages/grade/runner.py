@@ -16,6 +16,7 @@ from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError
 from fineprep.core.limits import RFT
 from fineprep.core.profiles import check_lambda_arn, grader_limits
+from fineprep.core.wording import count
 from fineprep.io.aws import AwsOptions
 from fineprep.stages.check.selection import resolve_selection
 from fineprep.stages.check.state import CheckResult, FileState, RunState
@@ -246,7 +247,8 @@ class _Session:
         if values:
             self.emit(
                 "R007",
-                f"{len(values):,} records graded ({summary['responses']} as responses): mean "
+                f"{count(len(values), 'record')} graded ({summary['responses']} as responses): "
+                f"mean "
                 f"{summary['mean']:g}, min {summary['min']:g}, max {summary['max']:g}; "
                 f"{self.failed:,} not scored; slowest batch {summary['latency_max']:.2f} s "
                 f"of {self.timeout:g} s",

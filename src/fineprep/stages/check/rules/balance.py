@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fineprep.core.rules import option, rule
+from fineprep.core.wording import count
 from fineprep.formats.base import record_label
 from fineprep.stages.check.rules.augmented import count_note, share_findings
 from fineprep.stages.check.rules.base import Check, register
@@ -301,9 +302,8 @@ class BalanceCheck(Check):
             for label, row in sorted(self.counts.items()):
                 if row[0] and not row[k] and totals[label] >= self.min_count:
                     note = count_note(row[0], self._aug(label, 0))
-                    message = (
-                        f"class {label!r} has {row[0]:,} records{note} in train and none in {role}"
-                    )
+                    has = count(row[0], "record")
+                    message = f"class {label!r} has {has}{note} in train and none in {role}"
                     run.emit(
                         "B003",
                         message,
@@ -314,9 +314,8 @@ class BalanceCheck(Check):
                     )
                 elif row[k] and not row[0]:
                     note = count_note(row[k], self._aug(label, k))
-                    message = (
-                        f"class {label!r} has {row[k]:,} records{note} in {role} and none in train"
-                    )
+                    has = count(row[k], "record")
+                    message = f"class {label!r} has {has}{note} in {role} and none in train"
                     run.emit(
                         "B003",
                         message,
