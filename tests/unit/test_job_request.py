@@ -69,7 +69,8 @@ def test_hyperparameters_are_plain_strings(name: str, value: Any, expected: str)
         ("learningRate", "1_0e-6", "must be a decimal number"),
         ("learningRate", "1e-3", "outside Amazon Nova Lite's range 0.000001-0.0001"),
         ("learningRate", 0.001, "outside Amazon Nova Lite's range 0.000001-0.0001"),
-        ("batchSize", 1, "not one Amazon Nova Lite takes (epochCount, learningRate"),
+        ("batchSize", 2, "outside Amazon Nova Lite's range 1-1"),
+        ("warmupSteps", 1, "not one Amazon Nova Lite takes (epochCount, learningRate"),
     ],
 )
 def test_bad_hyperparameters_are_config_errors(name: str, value: Any, message: str) -> None:
@@ -108,8 +109,15 @@ def test_every_profile_builds_a_valid_default_request(key: str) -> None:
     assert req["baseModelIdentifier"] == profile.base_model_id
     assert first_schema_error("job-request", req) is None
     assert validate_request(req, "test") == get_profile(profile.base_model_id)
-    assert set(req.get("hyperParameters", {})) == {hp.name for hp in profile.hyperparameters}
+    sent = {hp.name for hp in profile.hyperparameters if hp.default is not None}
+    assert set(req.get("hyperParameters", {})) == sent
     assert len(req["jobName"]) <= 63 and len(req["customModelName"]) <= 63
+
+
+def test_nova_takes_the_batch_size_its_samples_send_and_never_sends_it_unasked() -> None:
+    nova = get_profile("nova-lite")
+    assert "batchSize" not in resolve_hyperparameters(nova, {})
+    assert resolve_hyperparameters(nova, {"batchSize": "1"})["batchSize"] == "1"
 
 
 def test_customization_type_follows_the_format() -> None:

@@ -75,6 +75,10 @@ class ModelProfile:
     max_output_tokens: int | None = None
     batch_token_limits: tuple[tuple[int, int], ...] = ()
     max_record_chars: int | None = None
+    #: Whether AWS lists ``max_record_chars`` as a maximum (the requirements page's "character
+    #: quota per sample", which Bedrock enforces: L001 is then an error); otherwise it is
+    #: only AWS's planning estimate of 6 characters per token (L001 warns).
+    record_chars_documented: bool = False
     template_tokens_per_message: int = 0
     #: Template tokens once per record (Llama 3's <|begin_of_text|>).
     template_tokens_per_record: int = 0
@@ -188,6 +192,16 @@ class ModelProfile:
                     return tokens
             return min(t for _, t in self.batch_token_limits)
         return self.max_record_tokens
+
+    def record_char_limit(self, batch_size: int | None = None) -> int | None:
+        """The per-record character quota: token quota x 6, so it shrinks with the token
+        limit where the batch size lowers that (Titan Text: 24,576 at 4,096 tokens, 12,288 at
+        2,048)."""
+        chars, tokens = self.max_record_chars, self.max_record_tokens
+        if chars is None or not tokens or not self.batch_token_limits:
+            return chars
+        limit = self.record_token_limit(batch_size)
+        return chars if limit is None else chars * limit // tokens
 
     def hyperparameter(self, name: str) -> HyperParameter | None:
         for hp in self.hyperparameters:

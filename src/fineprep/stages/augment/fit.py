@@ -6,8 +6,8 @@ record already near the model's 16k). The guard (:mod:`.guard`) compares variant
 originals and each other; whether one fits takes the token verdicts of ``check`` (bounds
 first, exact counts where the model's tokenizer is on this machine, estimates with their
 band), so the variants are judged in one batch by the check engine itself: a variant over a
-limit (T001-T003), or one an estimate says may be (T006), is left out and counted, never
-written for Bedrock to reject.
+limit (T001-T003, and L001 where the character quota is documented), or one an estimate
+says may be (T006), is left out and counted, never written for Bedrock to reject.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import dataclasses
 from collections.abc import Sequence
 
 from fineprep.core.config import Settings
+from fineprep.core.model import Severity
 from fineprep.stages.augment.plan import Goal
 from fineprep.stages.augment.produce import ALL, Producer, Variant, elements, produce
 
-#: The codes a variant may not earn.
+#: The codes a variant may not earn (L001 only where it is an error: a documented quota).
 OVER = ("T001", "T002", "T003", "T006")
+JUDGED = (*OVER, "L001")
 #: How a variant left out for them is counted among the guard's rejections.
 REASON = "over the model's token limits"
 
@@ -34,13 +36,15 @@ def over_limits(
     from fineprep.io.inline import records_file
     from fineprep.stages.check.engine import check_files
 
-    judged = dataclasses.replace(settings, select=list(OVER), format=data_format or None)
+    judged = dataclasses.replace(settings, select=list(JUDGED), format=data_format or None)
     with records_file([v.record for v in variants]) as path:
         result = check_files([str(path)], judged)
     return {
         f.location.line - 1
         for f in result.findings
-        if f.code in OVER and f.location.line is not None and f.location.line > 0
+        if (f.code in OVER or f.severity is Severity.ERROR)
+        and f.location.line is not None
+        and f.location.line > 0
     }
 
 

@@ -12,6 +12,7 @@ import dataclasses
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError
 from fineprep.core.limits import RFT
+from fineprep.core.model import Severity
 from fineprep.core.profiles import ModelProfile
 from fineprep.formats import FORMATS
 from fineprep.stages.check.rules import CHECKS, RULES, Check
@@ -35,6 +36,8 @@ def new_run(
         )
     enabled = resolve_selection(settings)
     severity = {code: settings.severity.get(code, rule.severity) for code, rule in RULES.items()}
+    if profile is not None and profile.record_chars_documented and "L001" not in settings.severity:
+        severity["L001"] = Severity.ERROR  # a documented quota, not a planning estimate
     for code in settings.severity:
         if code not in RULES:
             raise ConfigError(

@@ -48,13 +48,16 @@ rule(
     "L001",
     "too-long",
     "warning",
-    "text longer than the model's character budget (a planning estimate)",
-    what="A record whose text exceeds the model's character budget: AWS's planning estimate of "
-    "about 6 characters per token of the record limit. It is a warning: the token limits (T001-"
-    "T003) decide, with the model's own tokenizer where it is public.",
-    why="A record this long is likely over the token limit ('Input size exceeded in file ... "
-    "for record starting with ...'), but characters per token vary by language and content, so "
-    "a character count alone proves nothing.",
+    "text longer than the model's character quota (an error where AWS lists it as a limit)",
+    what="A record whose text exceeds the model's character quota, token quota x 6. For models "
+    "whose dataset requirements list it as a maximum ('Character quota per sample in dataset', "
+    "Titan Text, Cohere Command, Llama 2; smaller when the batch size lowers the token quota) "
+    "it is an error. For the others (Nova, Claude 3 Haiku, Llama 3) it is AWS's planning "
+    "estimate of 6 characters per token and a warning: the token limits (T001-T003) decide, "
+    "with the model's own tokenizer where it is public.",
+    why="Bedrock fails a job whose record is over the quota ('Input size exceeded in file ... "
+    "for record starting with ...'). Where the quota is only a planning estimate, characters "
+    "per token vary by language and content, so a character count alone proves nothing.",
     example="a 200,000-character contract in one Nova record (budget 192,000)",
     fix="Check the T findings for the same record; shorten or split the text (for continued "
     "pre-training, `fineprep convert --to pretraining` chunks long documents).",
@@ -148,7 +151,8 @@ class TextCheck(Check):
         self.min_chars = option(run.settings.check_options("L002"), "min_chars", 2, int)
         self.short = ShortAnswers(run, self.min_chars)
         self.want_l002 = run.is_enabled("L002")
-        self.max_chars = p.max_record_chars if p else None
+        self.max_chars = p.record_char_limit(run.settings.batch_size()) if p else None
+        self.chars_documented = bool(p and p.record_chars_documented)
         self.caption_max = p.caption_max_chars if p else None
         self.caption_min = p.caption_min_chars if p else None
         self.reserved: tuple[str, ...] = p.reserved_strings if p else ()
@@ -175,6 +179,8 @@ class TextCheck(Check):
         for seg in segments:
             text = seg.text
             if not text or text.isspace():
+                if self.caption_min == 0 and view.format == "image-caption":
+                    continue  # the model takes captions of 0 characters (Titan embeddings)
                 rec.emit(
                     "S004",
                     f"{seg.role} text is empty"
@@ -241,7 +247,10 @@ class TextCheck(Check):
             if chars > self.max_chars:
                 rec.emit(
                     "L001",
-                    f"record text is {chars:,} characters; the model's character budget is "
+                    f"record text is {chars:,} characters; the model's character quota is "
+                    f"{self.max_chars:,} (its token quota x 6)"
+                    if self.chars_documented
+                    else f"record text is {chars:,} characters; the model's character budget is "
                     f"{self.max_chars:,} (a planning estimate: the token limits decide)",
                     None,
                     {"chars": chars, "limit": self.max_chars},
