@@ -65,6 +65,17 @@ from fineprep.core.wording import count
     "validation + test, 0.1 when unset; 0 if you will not split).",
 )
 @click.option(
+    "--validation",
+    "validation",
+    multiple=True,
+    metavar="FILE",
+    help="A validation file no variant may leak into (D004; repeatable). A split's own are "
+    "found from the split.json beside DATASET.",
+)
+@click.option(
+    "--test", "test", multiple=True, metavar="FILE", help="A test file, as for --validation."
+)
+@click.option(
     "--template",
     "templates",
     multiple=True,
@@ -124,6 +135,8 @@ def _augment(
     max_per_record: int | None,
     system: bool | None,
     held_out: float | None,
+    validation: tuple[str, ...],
+    test: tuple[str, ...],
     templates: tuple[str, ...],
     bedrock_model: str | None,
     max_calls: int | None,
@@ -168,6 +181,8 @@ def _augment(
         max_per_record=max_per_record,
         system=system,
         held_out=held_out,
+        validation=list(validation),
+        test=list(test),
         templates=templates,
         model=model,
         format=fmt,

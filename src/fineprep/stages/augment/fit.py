@@ -1,13 +1,13 @@
-"""Variants that fit the model: the check's own token rules judge every variant before it is
-written.
+"""Variants that pass the check: the check engine judges every variant before it is written.
 
 A reworded record can grow past a token limit (``I want to`` -> ``I would like to`` on a
-record already near the model's 16k). The guard (:mod:`.guard`) compares variants with their
-originals and each other; whether one fits takes the token verdicts of ``check`` (bounds
-first, exact counts where the model's tokenizer is on this machine, estimates with their
-band), so the variants are judged in one batch by the check engine itself: a variant over a
-limit (T001-T003, and L001 where the character quota is documented), or one an estimate
-says may be (T006), is left out and counted, never written for Bedrock to reject.
+record already near the model's 16k), gain a reserved string (a template that writes
+``User:``) or a caption over its limit, or read like a validation record. The guard
+(:mod:`.guard`) compares variants with their originals and each other; what a variant must
+pass beyond that is what ``check`` says of it, so the variants are judged in one batch by the
+check engine itself: the per-record rules (an error, or T006 where an estimate says it may be
+over a token limit), and D004 against the held-out files (:mod:`.heldout`). Such a variant is
+left out and counted, never written for Bedrock to reject or to leak an answer.
 """
 
 from __future__ import annotations
@@ -17,35 +17,45 @@ from collections.abc import Sequence
 
 from fineprep.core.config import Settings
 from fineprep.core.model import Severity
+from fineprep.stages.augment.heldout import LEAK
 from fineprep.stages.augment.plan import Goal
 from fineprep.stages.augment.produce import ALL, Producer, Variant, elements, produce
 
-#: The codes a variant may not earn (L001 only where it is an error: a documented quota).
+#: Codes a variant may not earn whatever their severity (T006: an estimate says maybe over).
 OVER = ("T001", "T002", "T003", "T006")
-JUDGED = (*OVER, "L001")
 #: How a variant left out for them is counted among the guard's rejections.
 REASON = "over the model's token limits"
 
 
-def over_limits(
-    variants: Sequence[Variant], settings: Settings, data_format: str | None
-) -> set[int]:
-    """Positions of ``variants`` the token rules find over (or maybe over) a limit."""
-    if not variants or settings.model_profile() is None:
-        return set()
+def rejected_variants(
+    variants: Sequence[Variant],
+    settings: Settings,
+    data_format: str | None,
+    held_out: Sequence[str] = (),
+) -> dict[int, str]:
+    """Positions of ``variants`` that must not be written, with why: an error of the check's
+    per-record rules (the same selection, ignores and severities as a check of the output),
+    a token limit an estimate may exceed, or a leak into a held-out file."""
+    if not variants:
+        return {}
     from fineprep.io.inline import records_file
     from fineprep.stages.check.engine import check_files
 
-    judged = dataclasses.replace(settings, select=list(JUDGED), format=data_format or None)
+    out: dict[int, str] = {}
+    judged = dataclasses.replace(settings, scope="record", format=data_format or None)
     with records_file([v.record for v in variants]) as path:
-        result = check_files([str(path)], judged)
-    return {
-        f.location.line - 1
-        for f in result.findings
-        if (f.code in OVER or f.severity is Severity.ERROR)
-        and f.location.line is not None
-        and f.location.line > 0
-    }
+        for f in check_files([str(path)], judged).findings:
+            line = f.location.line
+            if line and (f.code in OVER or f.severity is Severity.ERROR):
+                out.setdefault(line - 1, REASON if f.code in OVER else f"fails {f.code}")
+        if held_out:
+            leaks = dataclasses.replace(settings, select=["D004"], format=data_format or None)
+            result = check_files(list(held_out), leaks, validation=[str(path)])
+            for f in result.findings:
+                line = f.location.line
+                if f.code == "D004" and line and f.location.path == str(path):
+                    out.setdefault(line - 1, LEAK)
+    return out
 
 
 #: Rounds of making more variants in place of those left out (each round checks only new ones).
@@ -60,21 +70,23 @@ def keep_fitting(
     settings: Settings,
     data_format: str | None,
     short: dict[str, int],
+    held_out: Sequence[str] = (),
 ) -> dict[str, int]:
     """Leave out the producer's variants that do not fit the model, and make others in their
     place (another original's, or another wording) while the goal is not met; returns what the
     goal still misses. A left-out variant stays known to the guard, so it is never made again."""
-    checked: set[int] = set()
+    judged = 0  # producer.variants[:judged] have passed; the producer appends new ones
     for round_ in range(ROUNDS + 1):
-        fresh = [v for v in producer.variants if id(v) not in checked]
-        checked.update(id(v) for v in fresh)
-        over = over_limits(fresh, settings, data_format)
+        fresh = producer.variants[judged:]
+        over = rejected_variants(fresh, settings, data_format, held_out)
+        kept = [v for i, v in enumerate(fresh) if i not in over]
+        producer.variants = producer.variants[:judged] + kept
+        judged = len(producer.variants)
         if not over:
             return short
-        gone = {id(fresh[i]) for i in over}
-        producer.variants = [v for v in producer.variants if id(v) not in gone]
         rejected = producer.guard.rejected
-        rejected[REASON] = rejected.get(REASON, 0) + len(gone)
+        for reason in over.values():
+            rejected[reason] = rejected.get(reason, 0) + 1
         for i in over:
             for label in elements(fresh[i].labels):
                 counts[label] = counts.get(label, 0) - 1

@@ -92,6 +92,9 @@ class Producer:
             index = queue.popleft()
             if index in self._done:
                 continue
+            if self.made.get(index, 0) >= self.max_per_record:
+                self._done.add(index)  # variants from an earlier run count too
+                continue
             variant = self._next(self.originals[index])
             if variant is None:
                 self._done.add(index)

@@ -96,6 +96,8 @@ class Inventory:
     kind: bytearray = field(default_factory=bytearray)
     known: set[int] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
+    #: Variants the dataset already holds, by the id of their original (for --max-per-record).
+    variants_of: dict[str, int] = field(default_factory=dict)
     labelled: bool = False
     #: Without a sidecar: labels are the answers, and the output's sidecar must say them.
     answer_labels: bool = False
@@ -210,6 +212,8 @@ def inventory(
             inv.known.add(identity(view))
         if meta is not None and meta.get("augmented_from") is not None:
             inv.kind.append(Inventory.VARIANT)
+            made_from = str(meta["augmented_from"])
+            inv.variants_of[made_from] = inv.variants_of.get(made_from, 0) + 1
         elif view is None or not view.structural_ok:
             inv.kind.append(Inventory.FIXED)
             _count(inv, "records the check cannot read (fix them first)")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from fineprep.core.config import Settings
 from fineprep.core.results import Result
+from fineprep.core.wording import count
 from fineprep.stages.augment.options import AugmentOptions
 from fineprep.stages.augment.plan import Goal
 from fineprep.stages.augment.produce import ALL, Producer, elements
@@ -63,7 +64,8 @@ class AugmentResult(Result):
         for key, missing in self.short.items():
             where = "the dataset" if key == ALL else f"class {key!r}"
             lines.append(
-                f"{where}: {missing:,} records short of the goal (no distinct variant left: add "
+                f"{where}: {count(missing, 'record')} short of the goal (no distinct variant "
+                "left: add "
                 "rules or templates, raise --max-per-record, or collect more data)"
             )
         return lines

@@ -11,6 +11,7 @@ D003), so what augment wrote is judged by the same rules as ``fineprep check``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from fineprep.core.errors import ConfigError, InputError, require
 from fineprep.core.rules import option
 from fineprep.stages.augment.fit import keep_fitting
 from fineprep.stages.augment.guard import Guard
+from fineprep.stages.augment.heldout import held_out_files
 from fineprep.stages.augment.options import AugmentOptions, resolve_options
 from fineprep.stages.augment.plan import Goal, plan
 from fineprep.stages.augment.produce import ALL, Producer, elements, produce
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from fineprep.stages.check.state import CheckResult
 
 #: Codes checked on the output unless a selection is given.
-DEFAULT_SELECT = ("N", "B", "D001", "D003", "T001", "T002", "T003")
+DEFAULT_SELECT = ("N", "B", "D001", "D003", "S", "L", "T001", "T002", "T003")
 
 
 def augment(
@@ -57,12 +59,16 @@ def augment(
     run_checks: bool = True,
     bedrock: dict[str, Any] | None = None,
     bedrock_client: Any = None,
+    validation: str | Path | Sequence[str | Path] | None = None,
+    test: str | Path | Sequence[str | Path] | None = None,
 ) -> AugmentResult:
     """Add variants to a JSONL dataset until the goal is met; write ``output`` (+ sidecar).
 
     ``bedrock`` holds ``[augment.bedrock]`` keys as arguments (``model``, ``max_calls``,
     ``max_tokens``, ``retries``, ``region``, ``endpoint_url``...); ``bedrock_client`` is a
-    ready boto3 ``bedrock-runtime`` client (tests pass a stubbed one).
+    ready boto3 ``bedrock-runtime`` client (tests pass a stubbed one). ``validation`` and
+    ``test`` are held-out files no variant may leak into (D004); a split's own are found from
+    the ``split.json`` beside ``dataset``.
 
     >>> result = augment("train.jsonl", "more.jsonl", to_min=True, model="claude-3-haiku")
     ...                                                                   # doctest: +SKIP
@@ -87,6 +93,7 @@ def augment(
     )
     path = str(dataset)
     _refuse_overwrite(path, opts.output)
+    held, held_note = held_out_files(path, [*_paths(validation), *_paths(test)])
     profile = settings.model_profile()
     inv = inventory(
         path,
@@ -116,8 +123,11 @@ def augment(
     assert inv.format is not None or not originals
     guard = Guard(inv.format or "", profile, inv.known, settings.check_options("D003"), opts.system)
     producer = Producer(originals, strategies, guard, opts.max_per_record, opts.seed, set(inv.ids))
+    producer.made.update(
+        (o.index, inv.variants_of[o.id]) for o in originals.values() if o.id in inv.variants_of
+    )
     short = produce(producer, goal, counts, inv.records)
-    short = keep_fitting(producer, goal, counts, inv.records, settings, inv.format, short)
+    short = keep_fitting(producer, goal, counts, inv.records, settings, inv.format, short, held)
     variants = sorted(producer.variants, key=lambda v: v.original)
     sidecar = write_output(inv, originals, variants, opts.output)
     result = build_result(inv, opts, goal, short, producer, settings, sidecar)
@@ -126,9 +136,19 @@ def augment(
         if notes is not None:
             result.notes.extend(notes())
     result.bedrock = extra.stats() if extra is not None else None
+    if held_note is not None:
+        result.notes.append(held_note)
     if run_checks:
         result.check = check_output(opts.output, settings, select)
     return result
+
+
+def _paths(given: str | Path | Sequence[str | Path] | None) -> list[str]:
+    if given is None:
+        return []
+    if isinstance(given, (str, Path)):
+        return [str(given)]
+    return [str(p) for p in given]
 
 
 def _goal(
