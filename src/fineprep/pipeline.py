@@ -86,6 +86,7 @@ def run(
     run_cfg = settings.sections.get("run", {})
     base = settings.config_path.parent if settings.config_path else Path()
     out = Path(out_dir) if out_dir else base / str(run_cfg.get("output-dir", "fineprep-out"))
+    _refuse_output_in_inputs(settings, base, out)
     out.mkdir(parents=True, exist_ok=True)
     # A pipeline run is where dataset-level checks belong: statistics and near duplicates.
     settings = dataclasses.replace(
@@ -97,6 +98,28 @@ def run(
     finally:
         _report(settings, result, say)
     return result
+
+
+def _refuse_output_in_inputs(settings: Settings, base: Path, out: Path) -> None:
+    """The run's folder inside a folder convert reads would be read back as input by the next
+    run (and its parts by this one): refuse it, as convert refuses its own output there."""
+    if "convert" not in settings.sections:
+        return
+    from fineprep.io.remote import is_remote
+    from fineprep.stages.convert.options import resolve_jobs
+
+    target = out.resolve()
+    jobs = resolve_jobs(settings.sections["convert"], {}, top_model=settings.model, base=base)
+    for source in (s for job in jobs for s in job.inputs):
+        if not source or source == "-" or is_remote(source):
+            continue
+        folder = Path(source).resolve()
+        if folder.is_dir() and (target == folder or folder in target.parents):
+            raise ConfigError(
+                f"-o {out} is inside the input folder {source}: the next run would read the "
+                "outputs back as input",
+                hint="write the run's outputs outside the input folders",
+            )
 
 
 def preflight(settings: Settings) -> None:

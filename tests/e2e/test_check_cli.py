@@ -239,3 +239,13 @@ def test_fix_duplicates_says_when_duplicates_were_not_checked(tmp_path: Path) ->
     run = fineprep(*args)
     assert "D001 was not checked" not in run.out + run.err
     assert "1 duplicates dropped" in run.out + run.err
+
+
+@pytest.mark.parametrize("target", ["v.fixed.jsonl", "v.fixed.meta.jsonl", "v.rejected.jsonl"])
+def test_fix_refuses_a_report_path_it_writes_itself(tmp_path: Path, target: str) -> None:
+    data = tmp_path / "v.jsonl"
+    data.write_text('{"prompt": "a question", "completion": "an answer"}\n\n')
+    run = fineprep("check", str(data), "--fix", "-o", str(tmp_path / target), cwd=tmp_path)
+    assert run.code == 2
+    assert f"which --fix writes for {data}" in run.err
+    assert not (tmp_path / target).exists()

@@ -97,3 +97,14 @@ def test_a_source_that_cannot_be_read_is_exit_2(tmp_path: Path) -> None:
     run = fineprep("run", "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert run.code == 2, run.out + run.err
     assert "nothere.csv" in run.out and "stopped at stage 'convert'" in run.out
+
+
+def test_the_output_folder_inside_an_input_folder_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(DEMO, tmp_path / "demo")
+    forms = tmp_path / "demo" / "forms"
+    before = sorted(p.name for p in forms.iterdir())
+    for out in (forms, forms / "sub"):
+        run = fineprep("run", "--config", str(tmp_path / "demo" / "fineprep.toml"), "-o", str(out))
+        assert run.code == 2
+        assert "is inside the input folder" in run.err
+    assert sorted(p.name for p in forms.iterdir()) == before

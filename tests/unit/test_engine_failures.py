@@ -50,3 +50,30 @@ def test_a_port_that_never_answers_is_given_up_on(monkeypatch: pytest.MonkeyPatc
         address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
         with pytest.raises(InputError, match="no Dask scheduler answered"):
             dask_engine.DaskEngine(EngineOptions(engine="dask", scheduler=address))
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+def test_no_more_processes_than_partitions() -> None:
+    engine = ProcessEngine(EngineOptions(jobs=300))
+    try:
+        pids = set(engine.map(_pid, [1, 2, 3]))
+        assert engine._pool is not None and engine._pool._max_workers == 3  # type: ignore[attr-defined]
+        assert os.getpid() not in pids
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("value", ["1025", "99999999"])
+def test_an_absurd_number_of_jobs_is_a_usage_error(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fineprep.engines.base import engine_options
+
+    with pytest.raises(ConfigError, match="processes is more than 1,024"):
+        engine_options(jobs=int(value))
+    monkeypatch.setenv("FINEPREP_JOBS", value)
+    with pytest.raises(ConfigError, match="FINEPREP_JOBS"):
+        engine_options()

@@ -274,8 +274,11 @@ def test_jobs_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FINEPREP_JOBS", "1")
     assert tokenpool.jobs() == 1
     assert DeferredCounts(O200K).workers == 0
+    monkeypatch.setattr(tokenpool.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
     monkeypatch.setenv("FINEPREP_JOBS", "3")
     assert tokenpool.jobs() == 3
+    monkeypatch.setenv("FINEPREP_JOBS", "300")  # no more counting processes than cores
+    assert tokenpool.jobs() == 4
 
 
 @needs_tokenizer

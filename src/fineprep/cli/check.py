@@ -213,6 +213,8 @@ def _check(
         from fineprep.stages.check.cache import files_read
 
         refuse_overwrite(output, files_read(settings, [*train, *val, *tst]))
+        if fix:
+            _refuse_fix_outputs(output, [*train, *val, *tst])
     how = manners()
     how.note(f"config: {settings.config_path or 'none'}; model: {settings.model or 'none'}")
     result = None
@@ -255,3 +257,20 @@ def _check(
                 + f"{s.dropped_duplicates} duplicates dropped)"
             )
     sys.exit(0 if exit_zero else result.exit_code)
+
+
+def _refuse_fix_outputs(output: str, paths: list[str]) -> None:
+    """``-o`` naming a file ``--fix`` writes would lose the report (or the fixed records)."""
+    from fineprep.core.errors import ConfigError
+    from fineprep.io.jsonl import sidecar_path
+    from fineprep.io.outputs import same_file
+    from fineprep.stages.check.fix import fixed_paths
+
+    for path in paths:
+        fixed, rejected = fixed_paths(path)
+        for written in (fixed, sidecar_path(fixed), rejected):
+            if same_file(output, written):
+                raise ConfigError(
+                    f"-o {output} is {written}, which --fix writes for {path}",
+                    hint="write the report to another path",
+                )

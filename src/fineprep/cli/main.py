@@ -7,10 +7,11 @@ one-line message and exit code 2, never a traceback (set FINEPREP_DEBUG=1 to see
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from importlib import import_module
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> Any:
     previous = signals.raise_in_command()
     try:
         args = sys.argv[1:] if argv is None else list(argv)
+        _refuse_undecodable(args)
         with cli.make_context("fineprep", args) as ctx:
             cli.invoke(ctx)
         code: Any = 0
@@ -117,9 +119,28 @@ def main(argv: list[str] | None = None) -> Any:
         code = exc.exit_code
     except BrokenPipeError:
         code = _broken_pipe()
+    except OSError as exc:  # --help or --version into a full disk or a closed stream
+        if not _stdout_fails(exc):
+            _internal_error(exc)
+        code = _unwritable_stdout(exc)
     finally:
         signals.restore(previous)
     sys.exit(code)
+
+
+def _refuse_undecodable(args: list[str]) -> None:
+    """An argument that is not valid UTF-8 (a file name written in another encoding): file
+    names go into JSON reports, SARIF, sidecars and manifests, which are UTF-8, so say which
+    one before any work rather than fail in the middle of writing them."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise click.UsageError(
+                f"'{shown}' is not valid UTF-8 (a file name in another encoding?): reports and "
+                "sidecars name files in UTF-8, so rename it"
+            ) from None
 
 
 _NoArgsIsHelp: type[click.UsageError] = getattr(
@@ -161,6 +182,38 @@ def _broken_pipe() -> int:
     return 1
 
 
+#: What a write to a stream can fail with (not a permission or a missing file: those are opens).
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF})
+
+
+def _stdout_fails(exc: OSError) -> bool:
+    """Whether ``exc`` came from writing to standard output (a full disk, EIO): a frame on its
+    way holds a stream on file descriptor 1 (click.echo's ``file``), and the error is one a
+    write gives."""
+    if exc.errno not in WRITE_ERRNOS:
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        for name in ("file", "stream"):
+            stream = tb.tb_frame.f_locals.get(name)
+            try:
+                if stream is not None and stream.fileno() == 1:
+                    return True
+            except (AttributeError, OSError, ValueError):
+                pass
+        tb = tb.tb_next
+    return False
+
+
+def _unwritable_stdout(exc: OSError) -> int:
+    """Writing to standard output failed: one line on stderr, exit 2, and nothing more sent
+    to it (what is buffered would fail again at exit)."""
+    _broken_pipe()
+    reason = exc.strerror or type(exc).__name__
+    click.echo(f"fineprep: error: cannot write to standard output: {reason}", err=True)
+    return 2
+
+
 def run_guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a command body: FineprepError -> one line + exit 2; anything else -> exit 2 too."""
     try:
@@ -176,20 +229,29 @@ def run_guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
         sys.exit(code)
     except BrokenPipeError:
         sys.exit(_broken_pipe())
+    except OSError as exc:
+        if not _stdout_fails(exc):
+            _internal_error(exc)
+        sys.exit(_unwritable_stdout(exc))
     except Exception as exc:  # a bug in fineprep: say so, without a traceback
-        missing = missing_dependency(exc, _command_path()) if isinstance(exc, ImportError) else None
-        if missing is not None:  # an optional dependency the user chose not to install
-            click.echo(f"fineprep: error: {missing}", err=True)
-            sys.exit(missing.exit_code)
-        if os.environ.get("FINEPREP_DEBUG"):
-            raise
-        click.echo(
-            f"fineprep: internal error: {type(exc).__name__}: {one_line(str(exc))} (please "
-            "report it; "
-            "set FINEPREP_DEBUG=1 for a traceback)",
-            err=True,
-        )
-        sys.exit(2)
+        _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    """A bug in fineprep, or an optional dependency missing: one line and exit 2."""
+    missing = missing_dependency(exc, _command_path()) if isinstance(exc, ImportError) else None
+    if missing is not None:  # an optional dependency the user chose not to install
+        click.echo(f"fineprep: error: {missing}", err=True)
+        sys.exit(missing.exit_code)
+    if os.environ.get("FINEPREP_DEBUG"):
+        raise exc
+    click.echo(
+        f"fineprep: internal error: {type(exc).__name__}: {one_line(str(exc))} (please "
+        "report it; "
+        "set FINEPREP_DEBUG=1 for a traceback)",
+        err=True,
+    )
+    sys.exit(2)
 
 
 def _command_path() -> str:

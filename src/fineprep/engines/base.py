@@ -88,6 +88,10 @@ class EngineOptions:
         return self.engine == "dask" or (self.engine == "processes" and self.jobs > 1)
 
 
+#: More local processes than this is a typo, not a plan (each is a Python interpreter).
+MAX_JOBS = 1024
+
+
 def _positive(value: Any, where: str) -> int:
     try:
         number = int(value)
@@ -97,6 +101,11 @@ def _positive(value: Any, where: str) -> int:
         ) from None
     if isinstance(value, bool) or number < 1:
         raise ConfigError(f"{where}: {value!r} must be 1 or more")
+    if number > MAX_JOBS:
+        raise ConfigError(
+            f"{where}: {value!r} processes is more than {MAX_JOBS:,}",
+            hint=f"this machine has {available_cores()} cores; use the Dask engine for a cluster",
+        )
     return number
 
 

@@ -30,11 +30,12 @@ class ProcessEngine:
         self.workers = options.jobs
         self._pool: Executor | None = None
 
-    def _executor(self) -> Executor:
+    def _executor(self, items: int) -> Executor:
         if self._pool is None:
             method = "fork" if sys.platform == "linux" else "spawn"
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
+                # a process per partition at most: more would start only to wait
+                max_workers=max(1, min(self.workers, items)),
                 mp_context=multiprocessing.get_context(method),
                 # A terminal's Ctrl-C reaches the whole process group: the command that owns
                 # the pool answers it (one line, exit 130) and stops the workers, which stay
@@ -49,7 +50,7 @@ class ProcessEngine:
         if len(items) <= 1:
             return (fn(item) for item in items)
         with signals_held():  # the pool forks its workers on the first submit
-            return _surviving(self._executor().map(fn, items), self.workers)
+            return _surviving(self._executor(len(items)).map(fn, items), self.workers)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -64,6 +64,10 @@ def require_regular_file(path: str) -> None:
 def open_input(path: str) -> BinaryIO:
     """Open a JSONL input (``-`` for stdin) or raise an :class:`InputError` that says why."""
     if path == STDIN:
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise InputError(
+                "-: standard input is closed", hint="pipe the data in, or give a file's path"
+            )
         return sys.stdin.buffer
     require_regular_file(path)
     try:

@@ -39,14 +39,17 @@ IN_FLIGHT = 2
 
 
 def jobs() -> int:
-    """Processes to use (main included): ``FINEPREP_JOBS`` or the CPUs this process may use."""
+    """Processes to use (main included): ``FINEPREP_JOBS`` or the CPUs this process may use,
+    never more than those CPUs (counting is pure computation: a process more than the cores
+    only waits)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        cores = os.cpu_count() or 1
     value = os.environ.get("FINEPREP_JOBS", "").strip()
     if value.isdigit():
-        return max(1, int(value))
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
+        return max(1, min(int(value), cores))
+    return cores
 
 
 def _worker_init(source: TokenSource, parent: int) -> None:

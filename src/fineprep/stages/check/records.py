@@ -19,7 +19,7 @@ from fineprep.core.model import AUGMENTED_FROM, RecordMeta
 from fineprep.core.rules import Path
 from fineprep.formats import FORMATS, compatible, detect, other_customization
 from fineprep.formats.base import FastDecode
-from fineprep.io.jsonl import LineTooLong, bounded_lines, sidecar_path, strip_line
+from fineprep.io.jsonl import LineTooLong, bounded_lines, open_input, sidecar_path, strip_line
 from fineprep.io.outputs import verify_set
 from fineprep.io.remote import input_aws, is_remote, open_remote, remote_sidecar
 from fineprep.stages.check.lines import finish_meta, json_kind, next_meta, report_parse_error
@@ -284,7 +284,7 @@ def _sidecar_of(path: str, run: RunState) -> BinaryIO | None:
         return open_remote(uri, aws) if uri is not None else None
     meta_path = sidecar_path(path)
     if meta_path.is_file() and meta_path != PurePath(path):
-        return meta_path.open("rb")
+        return open_input(str(meta_path))  # an unreadable sidecar is the user's to fix
     return None
 
 
