@@ -26,11 +26,13 @@ def _score_range(
 ) -> tuple[float, float] | None:
     if value is None:
         return None
+    from fineprep.core.errors import ConfigError
+    from fineprep.stages.grade.runner import score_range
+
     try:
-        low, high = (float(v) for v in value.split(","))
-    except ValueError:
-        raise click.BadParameter("expected LOW,HIGH, e.g. 0,1") from None
-    return (low, high)
+        return score_range(value, "")
+    except ConfigError as exc:  # a usage error: click says which option, exit 2
+        raise click.BadParameter(exc.message.lstrip()) from None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,12 +54,14 @@ def _score_range(
     "--score-range",
     callback=_score_range,
     metavar="LOW,HIGH",
-    help="The scores the grader is meant to return (R004 outside, R005 below HIGH).",
+    help="The scores the grader is meant to return, two finite numbers with LOW below HIGH "
+    "(R004 outside, R005 below HIGH).",
 )
 @click.option(
     "--timeout",
     type=float,
-    help="The grader Lambda's timeout in seconds (default 3, the Lambda default; max 900).",
+    help="The grader Lambda's timeout in seconds, between 1 and 900 as Lambda allows (default "
+    "3, the Lambda default). A local grader is held to the same limit.",
 )
 @click.option("--batch-size", type=int, help="Records per grader call (default 4).")
 @config_options

@@ -55,17 +55,39 @@ def options_from(settings: Settings, **cli: Any) -> GradeOptions:
         responses=cli.get("responses"),
         aws=cli.get("aws") or AwsOptions(),
     )
-    span = cli.get("score_range") or section.get("score-range")
+    span = cli.get("score_range")
     if span is not None:
-        opts.score_range = (float(span[0]), float(span[1]))
+        opts.score_range = score_range(span, "--score-range")
+    elif section.get("score-range") is not None:
+        where = f"[rft] score-range in {settings.config_path or 'the config'}"
+        opts.score_range = score_range(section["score-range"], where)
     return opts
+
+
+def score_range(span: Any, where: str) -> tuple[float, float]:
+    """``span`` as (LOW, HIGH), or a ConfigError naming ``where`` it was given.
+
+    Both ends finite and LOW below HIGH: an infinite top would make every reference answer
+    "below the top score" (R005 on every record), and an empty range makes every score R004.
+    """
+    try:
+        low, high = (float(v) for v in (span.split(",") if isinstance(span, str) else span))
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where} {span}: expected two numbers LOW,HIGH, e.g. 0,1") from None
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ConfigError(f"{where} {low:g},{high:g}: LOW and HIGH must be finite numbers")
+    if not low < high:
+        raise ConfigError(f"{where} {low:g},{high:g}: LOW must be below HIGH")
+    return (low, high)
 
 
 def _timeout(opts: GradeOptions) -> float:
     limits = grader_limits()
     given = opts.timeout
     timeout = float(limits["default_timeout_seconds"] if given is None else given)
-    if not 0 < timeout <= float(limits["max_timeout_seconds"]):
+    # Lambda's own bounds, for a local grader too: --timeout stands for the timeout the
+    # deployed function will have, and Lambda accepts none below 1 second.
+    if not 1 <= timeout <= float(limits["max_timeout_seconds"]):
         raise ConfigError(
             f"grader timeout {timeout:g} s: a Lambda timeout is between 1 and "
             f"{limits['max_timeout_seconds']} seconds"
@@ -94,8 +116,8 @@ def grade(
     """Grade every record of ``path`` (``grader`` replaces the one ``opts`` names, for tests)."""
     if opts.batch_size < 1:
         raise ConfigError("--batch-size must be at least 1")
-    if opts.score_range is not None and not opts.score_range[0] < opts.score_range[1]:
-        raise ConfigError(f"--score-range {opts.score_range}: LOW must be below HIGH")
+    if opts.score_range is not None:
+        opts.score_range = score_range(opts.score_range, "--score-range")
     profile = settings.model_profile()
     if profile is not None:
         profile = profile.for_customization(RFT)
