@@ -48,7 +48,8 @@ def _score_range(
     "--responses",
     type=click.Path(exists=True, dir_okay=False),
     help="Candidate responses, line for line with DATASET (a JSON string or "
-    '{"response": ...} per line), graded instead of the reference answers.',
+    '{"response": ...} per line, as many lines as DATASET: refused otherwise), graded instead '
+    "of the reference answers.",
 )
 @click.option(
     "--score-range",

@@ -8,18 +8,20 @@ say) unless candidate responses are given line for line in a ``--responses`` fil
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from fineprep.core.errors import InputError
 from fineprep.core.model import Severity
 from fineprep.core.profiles import ModelProfile
+from fineprep.core.wording import count
 from fineprep.formats.base import Path
 from fineprep.formats.rft import REFERENCE, analyze_rft, reference_text
-from fineprep.io.jsonl import open_input, strip_line
+from fineprep.io.jsonl import STDIN, open_input, strip_line
 
 
 @dataclass
@@ -116,6 +118,8 @@ def read_items(
     errors = _Errors(severity if severity is not None else _default_severity(), enabled)
     stream = open_input(path)
     try:
+        if responses and answers is not None:
+            stream = _aligned(stream, path, responses, len(answers))
         for line_no, physical in enumerate(stream, 1):
             raw = strip_line(physical)
             if not raw or raw.isspace():
@@ -145,8 +149,33 @@ def read_items(
                 response = found
             yield Item(line_no, event_item(obj, line_no, response), response is None)
     finally:
-        if path != "-":
+        if path != STDIN:
             stream.close()
+
+
+def _aligned(stream: BinaryIO, path: str, responses: str, answered: int) -> BinaryIO:
+    """``stream`` (read again from memory if it is stdin), once the dataset is known to have as
+    many lines as ``responses``; else an InputError naming both files and their counts.
+
+    The responses are matched by line number alone (their format carries no id), so a file
+    with a line too many or too few would grade every later record against another record's
+    response: refused before anything is graded, since no finding made then could be trusted.
+    """
+    if path == STDIN:  # counted and then read, so held in memory
+        stream = io.BytesIO(stream.read())
+        lines = sum(1 for _ in stream)
+        stream.seek(0)
+    else:
+        with open(path, "rb") as fh:  # noqa: PTH123 (a plain path from the command line)
+            lines = sum(1 for _ in fh)
+    if lines != answered:
+        name = "stdin" if path == STDIN else path
+        raise InputError(
+            f"{responses} has {count(answered, 'line')} but {name} has {count(lines, 'line')}: "
+            "the responses are not line for line with the dataset, so nothing was graded",
+            hint=f"give {responses} exactly one response per line of {name}, in the same order",
+        )
+    return stream
 
 
 def _responses(path: str) -> dict[int, str | Skipped]:

@@ -8,6 +8,7 @@ The result is a :class:`CheckResult`, so every reporter renders it and ``--fail-
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,12 +128,14 @@ def grade(
     run = RunState(settings, profile, enabled, severity, "cl100k_base")
     file = FileState(path=path, format="rft")
     run.files.append(file)
+    entries = read_items(path, opts.responses, profile=profile, severity=severity, enabled=enabled)
+    # The first line is read before the grader starts, so an input refused as a whole (responses
+    # out of line with the dataset, an unreadable file) never gets as far as a grader call.
+    first = next(entries, None)
     session = _Session(run, file, opts, timeout, grader or open_grader(opts, timeout))
     try:
         batch: list[Item] = []
-        for entry in read_items(
-            path, opts.responses, profile=profile, severity=severity, enabled=enabled
-        ):
+        for entry in itertools.chain([] if first is None else [first], entries):
             file.lines = entry.line
             if isinstance(entry, Skipped):
                 data = {"check_code": entry.code} if entry.code else None
