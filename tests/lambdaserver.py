@@ -37,6 +37,10 @@ class FakeLambda:
     url: str
     functions: dict[str, Function] = field(default_factory=dict)
     calls: list[Any] = field(default_factory=list)
+    #: Errors Lambda itself answers with, one per coming Invoke, before the function runs:
+    #: (HTTP status, x-amzn-ErrorType, body), e.g. a throttle (429, TooManyRequestsException).
+    refusals: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    refused: int = 0
 
     def add(self, name: str, path: Path, function: str = "lambda_handler", timeout: float = 3.0):
         spec = importlib.util.spec_from_file_location(f"fake_lambda_{name}", path)
@@ -81,6 +85,14 @@ def _handler_for(fake: FakeLambda) -> type[BaseHTTPRequestHandler]:
                     {"x-amzn-ErrorType": "ResourceNotFoundException"},
                 )
                 return
+            if fake.refusals:
+                status, kind, info = fake.refusals.pop(0)
+                fake.refused += 1
+                headers = {"x-amzn-ErrorType": kind}
+                if "retryAfterSeconds" in info:  # a header in Lambda's API, not the body
+                    headers["Retry-After"] = str(info.pop("retryAfterSeconds"))
+                self._send(status, {"Type": "User", **info}, headers)
+                return
             event = json.loads(body)
             fake.calls.append(event)
             outcome: dict[str, Any] = {}
@@ -124,3 +136,12 @@ def fake_lambda() -> Iterator[FakeLambda]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def fake_lambda_with_keys(monkeypatch: Any) -> Iterator[FakeLambda]:
+    """The body of a ``lam`` fixture: a fake Lambda and made-up AWS keys for botocore to sign
+    with (``lam = pytest.fixture(fake_lambda_with_keys, name="lam")`` in a test module)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFINEPREPTEST0001")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fineprepTESTsecret")
+    with fake_lambda() as fake:
+        yield fake

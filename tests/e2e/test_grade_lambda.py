@@ -4,7 +4,6 @@ against a fake Lambda endpoint on 127.0.0.1 (tests/lambdaserver.py), and the CLI
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,13 @@ from fineprep.io.aws import AwsOptions
 from fineprep.stages.grade.runner import GradeOptions, grade
 from tests.conftest import FIXTURES
 from tests.e2e.cli import fineprep
-from tests.lambdaserver import FakeLambda, fake_lambda
+from tests.lambdaserver import FakeLambda, fake_lambda_with_keys
 
 DATA = str(FIXTURES / "rft" / "math.jsonl")
 GRADERS = FIXTURES / "graders"
 
 
-@pytest.fixture
-def lam(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLambda]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFINEPREPTEST0001")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fineprepTESTsecret")
-    with fake_lambda() as fake:
-        yield fake
+lam = pytest.fixture(fake_lambda_with_keys, name="lam")
 
 
 def remote(fake: FakeLambda, arn: str, **options: object) -> list[tuple[int, str]]:

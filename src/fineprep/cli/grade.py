@@ -27,7 +27,7 @@ def _score_range(
     if value is None:
         return None
     from fineprep.core.errors import ConfigError
-    from fineprep.stages.grade.runner import score_range
+    from fineprep.stages.grade.options import score_range
 
     try:
         return score_range(value, "")
@@ -86,6 +86,9 @@ def grade(**kwargs: Any) -> None:
     record (R001), timeouts (R002), answers Bedrock cannot read (R003), scores outside
     --score-range (R004), reference answers below the top score (R005), slow batches (R006),
     the score distribution (R007, a chart in the HTML report) and constant scores (R008).
+    A Lambda's throttles and transient errors are retried (5 attempts, waits doubling from
+    0.5 s); a batch still refused is R001 on its records, and after 3 in a row the rest is
+    one R001 "not sent".
     Exit codes: 0 no errors, 1 errors (or --fail-on severity), 2 bad input or grader.
 
     \b
@@ -119,8 +122,8 @@ def _grade(
 ) -> None:
     from fineprep.core.config import load_settings
     from fineprep.io.aws import AwsOptions
+    from fineprep.stages.grade.options import options_from
     from fineprep.stages.grade.runner import grade as run_grade
-    from fineprep.stages.grade.runner import options_from
 
     settings = load_settings(config, isolated=isolated)
     if model:

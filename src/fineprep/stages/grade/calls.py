@@ -8,11 +8,14 @@ from typing import Any, Protocol
 
 @dataclass
 class Failure:
-    """The grader failed: its exception type (or ``crash``) and message."""
+    """The grader failed: its exception type (or ``crash``) and message. ``transient`` when
+    the call never reached the function (a throttle that outlasted the retries): nothing about
+    the records, so the batch is not split into single-record calls to find the culprit."""
 
     kind: str
     message: str
     error_type: str = ""
+    transient: bool = False
 
 
 @dataclass

@@ -3,6 +3,9 @@
 Batches are graded one after another. A batch the grader fails on is graded again one record at
 a time, so each crash is pinned to the record (and line) that causes it; a batch that times out
 is reported as such (grading its records one by one would cost the timeout again per record).
+A batch Lambda keeps refusing (throttled past its retries) is reported record by record and the
+run goes on; after a few such batches in a row the rest is reported as not sent, so a run never
+ends without the findings it has made.
 The result is a :class:`CheckResult`, so every reporter renders it and ``--fail-on`` applies.
 """
 
@@ -10,105 +13,29 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 from fineprep.core.config import Settings
 from fineprep.core.errors import ConfigError
 from fineprep.core.limits import RFT
-from fineprep.core.profiles import check_lambda_arn, grader_limits
 from fineprep.core.wording import count
-from fineprep.io.aws import AwsOptions
 from fineprep.stages.check.selection import resolve_selection
 from fineprep.stages.check.state import CheckResult, FileState, RunState
-from fineprep.stages.grade.calls import Call, Grader
+from fineprep.stages.grade.calls import Call, Failure, Grader
 from fineprep.stages.grade.events import Item, Skipped, read_items
+from fineprep.stages.grade.options import (
+    DEFAULT_BATCH,
+    GradeOptions,
+    open_grader,
+    options_from,
+    score_range,
+    timeout_of,
+)
 from fineprep.stages.grade.shape import read_answer
 
 SLOW = 0.8
-DEFAULT_BATCH = 4
-
-
-@dataclass
-class GradeOptions:
-    """How to grade: the grader (``FILE.py:FUNCTION`` or a Lambda ARN) and its limits."""
-
-    grader: str | None = None
-    timeout: float | None = None
-    batch_size: int = DEFAULT_BATCH
-    score_range: tuple[float, float] | None = None
-    responses: str | None = None
-    aws: AwsOptions = field(default_factory=AwsOptions)
-
-
-def _given(*values: Any) -> Any:
-    """The first value that was given: a 0 is a value (refused later), only None is unset."""
-    return next((v for v in values if v is not None), None)
-
-
-def options_from(settings: Settings, **cli: Any) -> GradeOptions:
-    """``[rft]`` config under the command line's values."""
-    section = settings.sections.get("rft", {})
-    opts = GradeOptions(
-        grader=cli.get("grader") or section.get("grader") or section.get("grader-arn"),
-        timeout=_given(cli.get("timeout"), section.get("lambda-timeout")),
-        batch_size=_given(cli.get("batch_size"), section.get("grade-batch-size"), DEFAULT_BATCH),
-        responses=cli.get("responses"),
-        aws=cli.get("aws") or AwsOptions(),
-    )
-    span = cli.get("score_range")
-    if span is not None:
-        opts.score_range = score_range(span, "--score-range")
-    elif section.get("score-range") is not None:
-        where = f"[rft] score-range in {settings.config_path or 'the config'}"
-        opts.score_range = score_range(section["score-range"], where)
-    return opts
-
-
-def score_range(span: Any, where: str) -> tuple[float, float]:
-    """``span`` as (LOW, HIGH), or a ConfigError naming ``where`` it was given.
-
-    Both ends finite and LOW below HIGH: an infinite top would make every reference answer
-    "below the top score" (R005 on every record), and an empty range makes every score R004.
-    """
-    try:
-        low, high = (float(v) for v in (span.split(",") if isinstance(span, str) else span))
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where} {span}: expected two numbers LOW,HIGH, e.g. 0,1") from None
-    if not (math.isfinite(low) and math.isfinite(high)):
-        raise ConfigError(f"{where} {low:g},{high:g}: LOW and HIGH must be finite numbers")
-    if not low < high:
-        raise ConfigError(f"{where} {low:g},{high:g}: LOW must be below HIGH")
-    return (low, high)
-
-
-def _timeout(opts: GradeOptions) -> float:
-    limits = grader_limits()
-    given = opts.timeout
-    timeout = float(limits["default_timeout_seconds"] if given is None else given)
-    # Lambda's own bounds, for a local grader too: --timeout stands for the timeout the
-    # deployed function will have, and Lambda accepts none below 1 second.
-    if not 1 <= timeout <= float(limits["max_timeout_seconds"]):
-        raise ConfigError(
-            f"grader timeout {timeout:g} s: a Lambda timeout is between 1 and "
-            f"{limits['max_timeout_seconds']} seconds"
-        )
-    return timeout
-
-
-def open_grader(opts: GradeOptions, timeout: float) -> Grader:
-    spec = opts.grader
-    if not spec:
-        raise ConfigError(
-            "no grader", hint="pass --grader FILE.py:lambda_handler or --grader arn:aws:lambda:..."
-        )
-    if spec.startswith("arn:"):
-        from fineprep.stages.grade.remote import LambdaGrader
-
-        return LambdaGrader(check_lambda_arn(spec, "--grader"), opts.aws, timeout)
-    from fineprep.stages.grade.local import LocalGrader
-
-    return LocalGrader(spec)
+STOP_AFTER = 3  # batches in a row refused by Lambda (after their retries) before grading stops
+__all__ = ["DEFAULT_BATCH", "GradeOptions", "grade", "options_from", "score_range"]
 
 
 def grade(
@@ -122,7 +49,7 @@ def grade(
     profile = settings.model_profile()
     if profile is not None:
         profile = profile.for_customization(RFT)
-    timeout = _timeout(opts)
+    timeout = timeout_of(opts)
     enabled = resolve_selection(settings)
     severity = {code: settings.severity.get(code, rule.severity) for code, rule in _rules()}
     run = RunState(settings, profile, enabled, severity, "cl100k_base")
@@ -172,12 +99,23 @@ class _Session:
         self.reference: dict[int, bool] = {}
         self.latencies: list[float] = []
         self.failed = 0
+        self.refused_in_a_row = 0
+        self.unsent: list[int] = []  # lines not sent once grading stopped
+        self.stopped_by = ""
 
     def emit(self, code: str, message: str, line: int | None, data: dict[str, Any]) -> None:
         self.run.emit(code, message, self.file, line, None, data)
 
     def batch(self, items: list[Item]) -> None:
+        if self.stopped_by:
+            self.unsent += [i.line for i in items]
+            self.failed += len(items)
+            return
         call = self._call(items)
+        if call.failure is not None and call.failure.transient:
+            self._refused(items, call.failure)
+            return
+        self.refused_in_a_row = 0
         if call.timed_out:
             lines = [i.line for i in items]
             span = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
@@ -207,8 +145,22 @@ class _Session:
             return
         self._read(items, call)
 
+    def _refused(self, items: list[Item], failure: Failure) -> None:
+        """Lambda refused the batch's call after its retries (a throttle, a service error):
+        each record is R001, not graded, and after :data:`STOP_AFTER` such batches in a row
+        the rest is not sent (each refused batch costs the whole backoff)."""
+        for item in items:
+            data = {"error": failure.kind, "message": failure.message, "transient": True}
+            self.emit("R001", failure.message, item.line, data)
+        self.failed += len(items)
+        self.refused_in_a_row += 1
+        if self.refused_in_a_row >= STOP_AFTER:
+            self.stopped_by = failure.kind
+
     def _call(self, items: list[Item]) -> Call:
         call = self.grader.call([i.event for i in items], self.timeout)
+        if call.failure is not None and call.failure.transient:
+            return call  # no latency of the function's: it never ran
         self.latencies.append(call.seconds)
         if not call.timed_out and call.seconds > SLOW * self.timeout:
             self.emit(
@@ -241,6 +193,17 @@ class _Session:
                 )
 
     def finish(self) -> None:
+        if self.unsent:
+            lines = self.unsent
+            where = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
+            self.emit(
+                "R001",
+                f"{count(len(lines), 'record')} ({where}) not sent to the grader: grading "
+                f"stopped after {STOP_AFTER} batches in a row were refused by Lambda "
+                f"({self.stopped_by}); grade again once the function can take the calls",
+                lines[0],
+                {"error": self.stopped_by, "lines": lines, "transient": True},
+            )
         scores = self.scores
         span = self.opts.score_range
         top = span[1] if span else (max(scores.values()) if scores else None)
