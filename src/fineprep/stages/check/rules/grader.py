@@ -18,7 +18,9 @@ rule(
     "the grader raised an exception or crashed on a record",
     what="The reward function failed while scoring the records of a batch: it raised an "
     "exception, or its process died. fineprep then calls it once per record of the failed batch "
-    "to name the records it fails on (line, exception type and message, last traceback line).",
+    "to name the records it fails on (line, exception type and message, last traceback line). "
+    "A Lambda that kept refusing the call (throttled, or a transient service error) after "
+    "fineprep's retries is R001 on each record of the batch, with Lambda's error code.",
     why="During the job Bedrock calls the grader for every sampled response; a grader that "
     "raises on one shape of record fails or stalls a training job that has already been paid "
     "for, usually hours in.",
