@@ -249,3 +249,27 @@ def test_fix_refuses_a_report_path_it_writes_itself(tmp_path: Path, target: str)
     assert run.code == 2
     assert f"which --fix writes for {data}" in run.err
     assert not (tmp_path / target).exists()
+
+
+def test_dataset_paths_are_read_from_the_config_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "train.jsonl").write_text(good_lines(10))
+    config = folder / "fineprep.toml"
+    config.write_text('[dataset]\ntrain = "train.jsonl"\n')
+    run = fineprep("check", "--config", str(config), "--dataset", "-m", "nova-lite", cwd=tmp_path)
+    assert run.code == 0, run.out + run.err
+    config.write_text('[dataset]\ntrain = "train.jsonl"\nvalidation = "missing.jsonl"\n')
+    run = fineprep("check", "--config", str(config), "--dataset", cwd=tmp_path)
+    assert run.code == 2
+    assert f"{config}: [dataset] validation = 'missing.jsonl': no such file" in run.err
+
+
+def test_an_unknown_model_in_config_names_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "fineprep.toml"
+    config.write_text('model = "nova-lit"\n')
+    data = tmp_path / "x.jsonl"
+    data.write_text(good_lines(1) + "\n")
+    run = fineprep("check", "--config", str(config), str(data))
+    assert run.code == 2
+    assert f"{config}: unknown model 'nova-lit' (did you mean 'nova-lite'?)" in run.err

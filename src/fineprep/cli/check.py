@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -196,9 +197,20 @@ def _check(
         declared = settings.dataset
         if not declared.get("train"):
             raise ConfigError("--dataset: no [dataset] train = ... in config")
-        train.append(declared["train"])
-        val.extend([declared["validation"]] if declared.get("validation") else [])
-        tst.extend([declared["test"]] if declared.get("test") else [])
+        base = settings.config_path.parent if settings.config_path else Path()
+        for role, into in (("train", train), ("validation", val), ("test", tst)):
+            given = declared.get(role)
+            if not given:
+                continue
+            # relative to the config file, as declared_role reads it
+            path = str(given) if "://" in str(given) else str(base / given)
+            if "://" not in path and not Path(path).exists():
+                raise ConfigError(
+                    f"{settings.config_path or 'config'}: [dataset] {role} = {given!r}: "
+                    f"no such file ({path})",
+                    hint="fix the path (relative paths are read from the config's folder)",
+                )
+            into.append(path)
     if not train and not val and not tst:
         raise click.UsageError("no files to check (give FILE..., '-' for stdin, or --dataset)")
     if fix and "-" in [*train, *val, *tst]:

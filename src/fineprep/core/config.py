@@ -382,6 +382,8 @@ def settings_from_table(table: dict[str, Any]) -> Settings:
             _check_options(value)
         elif attr == "models":
             value = _model_tables(value)
+        elif attr == "model" and isinstance(value, str):
+            get_profile(value)  # a typo is named now, with the config file, not at first use
         elif attr == "limits":
             check_limits(value, next(iter(all_profiles().values())))
         elif attr == "hyperparameters":
