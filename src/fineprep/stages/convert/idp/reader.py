@@ -46,8 +46,9 @@ from fineprep.stages.convert.document import Document, Page, document_fields
 from fineprep.stages.convert.idp.shapes import GT_SUFFIX, IdpDoc, read_results
 from fineprep.stages.convert.page_images import check_image_pattern, image_uris
 from fineprep.stages.convert.sources.base import SOURCES, SourceItem, SourceReject, SourceRow
-from fineprep.stages.convert.textract.files import Group, expand_paths, scan
+from fineprep.stages.convert.textract.files import Group, expand_paths
 from fineprep.stages.convert.textract.reader import TextractOptions, load_group, textract_options
+from fineprep.stages.convert.textract.scan import scan
 
 __all__ = ["read_idp"]
 

@@ -1,13 +1,8 @@
-"""Finding, reading and grouping Textract output files, and refusing unusable ones.
+"""Finding and reading Textract output files, and the tolerant accessors every reader uses.
 
-An asynchronous Textract job returns its result in parts (``NextToken`` chains); saved to disk
-they are several files: ``GetDocumentAnalysis`` pages saved as JSON, or the numbered objects
-``1``, ``2``... that Textract writes under ``<prefix>/<JobId>/`` with ``OutputConfig``. Parts
-are grouped into one document by ``JobId`` when the files carry it, by their folder when they
-are numbered objects, and otherwise each file is one document.
-
-Every file is checked before anything is converted, so a FAILED or truncated job stops the run
-with one clear message instead of producing part of a dataset.
+An asynchronous Textract job returns its result in parts (``NextToken`` chains); a
+:class:`Group` is the part files of one output, as :mod:`fineprep.stages.convert.textract.scan`
+finds them.
 """
 
 from __future__ import annotations
@@ -22,15 +17,8 @@ from typing import Any
 import orjson
 
 from fineprep.core.errors import InputError
-from fineprep.stages.convert.textract.sniff import sniff_textract
 
 _BOM = b"\xef\xbb\xbf"
-#: Folders of numbered parts that Analyze Lending writes under its job folder.
-_LENDING_PARTS = frozenset({"detailedResponse", "summaryResponse"})
-_FETCH_ALL = (
-    "fetch every part of the job's output (call Get... again with NextToken until none is "
-    "returned) and convert all the part files together"
-)
 
 
 def as_int(value: Any) -> int | None:
@@ -178,114 +166,3 @@ class Group:
         """Names an IDP result may use for this output (for pairing by document id)."""
         single = [self.parts[0].path.stem] if len(self.parts) == 1 else []
         return [n for n in dict.fromkeys([self.doc_id, self.job_id, *single]) if n]
-
-
-def check_status(obj: dict[str, Any], shown: str, allow_partial: bool) -> bool:
-    """Refuse unfinished or failed jobs; return whether the job is a PARTIAL_SUCCESS."""
-    status = obj.get("JobStatus")
-    if status is None or status == "SUCCEEDED":
-        return False
-    message = as_str(obj.get("StatusMessage"))
-    said = f" ({message!r})" if message else ""
-    if status == "FAILED":
-        raise InputError(
-            f"{shown}: job status FAILED{said}; re-run the Textract job and convert its output"
-        )
-    if status == "IN_PROGRESS":
-        raise InputError(
-            f"{shown}: job status IN_PROGRESS; the job has not finished",
-            hint="wait until the job reports SUCCEEDED, then fetch and convert its output",
-        )
-    if status == "PARTIAL_SUCCESS":
-        if allow_partial:
-            return True
-        problems = [
-            f"{as_str(w.get('ErrorCode')) or 'warning'} on pages {as_list(w.get('Pages'))}"
-            for w in map(as_dict, as_list(obj.get("Warnings")))
-        ]
-        detail = f" ({'; '.join(problems)})" if problems else said
-        raise InputError(
-            f"{shown}: job status PARTIAL_SUCCESS{detail}; some pages were not processed",
-            hint="re-run the Textract job, or set allow_partial = true to convert the pages "
-            "it did process",
-        )
-    raise InputError(
-        f"{shown}: unknown job status {status!r}", hint="convert the output of SUCCEEDED jobs"
-    )
-
-
-def _read_header(path: Path, shown: str, allow_partial: bool) -> tuple[str, bool, bool]:
-    obj = load_json(path, shown)
-    if not sniff_textract(obj):
-        raise InputError(
-            f"{shown}: not an Amazon Textract response "
-            "(no Blocks, ExpenseDocuments, IdentityDocuments or lending Results)",
-            hint="pass the JSON returned by Textract, unchanged",
-        )
-    partial = check_status(obj, shown, allow_partial)
-    token = obj.get("NextToken")
-    return as_str(obj.get("JobId")), isinstance(token, str) and token != "", partial
-
-
-def scan(paths: list[str], allow_partial: bool = False) -> list[Group]:
-    """Read every file once to validate it and group the parts of each job, in input order;
-    the first unusable file raises (for callers that need every output, like IDP pairing)."""
-    groups, failures = scan_all(paths, allow_partial)
-    if failures:
-        raise failures[0][1]
-    return groups
-
-
-def scan_all(
-    paths: list[str], allow_partial: bool = False
-) -> tuple[list[Group], list[tuple[list[str], InputError]]]:
-    """The usable outputs and, separately, each unusable file or job (its part files and why),
-    so that one bad response among forty does not hide the other thirty-nine."""
-    groups: dict[str, Group] = {}
-    failures: list[tuple[list[str], InputError]] = []
-    for path, shown in expand_paths(paths):
-        try:
-            job_id, token, partial = _read_header(path, shown, allow_partial)
-        except InputError as exc:
-            failures.append(([shown], exc))
-            continue
-        if job_id:
-            key, doc_id = f"job:{job_id}", job_id
-        elif path.name.isdigit():
-            folder = path.resolve().parent
-            # Analyze Lending writes <job>/detailedResponse/1, 2...: the job names the output.
-            named = folder.parent if folder.name in _LENDING_PARTS else folder
-            key, doc_id = f"dir:{folder}", named.name
-        else:
-            key, doc_id = f"file:{path.resolve()}", path.stem
-        group = groups.setdefault(key, Group(doc_id=doc_id, job_id=job_id))
-        group.parts.append(Part(path, shown, token))
-        group.partial = group.partial or partial
-    usable = []
-    for group in groups.values():
-        group.parts.sort(key=lambda p: natural_key(p.shown))
-        try:
-            _check_chain(group)
-        except InputError as exc:
-            failures.append(([p.shown for p in group.parts], exc))
-            continue
-        usable.append(group)
-    return usable, failures
-
-
-def _check_chain(group: Group) -> None:
-    """Every part but the last continues (``NextToken``); the last does not."""
-    *rest, last = group.parts
-    if last.next_token:
-        raise InputError(
-            f"{last.shown}: NextToken present but the next part is missing; "
-            "the job's output is truncated",
-            hint=_FETCH_ALL,
-        )
-    for part, after in zip(rest, group.parts[1:], strict=True):
-        if not part.next_token:
-            raise InputError(
-                f"{part.shown}: has no NextToken, so it ends the job's output, but "
-                f"{after.shown} belongs to the same job; parts from different runs?",
-                hint="convert exactly one complete output per job",
-            )

@@ -64,9 +64,9 @@ from fineprep.stages.convert.textract.files import (
     as_list,
     kind,
     load_json,
-    scan_all,
 )
 from fineprep.stages.convert.textract.lending import lending_document
+from fineprep.stages.convert.textract.scan import scan_all
 from fineprep.stages.convert.textract.sniff import (
     is_a2i,
     is_lending,
