@@ -69,10 +69,18 @@ def sniff_azure(value: Any) -> bool:
     )
 
 
+def _field_names(name: str, obj: dict[str, Any]) -> bool:
+    """Whether ``obj[name]`` maps field names (a document's ``fields``, an object field's value)
+    to fields: the names are the model's labels, written as its author chose."""
+    if name in ("fields", "valueObject"):
+        return True
+    return name == "value" and obj.get("value_type", obj.get("valueType")) == "dictionary"
+
+
 def analyze_result(obj: dict[str, Any], shown: str) -> dict[str, Any]:
     """The ``analyzeResult`` of an operation (refusing failed and unfinished ones)."""
     if "api_version" in obj or "analyze_result" in obj:
-        obj = camel_keys(obj)
+        obj = camel_keys(obj, _field_names)
     status = obj.get("status")
     if status is not None and status != "succeeded":
         error = as_dict(obj.get("error"))

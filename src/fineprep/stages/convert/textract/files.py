@@ -46,16 +46,25 @@ def as_list(value: Any) -> list[Any]:
 _SNAKE = re.compile(r"_([a-z0-9])")
 
 
-def camel_keys(value: Any) -> Any:
+def camel_keys(value: Any, labelled: Callable[[str, dict[str, Any]], bool] | None = None) -> Any:
     """A JSON value with snake_case keys (SDK dictionaries, protobuf field names) written in the
-    services' REST camelCase (``page_number`` -> ``pageNumber``), values unchanged."""
+    services' REST camelCase (``page_number`` -> ``pageNumber``), values unchanged.
+
+    ``labelled(name, obj)`` says whether the object under key ``name`` of ``obj`` is keyed by
+    the user's own labels (a custom model's field names, like ``invoice_no``): those keys are
+    data and are kept as written; only the values under them are converted.
+    """
     if isinstance(value, dict):
-        return {
-            _SNAKE.sub(lambda m: m.group(1).upper(), str(k)): camel_keys(v)
-            for k, v in value.items()
-        }
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = _SNAKE.sub(lambda m: m.group(1).upper(), str(key))
+            if labelled is not None and isinstance(item, dict) and labelled(name, value):
+                out[name] = {str(k): camel_keys(v, labelled) for k, v in item.items()}
+            else:
+                out[name] = camel_keys(item, labelled)
+        return out
     if isinstance(value, list):
-        return [camel_keys(v) for v in value]
+        return [camel_keys(v, labelled) for v in value]
     return value
 
 
