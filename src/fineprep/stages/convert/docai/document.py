@@ -54,7 +54,9 @@ def layout_text(item: Any, text: str) -> str:
 
 @dataclass
 class Shard:
-    """What one shard contributes: its pages, fields, classes and shard info."""
+    """What one shard contributes: its pages, fields, classes and shard info (``sharded``:
+    whether the file has ``shardInfo`` at all; ``offset``: its ``textOffset`` when given, and
+    ``length`` the length of its ``text``, to check that shards follow each other)."""
 
     index: int
     count: int
@@ -62,6 +64,9 @@ class Shard:
     entities: list[tuple[str, Any]] = field(default_factory=list)
     classes: list[tuple[float, str]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    sharded: bool = False
+    offset: int | None = None
+    length: int = 0
 
 
 def read_shard(doc: dict[str, Any], shown: str) -> Shard:
@@ -69,6 +74,9 @@ def read_shard(doc: dict[str, Any], shown: str) -> Shard:
     info = as_dict(doc.get("shardInfo"))
     page_classes: dict[int, list[str]] = {}
     shard = Shard(number(info.get("shardIndex")), max(number(info.get("shardCount"), 1), 1), [])
+    shard.sharded = isinstance(doc.get("shardInfo"), dict)
+    shard.offset = number(info["textOffset"]) if "textOffset" in info else None
+    shard.length = len(text)
     for entity in map(as_dict, as_list(doc.get("entities"))):
         kind = as_str(entity.get("type")).strip()
         if not kind:

@@ -5,10 +5,12 @@ Reads what Document AI writes: the ``Document`` of an online ``process`` call (o
 large document is written as shards ``<name>-0.json``, ``<name>-1.json``... in one folder, each
 with ``shardInfo`` (``shardIndex``, ``shardCount``, ``textOffset``) and its own ``text``. The
 shards of one document are read in ``shardIndex`` order (file names need not follow it) and
-become one document; a shard index missing from ``0..shardCount-1``, or given twice, refuses
-that document with the missing shard named, because converting the rest would silently drop
-its pages. Layout Parser outputs (``documentLayout``) are read as well (see :mod:`.layout`);
-protobuf JSON with snake_case field names is read as the camelCase one.
+become one document; a shard index missing from ``0..shardCount-1``, or given twice, or a
+``textOffset`` that does not follow the shards before it, refuses that document with the shard
+named, because converting the rest would silently drop its pages. Only files with
+``shardInfo`` are joined: ``invoice-2023.json`` without it is a document of its own. Layout
+Parser outputs (``documentLayout``) are read as well (see :mod:`.layout`); protobuf JSON with
+snake_case field names is read as the camelCase one.
 
 The document model (see :mod:`.document`): reading-order text per page, form fields, tables,
 entities as ``fields``, classifier and splitter labels as ``classes``; ``meta`` holds the
@@ -29,7 +31,7 @@ from fineprep.core.errors import InputError
 from fineprep.stages.convert.docai.document import Shard, group_values, read_shard
 from fineprep.stages.convert.docai.layout import layout_pages
 from fineprep.stages.convert.document import Document
-from fineprep.stages.convert.sources.base import SOURCES, SourceItem, isolate
+from fineprep.stages.convert.sources.base import SOURCES, SourceItem, failed_input, isolate
 from fineprep.stages.convert.textract.files import (
     as_dict,
     as_str,
@@ -100,11 +102,15 @@ def load_shard(path: str, skip_furniture: bool) -> Shard:
     return shard
 
 
-def combine(paths: list[str], skip_furniture: bool) -> Document:
-    """The document of a set of shards, checked complete and put in shard order."""
-    shards = [(load_shard(p, skip_furniture), p) for p in paths]
+def combine(
+    paths: list[str], skip_furniture: bool, loaded: dict[str, Shard] | None = None
+) -> Document:
+    """The document of a set of shards, checked complete and put in shard order (``loaded``:
+    the shards already read, by path)."""
+    shards = [((loaded or {}).get(p) or load_shard(p, skip_furniture), p) for p in paths]
     counts = sorted({s.count for s, _ in shards})
-    stem = family(paths[0])[1]
+    # A file without shardInfo is a whole document: a number ending its name is no shard index.
+    stem = family(paths[0])[1] if shards[0][0].sharded else Path(paths[0]).stem
     shown = paths[0] if len(paths) == 1 else f"{Path(paths[0]).parent}/{stem}-*.json"
     if len(counts) > 1:
         raise InputError(
@@ -130,12 +136,29 @@ def combine(paths: list[str], skip_furniture: bool) -> Document:
             hint=f"copy every {stem}-<n>.json of the output and convert them together",
         )
     ordered = sorted(shards, key=lambda sp: sp[0].index)
+    _check_offsets(ordered, shown)
     pages = [page for shard, _ in ordered for page in shard.pages]
     classes = [c for shard, _ in ordered for c in shard.classes]
     fields = group_values([e for shard, _ in ordered for e in shard.entities])
     ranked = tuple(dict.fromkeys(kind for _, kind in sorted(classes, key=lambda c: -c[0])))
     meta = {**ordered[0][0].meta, "shards": len(shards)}
     return Document(stem, shown, "docai", pages, fields=fields, classes=ranked, meta=meta)
+
+
+def _check_offsets(ordered: list[tuple[Shard, str]], shown: str) -> None:
+    """Each shard's text starts where the shards before it end (``textOffset`` counts the
+    characters of the whole document's text); when it does not, the shards are not one
+    output's, and joining them would put one document's pages into another."""
+    before = 0
+    for shard, path in ordered:
+        if shard.offset is not None and shard.offset != before:
+            raise InputError(
+                f"{shown}: {path} (shard {shard.index}) says its text starts at character "
+                f"{shard.offset}, but the shards before it hold {before}; shards of different "
+                "documents or runs?",
+                hint="convert the shards of one batch-process output",
+            )
+        before += shard.length
 
 
 def read_docai(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem]:
@@ -147,11 +170,34 @@ def read_docai(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem
         families.setdefault(family(path), []).append(path)
     for files in families.values():
         files.sort(key=natural_key)
-        yield from isolate(files, partial(_rows, files, opts))
+        if len(files) == 1:
+            yield from isolate(files, partial(_rows, files, opts))
+        else:
+            yield from _family_rows(files, opts)
 
 
-def _rows(files: list[str], opts: TextractOptions) -> Iterator[SourceItem]:
-    doc = combine(files, opts.skip_furniture)
+def _family_rows(files: list[str], opts: TextractOptions) -> Iterator[SourceItem]:
+    """Files named like the shards of one document (``invoice-2023.json``,
+    ``invoice-2024.json``): only those with ``shardInfo`` are its shards; every other one is a
+    document of its own whose name merely ends in a number."""
+    loaded: dict[str, Shard] = {}
+    for path in files:
+        try:
+            loaded[path] = load_shard(path, opts.skip_furniture)
+        except InputError as exc:
+            yield failed_input([path], exc)
+    shards = [p for p in files if p in loaded and loaded[p].sharded]
+    for path in files:
+        if path in loaded and not loaded[path].sharded:
+            yield from isolate([path], partial(_rows, [path], opts, loaded))
+        elif shards and path == shards[0]:
+            yield from isolate(shards, partial(_rows, shards, opts, loaded))
+
+
+def _rows(
+    files: list[str], opts: TextractOptions, loaded: dict[str, Shard] | None = None
+) -> Iterator[SourceItem]:
+    doc = combine(files, opts.skip_furniture, loaded)
     extra = {"shards": len(files)} if len(files) > 1 else None
     yield from document_rows(doc, opts.unit, extra, opts.image_uri)
 
