@@ -37,11 +37,20 @@ _FETCH_ALL = (
     "returned) and convert all the part files together"
 )
 Failure = tuple[list[str], InputError]
+#: What a finished response holds its results in (one of them, by API).
+_RESULTS = ("Blocks", "ExpenseDocuments", "IdentityDocuments", "Results", "Summary")
 
 
 def check_status(obj: dict[str, Any], shown: str, allow_partial: bool) -> bool:
     """Refuse unfinished or failed jobs; return whether the job is a PARTIAL_SUCCESS."""
     status = obj.get("JobStatus")
+    if status == "SUCCEEDED" and not any(key in obj for key in _RESULTS):
+        raise InputError(
+            f"{shown}: job status SUCCEEDED, but the response holds no results (no Blocks, "
+            "ExpenseDocuments, IdentityDocuments or lending Results)",
+            hint="save the whole response of Get... (every part, following NextToken) and "
+            "convert that",
+        )
     if status is None or status == "SUCCEEDED":
         return False
     message = as_str(obj.get("StatusMessage"))

@@ -15,6 +15,21 @@ _MODEL_VERSION_KEYS = (
     "AnalyzeLendingModelVersion",
 )
 STATUSES = ("SUCCEEDED", "FAILED", "IN_PROGRESS", "PARTIAL_SUCCESS")
+#: Every top-level key of an asynchronous Get* response (with boto3's ``ResponseMetadata`` and
+#: a ``JobId`` some people add), for a response that holds nothing but its status.
+_RESPONSE_KEYS = frozenset(
+    {
+        "JobStatus",
+        "StatusMessage",
+        "NextToken",
+        "Blocks",
+        "Warnings",
+        "DocumentMetadata",
+        "ResponseMetadata",
+        "JobId",
+        *_MODEL_VERSION_KEYS,
+    }
+)
 
 
 def is_lending(obj: dict[str, Any]) -> bool:
@@ -47,8 +62,9 @@ def sniff_textract(obj: Any) -> bool:
     """Whether a parsed JSON value looks like a Textract response (used to route ``.json`` inputs):
     any Textract API's output, an Analyze Lending result or summary, or an A2I review of one.
 
-    A failed job's response (only ``JobStatus`` and ``StatusMessage``) counts as Textract too, so
-    that it reaches the reader that explains the failure.
+    A job's response that holds only its status (``{"JobStatus": "IN_PROGRESS"}``, a FAILED one
+    with its ``StatusMessage``, a SUCCEEDED one saved without its results) counts as Textract
+    too, so that it reaches the reader that explains what to do.
     """
     if not isinstance(obj, dict):
         return False
@@ -68,6 +84,8 @@ def sniff_textract(obj: Any) -> bool:
     metadata = obj.get("DocumentMetadata")
     if isinstance(metadata, dict) and "Pages" in metadata:
         return True
-    return obj.get("JobStatus") in STATUSES and any(
+    if obj.get("JobStatus") not in STATUSES:
+        return False
+    return set(obj) <= _RESPONSE_KEYS or any(
         key in obj for key in ("StatusMessage", "NextToken", "Blocks", "Warnings")
     )
