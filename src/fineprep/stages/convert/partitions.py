@@ -158,7 +158,9 @@ def convert_unit(task: ConvertTask) -> ConvertPart:
     sink = _PartSink(part)
     try:
         plan = Plan(groups=[task.unit], failed=task.unit_failed, aws=task.aws)
-        for item in iter_items(plan, _sliced(reader_options(job.opts, part.notices), task.rows)):
+        for item in iter_items(
+            plan, _sliced(reader_options(job.opts, part.notices, job.plan.kinds), task.rows)
+        ):
             convert_item(item, job, task.failed, sink, part.result)
             if isinstance(item, SourceReject) and item.files and item.error is not None:
                 part.failure = (item.error.message, item.error.hint)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from fineprep.core.config import Settings
-from fineprep.core.errors import ConfigError
+from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import RecordMeta
 from fineprep.core.profiles import ModelProfile
 from fineprep.io.remote import input_aws
@@ -82,6 +82,7 @@ def prepare(
             f"chat files ({', '.join(chat)}) and other inputs ({others}) need different "
             "mappings; convert them separately or as separate [[convert.sources]]"
         )
+    check_source_options(opts, groups.kinds)
     mapping = build_mapping(opts, target, profile, chat=bool(chat))
     chunker = Chunker(chunk_policy(opts, profile, settings)) if target == "pretraining" else None
     plain = plain_rows(mapping) if chunker is None else None
@@ -129,13 +130,31 @@ def convert_item(
     result.rejected = outputs.rejected
 
 
-def reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str], dict[str, Any]]:
+def reader_options(
+    opts: ConvertOptions, notices: list[str], kinds: list[str]
+) -> Callable[[str], dict[str, Any]]:
     """Each reader gets the user's source options and a list for notices; this package's
-    table readers also get the encoding, delimiter, header and sheet options."""
+    table readers also get the encoding, delimiter, header and sheet options.
+
+    ``kinds``: every source kind of the run. -S options are for the readers that take them; a
+    file read by one that takes none (a stray ``config.json`` in a folder of Textract outputs)
+    is refused on its own, naming it, while the rest converts. When no reader of the run takes
+    options, an -S is a usage error (see :func:`check_source_options`).
+    """
+    takers = [k for k in kinds if k not in _NO_OPTIONS]
 
     def options_for(kind: str) -> dict[str, Any]:
         if opts.source_options and kind in _NO_OPTIONS:
-            _no_reader_options(kind, sorted(opts.source_options))
+            given = sorted(opts.source_options)
+            if not takers:
+                _no_reader_options([kind], given)
+            named = ", ".join(f"-S {key.replace('_', '-')}" for key in given)
+            sources = " and ".join(takers)
+            raise InputError(
+                f"read as {kind}, which takes no -S options ({named} given for the {sources} "
+                f"source{'s' if len(takers) > 1 else ''})",
+                hint="move it out of the inputs, or convert it in a run of its own",
+            )
         options = {**opts.source_options, "notices": notices}
         if kind in TABULAR:
             options.update(
@@ -149,6 +168,12 @@ def reader_options(opts: ConvertOptions, notices: list[str]) -> Callable[[str], 
     return options_for
 
 
+def check_source_options(opts: ConvertOptions, kinds: list[str]) -> None:
+    """Refuse -S options when no reader of the run takes any, before anything is read."""
+    if opts.source_options and kinds and all(k in _NO_OPTIONS for k in kinds):
+        _no_reader_options(kinds, sorted(opts.source_options))
+
+
 #: Source kinds whose readers take no -S options (the document readers refuse the options
 #: they do not know themselves; a reader registered by a plugin gets whatever is given).
 _NO_OPTIONS = frozenset(
@@ -156,7 +181,7 @@ _NO_OPTIONS = frozenset(
 )
 
 
-def _no_reader_options(kind: str, given: list[str]) -> None:
+def _no_reader_options(kinds: list[str], given: list[str]) -> None:
     """Tables and chat files have no reader options: an -S given for them is a mistake (a
     typo, or a command-line option given as -S), never something to ignore."""
     from fineprep.core.errors import did_you_mean
@@ -165,6 +190,6 @@ def _no_reader_options(kind: str, given: list[str]) -> None:
     table_options = ["encoding", "delimiter", "no_header", "sheet"]
     close = did_you_mean(key, table_options)
     hint = f"use --{close.split(chr(39))[1].replace('_', '-')}" if close else "remove it"
-    raise ConfigError(
-        f"-S {key.replace('_', '-')}: the {kind} source has no option {key!r}{close}", hint=hint
-    )
+    names = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
+    sources = f"the {names} source{'s have' if len(kinds) > 1 else ' has'}"
+    raise ConfigError(f"-S {key.replace('_', '-')}: {sources} no option {key!r}{close}", hint=hint)

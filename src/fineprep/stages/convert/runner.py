@@ -140,7 +140,9 @@ def run(
                     add_part(result, part)
                     progress.update(result.rows, result.rejected)
                 continue
-            for item in iter_items(job.plan, reader_options(job.opts, result.notices)):
+            for item in iter_items(
+                job.plan, reader_options(job.opts, result.notices, job.plan.kinds)
+            ):
                 convert_item(item, job, failed, outputs, result)
                 if isinstance(item, SourceReject) and item.files:
                     lone_failure = item if result.rows == 1 else None
@@ -205,7 +207,7 @@ def _expectations(job: Job, settings: Settings, result: ConvertResult) -> dict[s
     assert opts.expectations is not None
     severity = settings.severity.get("G001", G001.severity)
     outcome = validate_source(
-        iter_items(job.plan, reader_options(opts, [])),
+        iter_items(job.plan, reader_options(opts, [], job.plan.kinds)),
         opts.expectations,
         parameters={"labels": settings.labels} if settings.labels else {},
         severity=severity,

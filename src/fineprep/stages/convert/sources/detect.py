@@ -249,7 +249,12 @@ def iter_items(plan: Plan, options_for: Callable[[str], dict[str, Any]]) -> Iter
         if not kind:
             yield failed_input(paths, plan.failed[paths[0]])
             continue
-        options = options_for(kind)
+        try:
+            options = options_for(kind)
+        except InputError as exc:  # options these files' reader does not take: refuse them
+            for path in paths:
+                yield failed_input([path], InputError(f"{path}: {exc.message}", hint=exc.hint))
+            continue
         if plan.aws is not None and remote.any_remote(paths):
             read = partial(_group_items, kind, options=options)
             notices = remote.options_notices(options)
