@@ -3,7 +3,9 @@
 Both APIs return one entry per detected document (``ExpenseDocuments``, ``IdentityDocuments``),
 each with typed fields and, in newer responses, its own ``Blocks``. A field is named by its
 normalised ``Type`` (``TOTAL``, ``FIRST_NAME``); Textract types a field it cannot classify as
-``OTHER``, and then its printed label (``Payment Terms``) is the only useful name. Fields
+``OTHER``, and then its printed label (``Payment Terms``) is the only useful name. A field in an
+expense group is named with the group's types first (``VENDOR NAME``, ``RECEIVER_BILL_TO
+ADDRESS``), so that whose name or address it is does not depend on the order of the fields. Fields
 Textract found no value for are left out: they would teach a model to produce empty answers.
 
 Older AnalyzeExpense responses carry no ``Blocks``; the document's text is then rendered from
@@ -27,11 +29,27 @@ def field_pair(item: Any) -> tuple[str, str, int] | None:
     ftype = as_str(as_dict(spec.get("Type")).get("Text")).strip()
     label = one_line(as_str(as_dict(spec.get("LabelDetection")).get("Text")), sep=" ")
     name = ftype if ftype and ftype != "OTHER" else (label.rstrip(":").strip() or ftype)
+    groups = _group_types(spec)
+    if name and groups:
+        name = f"{groups} {name}"
     value = as_str(as_dict(spec.get("ValueDetection")).get("Text")).strip()
     if not name or not value:
         return None
     page = as_int(spec.get("PageNumber"))
     return name, value, page if page is not None and page >= 1 else 1
+
+
+def _group_types(spec: dict[str, Any]) -> str:
+    """The field's ``GroupProperties`` types (``VENDOR``, ``RECEIVER_BILL_TO``...), which say
+    whose NAME or ADDRESS it is; without them two NAME fields could only be told apart by
+    their order, which differs from one invoice to the next."""
+    types = (
+        t.strip()
+        for group in map(as_dict, as_list(spec.get("GroupProperties")))
+        for t in as_list(group.get("Types"))
+        if isinstance(t, str) and t.strip()
+    )
+    return " ".join(dict.fromkeys(types))
 
 
 def merge_entries(parts: list[tuple[str, list[Any]]], index_key: str) -> list[dict[str, Any]]:
