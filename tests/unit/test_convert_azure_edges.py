@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from fineprep.stages.convert.azure.reader import read_azure
 from fineprep.stages.convert.sources.base import SourceRow
 
@@ -52,3 +54,28 @@ def test_sdk_custom_field_names_are_kept_as_written(tmp_path: Path) -> None:
         "line_items": [{"unit_price": 2.5}],
     }
     assert row.fields["document"]["meta"]["model_id"] == "my-custom-model"
+
+
+#: Page 1's text is an emoji (two UTF-16 units), an e with a combining accent (two code points,
+#: one text element) and " one": 6 text elements, 7 code points, 8 UTF-16 code units.
+PAGE_ONE = "\U0001f600e\u0301 one"
+LENGTHS = {"textElements": 6, "unicodeCodePoint": 7, "utf16CodeUnit": 8, None: 7}
+
+
+@pytest.mark.parametrize("unit", list(LENGTHS))
+def test_span_offsets_are_read_in_the_declared_unit(tmp_path: Path, unit: str | None) -> None:
+    first = LENGTHS[unit]
+    result: dict[str, Any] = {
+        "apiVersion": "2024-11-30",
+        "modelId": "prebuilt-read",
+        "content": f"{PAGE_ONE}\nPage two",
+        "pages": [
+            {"pageNumber": 1, "spans": [{"offset": 0, "length": first}]},
+            {"pageNumber": 2, "spans": [{"offset": first + 1, "length": 8}]},
+        ],
+    }
+    if unit is not None:
+        result["stringIndexType"] = unit
+    path = tmp_path / "spans.json"
+    path.write_text(json.dumps(result))
+    assert [r.fields["page"]["text"] for r in rows(path, unit="page")] == [PAGE_ONE, "Page two"]

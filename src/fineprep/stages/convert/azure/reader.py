@@ -8,7 +8,8 @@ classifiers all give the same shape:
 
 - text: ``paragraphs`` in reading order (``title`` as ``# ``, ``sectionHeading`` as ``## ``;
   page headers, footers and numbers left out with ``skip_furniture``), else each page's
-  ``lines``, else the page's ``spans`` of ``content``; ``:selected:`` marks as ``[X]``/``[ ]``
+  ``lines``, else the page's ``spans`` of ``content`` (counted in the result's
+  ``stringIndexType``, see :mod:`.spans`); ``:selected:`` marks as ``[X]``/``[ ]``
 - ``key_values`` from ``keyValuePairs``, ``tables`` as Markdown, both on their pages
 - ``fields`` from ``documents[].fields`` (see :mod:`.fields`), ``class``/``classes`` from
   ``docType``; a result with several documents (a classifier that split a file, a composed
@@ -36,6 +37,7 @@ from fineprep.stages.convert.azure.fields import (
     page_of,
     selection_marks,
 )
+from fineprep.stages.convert.azure.spans import Spans
 from fineprep.stages.convert.document import Document, Page, RenderedTable, Table, one_line
 from fineprep.stages.convert.page_images import with_page_images
 from fineprep.stages.convert.sources.base import SOURCES, SourceItem
@@ -144,7 +146,7 @@ def _entry(whole: Document, entry: dict[str, Any], n: int) -> Document:
 
 
 def _pages(result: dict[str, Any], shown: str, skip: bool) -> list[Page]:
-    content = as_str(result.get("content"))
+    content = Spans(as_str(result.get("content")), as_str(result.get("stringIndexType")))
     specs = [as_dict(p) for p in as_list(result.get("pages"))]
     numbers = [as_int(p.get("pageNumber")) or n for n, p in enumerate(specs, 1)] or [1]
     text = _paragraph_text(result, skip) if result.get("paragraphs") else {}
@@ -188,20 +190,21 @@ def _paragraph_text(result: dict[str, Any], skip: bool) -> dict[int, str]:
     return {n: "\n".join(lines) for n, lines in by_page.items()}
 
 
-def _page_text(spec: dict[str, Any], content: str, only_page: bool) -> str:
+def _page_text(spec: dict[str, Any], content: Spans, only_page: bool) -> str:
     lines = [as_str(as_dict(line).get("content")) for line in as_list(spec.get("lines"))]
     if any(line.strip() for line in lines):
         return selection_marks("\n".join(line for line in lines if line.strip()))
     pieces: list[str] = []
     for span in map(as_dict, as_list(spec.get("spans"))):
         offset, length = as_int(span.get("offset")), as_int(span.get("length"))
-        if offset is None or length is None or offset + length > len(content):
+        piece = None if offset is None or length is None else content.text(offset, length)
+        if piece is None:
             pieces = []  # spans that do not fit the content: the content is not this result's
             break
-        pieces.append(content[offset : offset + length])
+        pieces.append(piece)
     if pieces:
         return selection_marks("".join(pieces).strip())
-    return selection_marks(content.strip()) if only_page else ""
+    return selection_marks(content.content.strip()) if only_page else ""
 
 
 def read_azure(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem]:
