@@ -16,7 +16,9 @@ generated ``summary`` and ``description``. A **custom output** (``inference_resu
 restricted to the pages the blueprint matched; one row per custom output. A custom output
 without a standard output has only fields and a class, no text (a template that uses the text
 rejects it, saying so). ``job_metadata.json`` is checked: a job that did not succeed is one
-failed input. Outputs of other modalities (image, audio, video) are refused.
+failed input, and so is each output in its folder (the metadata is read from the job's folder
+even when only an asset folder is converted). Outputs of other modalities (image, audio,
+video) are refused.
 
 Options: ``unit`` (``document``/``page``), ``representation`` (``markdown``/``text``) and
 ``page_images`` (default false): with it, each row's page images go into the record as image
@@ -165,15 +167,44 @@ def _check_job(obj: dict[str, Any], shown: str) -> None:
         )
 
 
+class _Jobs:
+    """The status of each job whose outputs are read, from the ``job_metadata.json`` in its
+    folder (read once per job): the outputs of a job that did not succeed are refused, since
+    whatever results it left are not the job's complete output."""
+
+    def __init__(self) -> None:
+        self.refusals: dict[Path, InputError | None] = {}
+
+    def check_output(self, job: Path, path: str) -> None:
+        metadata = job / "job_metadata.json"
+        key = metadata.resolve()
+        if key not in self.refusals:
+            self.refusals[key] = None
+            if metadata.is_file():
+                try:
+                    _check_job(as_dict(load_json(metadata, str(metadata))), str(metadata))
+                except InputError as exc:
+                    self.refusals[key] = exc
+        refusal = self.refusals[key]
+        if refusal is not None:
+            raise InputError(
+                f"{path}: an output of a job that did not succeed: {refusal.message}",
+                hint="convert the output of a job that finished processing",
+            )
+
+
 def read_bda(paths: list[str], options: dict[str, Any]) -> Iterator[SourceItem]:
     """Rows of Data Automation outputs (see the module docstring)."""
     unit, representation, images = _options(options)
     standard: dict[tuple[str, str], Document] = {}
     custom: list[tuple[str, str, str, dict[str, Any]]] = []
+    jobs = _Jobs()
     for path in paths:
         try:
-            obj = as_dict(load_json(Path(path), path))
             folder, kind, segment = _place(Path(path))
+            if kind:
+                jobs.check_output(Path(folder).parent, path)
+            obj = as_dict(load_json(Path(path), path))
             if "job_status" in obj:
                 _check_job(obj, path)
             elif kind == "custom" or "inference_result" in obj:
