@@ -73,7 +73,7 @@ def test_partial_rejects_exit_1_and_default_rejects_path(tmp_path: Path) -> None
     assert (result.records, result.rejected, result.exit_code) == (1, 1, 1)
     assert result.rejects == tmp_path / "o.rejects.jsonl" and result.rejects_defaulted
     summary = "\n".join(result.summary())
-    assert "rejected 1 rows -> " in summary and "no --rejects given" in summary
+    assert "rejected 1 row -> " in summary and "no --rejects given" in summary
     assert "rows/s" in summary
 
 

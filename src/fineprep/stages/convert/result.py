@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fineprep.core.model import Finding, Severity
 from fineprep.core.results import Result
+from fineprep.core.wording import count
 
 #: Failed inputs and rows with removed control characters listed in the summary, at most.
 SHOWN = 20
@@ -96,7 +97,7 @@ class ConvertResult(Result):
             )
         if self.rejects is not None:
             how = " (default rejects file: no --rejects given)" if self.rejects_defaulted else ""
-            lines.append(f"rejected {self.rejected:,} rows -> {self.rejects}{how}")
+            lines.append(f"rejected {count(self.rejected, 'row')} -> {self.rejects}{how}")
             lines.extend(f"  {reason}" for reason in self.first_rejects)
         lines.append(rate)
         return lines

@@ -29,6 +29,7 @@ from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import Severity
 from fineprep.engines.base import EngineHolder, engine_options
+from fineprep.io.atomic import refuse_special
 from fineprep.io.jsonl import sidecar_path
 from fineprep.io.outputs import refuse_remote, same_file, set_manifest_path
 from fineprep.io.progress import Progress
@@ -116,6 +117,8 @@ def run(
         )
     read = [path for job in prepared for path in (*job.opts.inputs, *job.plan.files)]
     _refuse_reading_outputs(output, rejects, read)
+    for special in (*written, rejects):  # a folder in the way fails now, before any writing
+        refuse_special(Path(special))
     outputs = Outputs(output, rejects)
     part_dirs: list[Path] = []
     lone_failure: SourceReject | None = None

@@ -106,7 +106,35 @@ def detect_encoding(path: str) -> Detected:
         return Detected("utf-8", "valid UTF-8")
     offset, byte = bad
     why = f"not UTF-8 (byte 0x{byte:02X} at offset {offset})"
-    return _statistical(path, *_informative(path), why)
+    sample, lines = _informative(path)
+    _refuse_mixed(path, sample, lines)
+    return _statistical(path, sample, lines, why)
+
+
+#: Non-ASCII characters in lines that are valid UTF-8 that make a file "partly UTF-8": one can
+#: be chance in a legacy code page (``Ã©`` is two cp1252 characters), two rarely are.
+MIXED_MIN_CHARS = 2
+
+
+def _refuse_mixed(path: str, sample: bytes, lines: list[int]) -> None:
+    """A file with some lines in UTF-8 and others not (rows pasted from two exports): any one
+    codec garbles one kind, so it is refused, naming a line of each."""
+    utf8_line = other_line = None
+    chars = 0
+    for number, line in zip(lines, sample.split(b"\n"), strict=False):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_line = other_line or number
+        else:
+            chars += sum(1 for c in text if ord(c) > 127)
+            utf8_line = utf8_line or number
+        if other_line and utf8_line and chars >= MIXED_MIN_CHARS:
+            raise InputError(
+                f"{path}: mixes encodings: line {utf8_line} is UTF-8 and line {other_line} is "
+                "not, so one of them would be garbled whatever the encoding",
+                hint="re-export the file in one encoding (UTF-8), or fix those lines",
+            )
 
 
 def _informative(path: str) -> tuple[bytes, list[int]]:

@@ -17,7 +17,15 @@ import orjson
 
 from fineprep.core import jsonexact
 from fineprep.core.errors import InputError
-from fineprep.io.jsonl import BOM, iter_lines, open_input
+from fineprep.io.jsonl import (
+    BOM,
+    MAX_LINE_BYTES,
+    LineTooLong,
+    bounded_lines,
+    open_input,
+    strip_line,
+    too_long_error,
+)
 from fineprep.stages.convert.sources.base import SourceItem, SourceReject, SourceRow
 
 _KINDS = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
@@ -37,12 +45,23 @@ def _lines(path: str) -> Iterator[SourceItem]:
     if Path(path).is_dir():
         raise InputError(f"{path}: is a directory", hint="pass the files inside it")
     with open_input(path) as stream:
-        for number, raw in iter_lines(stream):
+        for number, line in enumerate(bounded_lines(stream, MAX_LINE_BYTES), 1):
+            source = f"{path}:line {number}"
+            if isinstance(line, LineTooLong):
+                if not line.ended:  # no newline for many times the maximum: not JSON Lines
+                    raise too_long_error(path, number, line.size)
+                # one record, rejected on its own: the lines after it still convert
+                reason = (
+                    f"line of {line.size:,} bytes is longer than the maximum of "
+                    f"{MAX_LINE_BYTES:,}: no Bedrock record is this long; split the record"
+                )
+                yield SourceReject(source, reason)
+                continue
+            raw = strip_line(line)
             if number == 1 and raw.startswith(BOM):
                 raw = raw[len(BOM) :]
             if not raw.strip():
                 continue
-            source = f"{path}:line {number}"
             text = raw.decode("utf-8", "replace")
             try:
                 obj = jsonexact.loads(raw)

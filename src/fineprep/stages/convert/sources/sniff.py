@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import tarfile
+from collections.abc import Iterable
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -63,27 +64,37 @@ def sniff_file(p: Path, kind: str, *, chat: bool = True) -> str:
     return kind
 
 
+#: Lines a JSON Lines file's kind is sniffed from, at most: the first that parses decides (an
+#: invalid first line is that line's reject, not the reason every other line is misread).
+SNIFF_LINES = 100
+
+
 def _first_value(p: Path, kind: str) -> Any:
-    """The parsed document, or for JSON Lines the first record (read without the rest)."""
+    """The parsed document, or for JSON Lines the first record that parses (read without the
+    rest)."""
     try:
         if kind == "jsonl":
             with p.open("rb") as stream:
-                for number, line in enumerate(stream):
-                    if line.strip():
-                        body = line.removeprefix(b"\xef\xbb\xbf") if number == 0 else line
-                        return orjson.loads(body)
-            return None
+                return _first_record(stream)
         data = p.read_bytes().removeprefix(b"\xef\xbb\xbf")
-    except (OSError, orjson.JSONDecodeError):
+    except OSError:
         return None
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         pass
-    for line in data.splitlines():  # a .json file that is really JSON Lines
+    return _first_record(data.splitlines())  # a .json file that is really JSON Lines
+
+
+def _first_record(lines: Iterable[bytes]) -> Any:
+    for number, line in enumerate(lines):
+        if number >= SNIFF_LINES:
+            break
         if line.strip():
+            body = line.removeprefix(b"\xef\xbb\xbf") if number == 0 else line
             try:
-                return orjson.loads(line)
+                return orjson.loads(body)
             except orjson.JSONDecodeError:
-                return None
+                continue
+    return None
     return None
