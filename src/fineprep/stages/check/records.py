@@ -174,7 +174,7 @@ def stream_records(
                 continue
             analyze = FORMATS.get(file.format).analyze
             own = detect(obj)
-            if profile is not None and file.format not in (own, "rft"):
+            if profile is not None and file.format not in (own, "rft") and not _a_prompt(obj, own):
                 # Walked as the model's own chat format, which says what to fix; this says
                 # why the record reads as another (the whole file may be in that format).
                 emit(
@@ -274,6 +274,17 @@ _MISMATCH_HINT = {
     "": "check the file with its own format (drop --format), or convert it with "
     "`fineprep convert --to FORMAT`",
 }
+
+
+def _a_prompt(obj: dict[str, Any], own: str | None) -> bool:
+    """A conversation record without an assistant turn, for a model that takes distillation
+    prompts but not conversations (Llama 3.1): a distillation prompt, which is that shape."""
+    if own != "conversation":
+        return False
+    messages = obj.get("messages")
+    return isinstance(messages, list) and not any(
+        isinstance(m, dict) and m.get("role") == "assistant" for m in messages
+    )
 
 
 def _sidecar_of(path: str, run: RunState) -> BinaryIO | None:
