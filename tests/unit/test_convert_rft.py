@@ -95,3 +95,19 @@ def test_rft_options_need_the_rft_target(tmp_path: Path) -> None:
     src.write_text("prompt,completion\nq,a\n")
     with pytest.raises(ConfigError, match="are for --to rft"):
         convert(src, output=tmp_path / "o.jsonl", to="prompt-completion", reference_answer="x")
+
+
+def test_a_record_without_a_user_turn_is_rejected_not_written(tmp_path: Path) -> None:
+    src = tmp_path / "chat.jsonl"
+    records = [
+        {"messages": [{"role": "system", "content": "Be positive."},
+                      {"role": "assistant", "content": "You're great!"}]},
+        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]},
+    ]  # fmt: skip
+    src.write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = tmp_path / "rft.jsonl"
+    result = convert(src, output=out, to="rft", model="gpt-oss-20b")
+    assert (result.records, result.rejected) == (1, 1)
+    rejects = _lines(tmp_path / "rft.rejects.jsonl")
+    assert "no user message" in str(rejects[0]["reason"])
+    assert check(out, model="gpt-oss-20b", select=["S"]).findings == []

@@ -243,4 +243,8 @@ def from_supervised(fields: dict[str, Any]) -> tuple[list[dict[str, Any]], Any]:
     if not messages or messages[-1]["role"] != "assistant":
         raise RowError("the record ends without an assistant answer to use as reference_answer")
     answer = messages.pop()["content"]
+    if not any(m["role"] == "user" for m in messages):
+        raise RowError(
+            "no user message before the answer: an RFT prompt needs the task the model answers"
+        )
     return messages, answer
