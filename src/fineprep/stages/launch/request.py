@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -32,8 +31,6 @@ from fineprep.stages.launch.validate import (
 )
 
 CUSTOMIZATION = CUSTOMIZATION_BY_FORMAT
-JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*")
-MODEL_NAME = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
 
 
 @dataclass

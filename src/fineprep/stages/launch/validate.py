@@ -31,6 +31,16 @@ DISTILLATION = "DISTILLATION"
 _CUSTOM_MODEL = re.compile(r"arn:aws(-[^:]+)?:bedrock:([a-z0-9-]+):\d{12}:custom-model/")
 _GEO = re.compile(r"[a-z]{2,7}(-[a-z]+)?\.(?=[a-z0-9-]+\.)")
 
+#: The jobName pattern of the service model, and a form that matches exactly the same strings
+#: in linear time. In the original, ``-*`` and the class after it both take ``-``, so a
+#: backtracking matcher tries every way to split a run of dashes: "a" + 28 dashes + "_" took
+#: 31 seconds and 40 dashes never finished. Each ``-*X`` step can take its dashes one ``X`` at
+#: a time, so ``(-*X)*`` is ``X*`` (tests/unit/test_api_patterns.py checks it on every short
+#: string). The other patterns of the request were measured on adversarial input and are
+#: linear or bounded as they are.
+JOB_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
+_LINEAR = {JOB_NAME_PATTERN: r"[a-zA-Z0-9][a-zA-Z0-9+\-.]*"}
+
 
 @lru_cache(maxsize=1)
 def _input_shape() -> Any:
@@ -92,12 +102,19 @@ def _constraints(value: Any, shape: Any, path: str) -> str | None:
         if "max" in meta and len(value) > meta["max"]:
             return f"{path}: at most {meta['max']} characters"
         pattern = meta.get("pattern")
-        if pattern and not re.fullmatch(pattern, value):
+        if pattern and not api_pattern(pattern).fullmatch(value):
             return f"{path}: {value[:100]!r} does not match the API's pattern {pattern[:120]}"
         enum = getattr(shape, "enum", None)
         if enum and value not in enum:
             return f"{path}: {value!r} is not one of {', '.join(enum)}"
     return None
+
+
+@lru_cache(maxsize=64)
+def api_pattern(pattern: str) -> re.Pattern[str]:
+    """The compiled check for one service-model pattern: its linear-time equivalent where the
+    original makes Python's backtracking matcher take exponential time."""
+    return re.compile(_LINEAR.get(pattern, pattern))
 
 
 def custom_model_region(identifier: str) -> str | None:
