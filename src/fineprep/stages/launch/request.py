@@ -19,6 +19,7 @@ from typing import Any
 from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.limits import CUSTOMIZATION_BY_FORMAT, RFT
 from fineprep.core.profiles import ModelProfile
+from fineprep.stages.launch.idempotency import data_part, request_token
 from fineprep.stages.launch.numbers import parse_number, plain
 from fineprep.stages.launch.rft import rft_config, validate_rft
 from fineprep.stages.launch.validate import (
@@ -178,10 +179,12 @@ def build_request(
             "securityGroupIds": list(options.security_group_ids),
         }
     seed = json.dumps({"data": data_digest, "request": req}, sort_keys=True)
-    token = hashlib.sha256(seed.encode()).hexdigest()
-    req["clientRequestToken"] = token[:32]
-    req["jobName"] = options.job_name or f"fineprep-{profile.key}-{token[:12]}"[:63]
-    req["customModelName"] = options.custom_model_name or f"{profile.key}-{token[:12]}"[:63]
+    names = hashlib.sha256(seed.encode()).hexdigest()[:12]  # default names follow the data
+    req["jobName"] = options.job_name or f"fineprep-{profile.key}-{names}"[:63]
+    req["customModelName"] = options.custom_model_name or f"{profile.key}-{names}"[:63]
+    # Last, over the final request: a token that missed a field would make Bedrock take a
+    # different job for a repeat of this one and silently not start it.
+    req["clientRequestToken"] = request_token(req, data_part(data_digest))
     validate_request(req, "job request")
     return req
 
