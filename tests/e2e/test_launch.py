@@ -15,6 +15,7 @@ from botocore.stub import Stubber
 from fineprep.core.errors import UploadError
 from fineprep.core.profiles import get_profile
 from fineprep.io.aws import AwsOptions
+from fineprep.stages.launch.idempotency import derived_token
 from fineprep.stages.launch.request import JobOptions, build_request
 from fineprep.stages.launch.submit import job_status, launch
 from tests.s3server import (  # noqa: F401  (fixtures)
@@ -75,7 +76,8 @@ def test_launch_submits_and_status_reads_back(aws: FaultProxy, tmp_path: Path) -
         "learningRateWarmupSteps": "10",
     }
     assert job["roleArn"] == ROLE
-    assert job["clientRequestToken"] == sent["clientRequestToken"]
+    # the role given to launch is part of what Bedrock receives, so of the token
+    assert job["clientRequestToken"] == derived_token({**sent, "roleArn": ROLE})
     assert job["trainingDataConfig"] == sent["trainingDataConfig"]
     assert job["customizationType"] == "FINE_TUNING"
     assert len(aws.requests("POST", r"/model-customization-jobs$")) == 1
@@ -152,7 +154,9 @@ def test_dry_run_and_refusals_send_nothing(aws: FaultProxy, tmp_path: Path) -> N
     dry = run_cli(["launch", str(path), "--dry-run", "--role-arn", ROLE, "--endpoint-url", aws.url])
     assert dry.exit_code == 0, dry.stderr
     printed = json.loads(dry.stdout)
-    assert printed == {**json.loads(path.read_text()), "roleArn": ROLE}
+    with_role = {**json.loads(path.read_text()), "roleArn": ROLE}
+    assert printed == {**with_role, "clientRequestToken": derived_token(with_role)}
+    assert "note" not in dry.stderr  # a role from the command line is no edit
     no_role = run_cli(["launch", str(path), "--endpoint-url", aws.url])
     assert no_role.exit_code == 2
     assert no_role.stderr.strip() == (

@@ -14,6 +14,7 @@ from botocore.stub import Stubber
 
 from fineprep.core.errors import ConfigError
 from fineprep.core.profiles import get_profile
+from fineprep.stages.launch.idempotency import derived_token
 from fineprep.stages.launch.request import JobOptions, build_request
 from fineprep.stages.launch.submit import launch
 from tests.s3server import (  # noqa: F401  (fixtures)
@@ -67,9 +68,9 @@ def test_launch_rft_sends_exactly_the_request(tmp_path: Path) -> None:
     )  # fmt: skip
     arn = f"arn:aws:bedrock:us-west-2:123456789012:model-customization-job/{req['jobName']}"
     with Stubber(client) as stub:
-        stub.add_response(
-            "create_model_customization_job", {"jobArn": arn}, {**req, "roleArn": ROLE}
-        )
+        sent = {**req, "roleArn": ROLE}
+        sent["clientRequestToken"] = derived_token(sent)  # the role is part of the token
+        stub.add_response("create_model_customization_job", {"jobArn": arn}, sent)
         result = launch(req, role_arn=ROLE, client=client)
         stub.assert_no_pending_responses()
     assert result.job_arn == arn and result.region == "us-west-2"

@@ -12,6 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from fineprep.core.errors import ConfigError
+from fineprep.stages.launch.idempotency import derived_token
 from fineprep.stages.launch.request import validate_request
 from fineprep.stages.launch.submit import launch
 from fineprep.stages.launch.validate import api_problem, teacher_model
@@ -78,7 +79,8 @@ def test_a_custom_model_as_the_base_is_valid_and_its_base_is_asked_of_bedrock() 
     )
     with Stubber(client) as stub:
         stub.add_response("get_custom_model", CUSTOM_MODEL, {"modelIdentifier": CUSTOM})
-        stub.add_response("create_model_customization_job", {"jobArn": "arn:job"}, req)
+        sent = {**req, "clientRequestToken": derived_token(req)}  # none given: derived
+        stub.add_response("create_model_customization_job", {"jobArn": "arn:job"}, sent)
         done = launch(req, client=client)
     assert done.job_arn == "arn:job" and done.notes == []
     too_many = copy.deepcopy(req)
