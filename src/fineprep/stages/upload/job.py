@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from fineprep.core.config import Settings
+from fineprep.core.config import Settings, whole_hyperparameter
 from fineprep.core.errors import ConfigError
+from fineprep.stages.launch.numbers import INT
 from fineprep.stages.launch.request import JobOptions, no_hyperparameters
 from fineprep.stages.launch.validate import DISTILLATION
 
@@ -34,6 +35,29 @@ def rft_job(opts: JobOptions, settings: Settings, cli: JobOptions | None) -> Job
     )
     chosen = {**settings.rft_hyperparameters(), **(cli.hyperparameters if cli else {})}
     return replace(opts, grader_arn=arn, rft_hyperparameters=chosen)
+
+
+def check_with_job(settings: Settings, opts: JobOptions) -> None:
+    """Check the data with the job's hyperparameters, ``-H`` over config, as the request will
+    carry them: Titan Text's per-record token limit shrinks with ``batchSize``, token totals
+    count ``epochCount``, an RFT job's ``maxPromptLength`` is its prompt limit. A ``-H`` value
+    that is no whole number where one is due is left to the request, which refuses it by
+    its ``-H`` name."""
+    chosen = dict(settings.hyperparameters)
+    for name, value in opts.hyperparameters.items():
+        try:
+            whole_hyperparameter(name, value)
+        except ConfigError:
+            continue
+        chosen[name] = value
+    settings.hyperparameters = chosen
+    section = settings.sections.get("rft", {})
+    if opts.rft_hyperparameters and isinstance(section, dict):
+        typed = {
+            k: int(v) if isinstance(v, str) and INT.fullmatch(v.strip()) else v
+            for k, v in opts.rft_hyperparameters.items()
+        }
+        settings.sections = {**settings.sections, "rft": {**section, "hyperparameters": typed}}
 
 
 def distillation_job(

@@ -41,7 +41,7 @@ from fineprep.stages.upload.digest import (
     same_checksum,
 )
 from fineprep.stages.upload.inputs import Inputs, LocalFile, Sink, check_inputs, resolve_inputs
-from fineprep.stages.upload.job import distillation_job, rft_job
+from fineprep.stages.upload.job import check_with_job, distillation_job, rft_job
 from fineprep.stages.upload.manifest import (
     JOB_REQUEST_NAME,
     MANIFEST_NAME,
@@ -115,6 +115,7 @@ def upload(
         job,
     )
     job_opts = rft_job(job_opts, settings, job)
+    check_with_job(settings, job_opts)
     if not opts.to:
         raise ConfigError("no destination", hint="pass --to s3://bucket/prefix/ or set [upload] to")
     dest = parse_s3_uri(opts.to)
