@@ -56,6 +56,7 @@ from fineprep.stages.upload.manifest import (
     write_local,
 )
 from fineprep.stages.upload.options import UploadOptions, from_table, overlay
+from fineprep.stages.upload.output_bucket import check_output_bucket
 from fineprep.stages.upload.transfer import Progress as TransferProgress
 from fineprep.stages.upload.transfer import Uploader
 
@@ -177,6 +178,7 @@ def upload(
                 Location(f"s3://{dest.bucket}/"),
                 {"bucket_region": region, "model_regions": list(profile.regions)},
             )
+        check_output_bucket(s3, job_opts.output_uri, dest.bucket, region, sink, say)
         if opts.verify_media:
             from fineprep.stages.upload.media import collect, verify_media
 
