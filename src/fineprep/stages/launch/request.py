@@ -162,8 +162,10 @@ def build_request(
         if options.hyperparameters:
             raise no_hyperparameters(options.hyperparameters)
         teacher: dict[str, Any] = {"teacherModelIdentifier": options.teacher}
-        if options.max_response_length:
-            teacher["maxResponseLengthForInference"] = int(options.max_response_length)
+        length: Any = options.max_response_length
+        if length is not None:  # 0 is refused below, not dropped
+            whole = isinstance(length, str) and parse_number(length, "int") is not None
+            teacher["maxResponseLengthForInference"] = int(length) if whole else length
         req["customizationConfig"] = {"distillationConfig": {"teacherModelConfig": teacher}}
     elif profile.hyperparameters:
         req["hyperParameters"] = resolve_hyperparameters(profile, options.hyperparameters)
@@ -224,8 +226,9 @@ def validate_request(
             raise ConfigError(f"{where}: DISTILLATION needs customizationConfig with a teacher")
         if hps:
             raise ConfigError(f"{where}: distillation takes no hyperParameters")
-        teacher = config["distillationConfig"]["teacherModelConfig"]["teacherModelIdentifier"]
-        check_teacher(profile, teacher, where)
+        teacher_config = config["distillationConfig"]["teacherModelConfig"]
+        check_teacher(profile, teacher_config["teacherModelIdentifier"], where)
+        check_response_length(teacher_config.get("maxResponseLengthForInference"), where)
     elif ctype == RFT:
         validate_rft(profile, config, hps, where)
     elif config is not None:
@@ -235,6 +238,20 @@ def validate_request(
     for name, value in hps.items():
         hyperparameter_value(profile, name, value)
     return profile
+
+
+def check_response_length(value: Any, where: str) -> None:
+    """``maxResponseLengthForInference`` is a number of tokens the teacher may answer with:
+    the API types it an integer and states no range, so only what cannot be a length (zero,
+    negative, not whole) is refused; a valid length may still be more than Bedrock allows."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(
+            f"{where}: maxResponseLengthForInference={value!r}: must be a positive whole "
+            "number of tokens",
+            hint="give the most tokens a teacher response may have, or leave it out",
+        )
 
 
 def load_request(path: str | Path) -> dict[str, Any]:

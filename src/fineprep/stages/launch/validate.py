@@ -150,14 +150,30 @@ def check_teacher(profile: ModelProfile, identifier: str, where: str) -> None:
         return  # an application inference profile: its model is known only to Bedrock
     allowed = profile.distillation_teachers
     if allowed and model not in allowed:
+        usable = [teacher_id(m, profile) for m in allowed]  # the forms this check accepts
         raise ConfigError(
-            f"{where}: {identifier} cannot teach {profile.name}", hint=f"use {', '.join(allowed)}"
+            f"{where}: {identifier} cannot teach {profile.name}", hint=f"use {', '.join(usable)}"
         )
     if model in teachers_via_inference_profile() and not via_profile:
         raise ConfigError(
             f"{where}: {model} is reached only through an inference profile ({teacher_source()})",
-            hint=f"name it by an inference-profile ID such as us.{model} or its ARN",
+            hint=f"name it by an inference-profile ID such as {teacher_id(model, profile)} or "
+            "its ARN",
         )
+
+
+#: The geography prefix of cross-region inference-profile IDs, by the region's first part.
+_GEOGRAPHY = {"us": "us", "eu": "eu", "ap": "apac", "ca": "ca"}
+
+
+def teacher_id(model: str, profile: ModelProfile) -> str:
+    """How to name teacher ``model`` in a request: its model ID, or, for a teacher reached only
+    through an inference profile, the profile ID of the student's region (``us.`` for
+    us-east-1), so that a hint never recommends an ID the check then refuses."""
+    if model not in teachers_via_inference_profile():
+        return model
+    region = profile.region or (profile.regions[0] if profile.regions else "us-east-1")
+    return f"{_GEOGRAPHY.get(region.split('-')[0], 'us')}.{model}"
 
 
 def check_base_id(profile: ModelProfile, identifier: str, where: str) -> None:
