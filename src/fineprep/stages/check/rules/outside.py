@@ -94,8 +94,9 @@ rule(
     "region-mismatch",
     "error",
     "bucket region differs from the model's region",
-    what="The destination bucket is in a region where the model cannot be customized (Nova: "
-    "us-east-1; Claude 3 Haiku and Llama: us-west-2; see `fineprep models --show MODEL`).",
+    what="The destination bucket, or the bucket of `--output-uri`, is in a region where the "
+    "model cannot be customized, or not in the job's region (Nova: us-east-1; Claude 3 Haiku "
+    "and Llama: us-west-2; see `fineprep models --show MODEL`).",
     why="The customization job runs in the model's region and must read the data from a bucket "
     "in the same region; otherwise it fails with 'Could not validate GetObject permissions'.",
     example="uploading Nova Lite data to a bucket in eu-west-1",
