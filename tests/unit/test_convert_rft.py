@@ -102,7 +102,8 @@ def test_a_record_without_a_user_turn_is_rejected_not_written(tmp_path: Path) ->
     records = [
         {"messages": [{"role": "system", "content": "Be positive."},
                       {"role": "assistant", "content": "You're great!"}]},
-        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]},
+        {"messages": [{"role": "user", "content": "hi"},
+                      {"role": "assistant", "content": "hello"}]},
     ]  # fmt: skip
     src.write_text("".join(json.dumps(r) + "\n" for r in records))
     out = tmp_path / "rft.jsonl"
