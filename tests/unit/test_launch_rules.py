@@ -134,3 +134,20 @@ def test_teacher_identifiers_name_their_model() -> None:
         "amazon.nova-pro-v1:0",
         False,
     )
+
+
+def test_invocation_logs_as_training_data_are_validated_not_a_crash() -> None:
+    req = distillation("amazon.nova-pro-v1:0")
+    req["trainingDataConfig"] = {
+        "invocationLogsConfig": {
+            "invocationLogSource": {"s3Uri": "s3://logs-bucket/AWSLogs/"},
+            "usePromptResponse": False,
+            "requestMetadataFilters": {"equals": {"project": "support"}},
+        }
+    }
+    assert validate_request(req, "req.json") is not None
+    req["trainingDataConfig"]["invocationLogsConfig"]["requestMetadataFilters"] = {
+        "equals": {"a": "b"}, "notEquals": {"c": "d"},
+    }  # fmt: skip
+    with pytest.raises(ConfigError, match="Can only set one of the following keys"):
+        validate_request(req, "req.json")

@@ -212,7 +212,10 @@ def validate_request(
             hint=f"it supports {', '.join(profile.customization_types)}",
         )
     profile = profile.for_customization(ctype)
-    uris = [req["trainingDataConfig"]["s3Uri"]]
+    # Invocation logs (invocationLogsConfig, a prefix of logs) are training data the API
+    # checks itself; only a dataset file's URI must name a file.
+    training = req["trainingDataConfig"].get("s3Uri")
+    uris = [training] if isinstance(training, str) else []
     uris += [v["s3Uri"] for v in req.get("validationDataConfig", {}).get("validators", [])]
     for uri in uris:
         if uri.endswith("/"):
