@@ -88,3 +88,47 @@ def test_launch_refuses_a_broken_rft_request_before_calling_aws(tmp_path: Path) 
     path.write_text(json.dumps(req))
     res = run_cli(["launch", str(path), "--dry-run"])
     assert res.exit_code == 2 and "outside" in res.stderr
+
+
+def test_open_weight_rft_names_the_route_aws_documents_and_writes_its_body(tmp_path: Path) -> None:
+    from fineprep.stages.launch.openai_job import FILE_ID, openai_job
+
+    req = rft_request(epochCount=2, batchSize=32, learningRate=0.00005)
+    result = launch(req, dry_run=True)
+    assert any("OpenAI-compatible API" in note and "bedrock-mantle.us-west-2" in note
+               for note in result.notes)  # fmt: skip
+    assert openai_job(req) == {
+        "model": "openai.gpt-oss-20b",
+        "training_file": FILE_ID,
+        "method": {
+            "type": "reinforcement",
+            "reinforcement": {
+                "grader": {"type": "lambda", "lambda": {"function": GRADER}},
+                "hyperparameters": {"n_epochs": 2, "batch_size": 32},
+            },
+        },
+    }
+    nova = rft_request("nova-2-lite")
+    assert not any("OpenAI-compatible" in n for n in launch(nova, dry_run=True).notes)
+
+
+def test_upload_for_an_open_weight_model_writes_the_openai_job_body(
+    aws: FaultProxy, tmp_path: Path
+) -> None:
+    from tests.conftest import FIXTURES
+    from tests.s3server import make_bucket
+
+    make_bucket(aws.url, "rft-west", "us-west-2")
+    data = FIXTURES / "rft" / "math.jsonl"
+    out = tmp_path / "out"
+    res = run_cli([
+        "upload", str(data), "--to", "s3://rft-west/math/", "-m", "gpt-oss-20b",
+        "--grader-arn", GRADER, "-H", "epochCount=2", "-o", str(out), "--endpoint-url", aws.url,
+        "--isolated", "--force",  # six prompts: below the minimum, which is not the point here
+    ])  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert "OpenAI-compatible API" in res.stderr and "job-request.openai.json" in res.stderr
+    body = json.loads((out / "job-request.openai.json").read_text())
+    assert body["model"] == "openai.gpt-oss-20b"
+    assert body["method"]["reinforcement"]["hyperparameters"] == {"n_epochs": 2}
+    assert (out / "job-request.json").is_file()

@@ -80,3 +80,10 @@ def test_batch_size_of_settings_made_in_code() -> None:
     with pytest.raises(ConfigError, match=r"hyperparameters\.batchSize.*True"):
         Settings(hyperparameters={"batchSize": True}).batch_size()
     assert Settings(hyperparameters={"batchSize": 4}).batch_size() == 4
+
+
+def test_a_job_api_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "fineprep.toml"
+    config.write_text('[models.gpt-oss-20b]\njob_api = "mantle"\n')
+    with pytest.raises(ConfigError, match="job_api = 'mantle': must be one of bedrock, openai"):
+        load_settings(config).model_profile("gpt-oss-20b")

@@ -100,6 +100,10 @@ def _bound_error(name: str, lo: float, high: str, hi: float, whose: str) -> Conf
     )
 
 
+#: The APIs a model's jobs go through (ModelProfile.job_api).
+JOB_APIS = ("bedrock", "openai")
+
+
 def coerce(attr: str, value: Any, current: Any, name: str) -> Any:
     """One override's value, checked for its type and meaning (``name``: its config key)."""
     if isinstance(current, tuple):
@@ -124,6 +128,8 @@ def coerce(attr: str, value: Any, current: Any, name: str) -> Any:
                 f"{name} = {value!r} is not a regular expression ({exc})",
                 hint="fix the pattern, in Python re syntax, or remove it to use the model's",
             ) from None
+    if attr == "job_api" and value not in JOB_APIS:
+        raise ConfigError(f"{name} = {value!r}: must be one of {', '.join(JOB_APIS)}")
     if attr == "token_band":
         _check_bands(_table(value, name), name)
     if attr == "token_scale":

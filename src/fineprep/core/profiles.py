@@ -132,6 +132,9 @@ class ModelProfile:
     hyperparameters: tuple[HyperParameter, ...] = ()
     #: The customization type these limits are for ("" = the first of customization_types).
     customization: str = ""
+    #: The API AWS documents for this model's jobs: "bedrock" (CreateModelCustomizationJob) or
+    #: "openai" (Bedrock's OpenAI-compatible fine-tuning API: open-weight RFT).
+    job_api: str = "bedrock"
     #: Limits that differ for the model's other customization types, keyed by type; applied by
     #: :meth:`for_customization` (already converted, with their own sources).
     customizations: dict[str, dict[str, Any]] = field(

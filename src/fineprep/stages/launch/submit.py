@@ -18,6 +18,7 @@ from fineprep.core.profiles import ModelProfile, get_profile
 from fineprep.core.results import Result
 from fineprep.io.aws import AwsOptions, aws_error, error_code, make_client, session_region
 from fineprep.stages.launch.idempotency import TOKEN, derived_token, token_matches
+from fineprep.stages.launch.openai_job import openai_route, route_note
 from fineprep.stages.launch.request import load_request, validate_request
 from fineprep.stages.launch.validate import custom_model_region
 
@@ -86,6 +87,8 @@ def launch(
     )
     if profile is None:
         notes.append(_CUSTOM_BASE)
+    elif openai_route(profile):
+        notes.append(route_note(profile, region))
     if dry_run:
         return LaunchResult(req, region, notes=notes)
     if not req.get("roleArn"):

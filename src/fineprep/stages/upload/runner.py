@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 import fineprep.stages.check.rules.outside  # noqa: F401  (registers U001-U004)
 from fineprep.core.config import Settings, load_settings
 from fineprep.core.errors import ConfigError, UploadError
@@ -27,6 +29,7 @@ from fineprep.core.results import Result
 from fineprep.core.s3uri import S3Uri, parse_s3_uri, uri_problem
 from fineprep.io.aws import bucket_region, make_client
 from fineprep.stages.check.state import CheckResult
+from fineprep.stages.launch.openai_job import OPENAI_JOB_NAME, openai_job, openai_route, route_note
 from fineprep.stages.launch.request import JobOptions, build_request, job_type
 from fineprep.stages.launch.validate import DISTILLATION
 from fineprep.stages.upload.digest import (
@@ -250,6 +253,11 @@ def upload(
         up.put_bytes(data, key, "application/json")  # read back; removed again if that fails
     out.job_request, out.job_request_path = request, inputs.out_dir / JOB_REQUEST_NAME
     write_local(out.job_request_path, request_bytes)
+    if openai_route(profile):
+        openai_path = inputs.out_dir / OPENAI_JOB_NAME
+        body = orjson.dumps(openai_job(request), option=orjson.OPT_INDENT_2) + b"\n"
+        write_local(openai_path, body)
+        say(route_note(profile, region, str(openai_path)))
     out.manifest_uri = str(dest.child(MANIFEST_NAME))
     out.manifest_path = inputs.out_dir / MANIFEST_NAME
     write_local(out.manifest_path, data)
