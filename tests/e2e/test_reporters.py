@@ -85,3 +85,16 @@ def test_sarif_artifact_uris_are_uri_references(tmp_path: Path) -> None:
         "caf%C3%A9.jsonl",
     }  # fmt: skip
     assert {unquote(u) for u in uris} == set(names)
+
+
+def test_a_repeated_cause_with_several_findings_a_record_is_no_share_over_100(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "rep.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"prompt": f" q{i} ", "completion": f" a{i} "}) + "\n" for i in range(40)
+        )
+    )
+    run = fineprep("check", str(data), "--select", "L003")
+    assert "80 findings (in a file of 40 records)" in run.out and "200%" not in run.out

@@ -99,7 +99,14 @@ def _repeat_line(f: Finding, count: int, records: int) -> str:
     """One line for the rest of a cause that repeats over most of a file's records."""
     from fineprep.report.worklist import EXAMPLES
 
-    share = f" ({count / records:.0%} of {records:,} records)" if records else ""
+    # a record may hold several (one per turn): a share of records only when it can be one
+    share = (
+        f" ({count / records:.0%} of {records:,} records)"
+        if records and count <= records
+        else f" (in a file of {records:,} records)"
+        if records
+        else ""
+    )
     return (
         f"{line_start(visible(f.location.path))}: {f.code} [{f.severity.value}] and "
         f"{count - EXAMPLES:,} more like "
