@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fineprep.core.config import Settings, read_config_file
@@ -150,6 +150,7 @@ def _convert(source: Path) -> None:
     cut=st.integers(0, 10_000),
     flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6),
 )
+@example(cut=1269, flips=[(5364, 128)])  # a column name that is not UTF-8
 def test_parquet_source_on_damaged_files(cut: int, flips: list[tuple[int, int]]) -> None:
     data = bytearray((FIXTURES / "convert/tabular/classlabel.parquet").read_bytes())
     for at, value in flips:

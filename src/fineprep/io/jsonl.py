@@ -183,6 +183,29 @@ def iter_lines(
         yield number, strip_line(line)
 
 
+#: What a file that is not UTF-8 text starts with, what it is, and how to get JSONL out of it.
+_NOT_TEXT = (
+    (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip FILE)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", "decompress it first (zstd -d FILE)"),
+    (b"\xfd7zXZ\x00", "xz-compressed", "decompress it first (xz -d FILE)"),
+    (b"BZh", "bzip2-compressed", "decompress it first (bunzip2 FILE)"),
+    (b"PK\x03\x04", "a zip archive", "extract the JSONL file from it"),
+    (b"\xff\xfe", "UTF-16 (little-endian byte-order mark)", "re-encode it as UTF-8 "
+     "(iconv -f utf-16 -t utf-8 FILE)"),
+    (b"\xfe\xff", "UTF-16 (big-endian byte-order mark)", "re-encode it as UTF-8 "
+     "(iconv -f utf-16 -t utf-8 FILE)"),
+)  # fmt: skip
+
+
+def not_text(head: bytes) -> tuple[str, str] | None:
+    """``(what the file is, what to do)`` when its first bytes say it is compressed, an
+    archive or UTF-16, not UTF-8 JSONL: one finding then says so, not one per line."""
+    for magic, what, fix in _NOT_TEXT:
+        if head.startswith(magic):
+            return what, fix
+    return None
+
+
 def peek_start(stream: BinaryIO, size: int = 64) -> bytes:
     """The first bytes of a stream without consuming them (BOM and JSON-array detection)."""
     peek = getattr(stream, "peek", None)

@@ -21,7 +21,14 @@ from fineprep.core.model import Finding
 from fineprep.engines.base import EngineHolder, EngineOptions, engine_options
 from fineprep.formats import detect
 from fineprep.io.aws import AwsOptions
-from fineprep.io.jsonl import BOM, LineTooLong, bounded_lines, peek_start, strip_line
+from fineprep.io.jsonl import (
+    BOM,
+    LineTooLong,
+    bounded_lines,
+    not_text,
+    peek_start,
+    strip_line,
+)
 from fineprep.io.remote import expand_inputs, input_aws, is_remote, open_source
 from fineprep.stages.check.partition import check_partitioned, plan
 from fineprep.stages.check.records import emit_bom, start_file_state, stream_records
@@ -143,6 +150,8 @@ def check_files(
             display = stdin_name if path == "-" else path
             file = FileState(path=display, role=role)
             run.files.append(file)
+            if _not_text(path, file, run):
+                continue
             planned = plan(path, file, run, options, engines) if options.parallel else None
             if planned is None:
                 _check_file(path, file, run, checks)
@@ -165,6 +174,24 @@ def check_files(
     return CheckResult(run.findings.settled(), run.files, run.profile, settings, run.stats)
 
 
+def _not_text(path: str, file: FileState, run: RunState) -> bool:
+    """A local file that starts like a compressed file, an archive or UTF-16: one P003 for the
+    file, whatever the engine (the partitions would each report their lines)."""
+    if path == "-" or is_remote(path) or not Path(path).is_file():  # a FIFO would block here
+        return False
+    try:
+        with Path(path).open("rb") as fh:
+            kind = not_text(fh.read(8))
+    except OSError:
+        return False  # reading it fails with its own error in a moment
+    if kind is None:
+        return False
+    what, fix = kind
+    run.emit("P003", f"file is {what}, not UTF-8 JSONL text: {fix}", file, 1)
+    file.unparsed = True
+    return True
+
+
 def _check_file(path: str, file: FileState, run: RunState, checks: list[Check]) -> None:
     start_file_state(file, run, False)
     stream = open_source(path, input_aws(run.settings.sections.get("upload")))
@@ -182,6 +209,7 @@ def _check_file(path: str, file: FileState, run: RunState, checks: list[Check]) 
                 file,
                 1,
             )
+            file.unparsed = True
             return
         for check in checks:
             check.start_file(file)

@@ -69,6 +69,8 @@ def write_fixes(result: CheckResult, path: str, drop_duplicates: bool = False) -
             by_line.setdefault(f.location.line, []).append(f)
     fixed, rejected = fixed_paths(path)
     summary = FixSummary(path, str(fixed), str(rejected))
+    if file.unparsed:  # its lines are not records: nothing in it can be kept or rejected
+        return summary
     meta_in = sidecar_path(path)
     metas = iter_lines(meta_in.open("rb")) if file.has_sidecar else None
     analyze = FORMATS.get(file.format).analyze if file.format else None

@@ -148,6 +148,7 @@ def stream_records(
                     file,
                     1,
                 )
+                file.unparsed = True
                 return
             report_parse_error(raw, exc, file, line_no, run)
             continue

@@ -50,6 +50,8 @@ class FileState:
     dropped: set[int] = field(default_factory=set)
     #: A forced format the records are not in (reported once, the records not walked).
     format_mismatch: bool = False
+    #: Not read as JSONL at all (compressed, UTF-16, a JSON array or document): --fix leaves it.
+    unparsed: bool = False
     #: Records whose sidecar names the original they were made from (``fineprep augment``),
     #: per strategy: counts are reported with and without them.
     augmented: dict[str, int] = field(default_factory=dict)

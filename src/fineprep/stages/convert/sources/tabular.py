@@ -90,7 +90,7 @@ def read_parquet(paths: list[str], options: dict[str, Any]) -> Iterator[SourceIt
         _require_file(path)
         try:
             pf = pq.ParquetFile(path)
-        except (pa.ArrowException, OSError) as exc:
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # a damaged column name
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
         labels = class_labels(pf.schema_arrow.metadata)
         rows = options.get("row_slice")  # a partition's run of row groups (see row_groups)
