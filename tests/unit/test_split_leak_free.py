@@ -7,14 +7,18 @@ split is redone. The property: for any dataset, a check of what split wrote find
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fineprep.api import check, split
+from fineprep.core.config import settings_from_table
+from fineprep.stages.split import runner
 
 WORDS = ["win", "free", "cash", "now", "call", "meet", "lunch", "today", "prize", "claim", "txt"]
 
@@ -133,3 +137,28 @@ def test_rft_prompts_split_stratified_and_grouped(tmp_path: Path) -> None:
             groups.setdefault(orjson.loads(line)["group"], set()).add(name)
     assert all(len(where) == 1 for where in groups.values())  # no group straddles splits
     assert not [f for f in result.check.findings if f.code in {"D004", "S002", "S001"}]
+
+
+@pytest.mark.parametrize(
+    ("choice", "select"),
+    [({}, ["N"]), ({"ignore": ["D"]}, None), ({"scope": "record"}, None)],
+)
+def test_leak_repair_runs_whatever_the_selection(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    choice: dict[str, Any],
+    select: list[str] | None,
+) -> None:
+    """With grouping blind (as if LSH missed every pair), the split's own D004 run still finds
+    the leaks and regroups, even when the selection or the scope leaves D004 out."""
+    monkeypatch.setattr(runner, "merge_leaky_units", lambda *args: None)
+    records = [
+        {"prompt": f"question number {i // 2} about the weather", "completion": f"answer {i}"}
+        for i in range(120)
+    ]
+    path = write(tmp_path / "pairs.jsonl", records)
+    settings = dataclasses.replace(settings_from_table({"model": "nova-lite"}), **choice)
+    result = split(path, tmp_path / "out", validation=0.3, settings=settings, select=select)
+    assert result.summary["groups"]["merges"]["leak_check"] > 0
+    assert leaks(tmp_path / "out") == []
+    assert result.counts["validation"] > 0

@@ -32,6 +32,7 @@ def check_outputs(
     model's minimum); a split without a training file is refused, since without one N001 would
     have nothing to judge and the check would pass a split no model can be tuned on."""
     from fineprep.stages.check.engine import check_files
+    from fineprep.stages.check.selection import resolve_selection
 
     train = files.get(TRAIN)
     if train is None:
@@ -40,18 +41,20 @@ def check_outputs(
             f"{where}: the split has no training file (train.jsonl) to check",
             hint="split again; a model is tuned on train.jsonl",
         )
-    chosen = list(select or DEFAULT_SELECT)
-    # D004 always runs: split verifies that it wrote no leak (see leaked_records).
-    checked = dataclasses.replace(settings, select=[*chosen, "D004"])
-    found = check_files(
+    # The outputs are a whole dataset: its rules run even where the config's scope is "record".
+    wanted = dataclasses.replace(settings, select=list(select or DEFAULT_SELECT), scope="all")
+    # D004 always runs, whatever --select or --ignore say: split verifies that it wrote no leak
+    # (see leaked_records), and one it could not repair is shown, not hidden.
+    shown = resolve_selection(wanted)
+    checked = dataclasses.replace(
+        settings, select=sorted(shown | {"D004"}), extend_select=[], ignore=[], scope="all"
+    )
+    return check_files(
         [str(train)],
         checked,
         validation=[str(files[VALIDATION])] if VALIDATION in files else [],
         test=[str(files[TEST])] if TEST in files else [],
     )
-    if not any(code == "D004" or "D004".startswith(code) for code in chosen):
-        found.findings = [f for f in found.findings if f.code != "D004"]
-    return found
 
 
 def leaked_records(
