@@ -36,14 +36,15 @@ KILLS = 5
 
 
 def final_files(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` that is not a temporary file or an output's lock (``.NAME.lock``,
-    empty, left by a killed run and taken over by the next), by relative path."""
+    """Every file under ``root`` that is not a temporary file, an output's lock (``.NAME.lock``,
+    empty, left by a killed run and taken over by the next) or a split's journal of files in
+    play (``.split.json.pending``, read and removed by the next run), by relative path."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
         if p.is_file()
         and not p.name.endswith(".tmp")
-        and not (p.name.startswith(".") and p.name.endswith(".lock"))
+        and not (p.name.startswith(".") and p.name.endswith((".lock", ".pending")))
     }
 
 

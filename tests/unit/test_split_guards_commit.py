@@ -87,3 +87,35 @@ def test_without_checks_split_json_is_written_at_once(tmp_path: Path) -> None:
     out = tmp_path / "out"
     split(data, out, validation=0.2, settings=settings_from_table({}), run_checks=False)
     assert (out / "split.json").exists()
+
+
+def test_a_split_too_small_for_the_model_is_finished_and_says_so(tmp_path: Path) -> None:
+    """Findings do not withhold split.json: augment fills a small split, guided by it."""
+    data = write_nova(tmp_path / "data.jsonl", 6)  # Nova takes 8 training records at least
+    out = tmp_path / "out"
+    result = split(data, out, validation=0.2, settings=settings_from_table({"model": "nova-lite"}))
+    assert result.exit_code == 1
+    assert "N001" in {f.code for f in result.check.findings}
+    assert json.loads((out / "split.json").read_text())["counts"] == result.counts
+
+
+def test_a_file_an_interrupted_run_wrote_is_removed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run ever is killed while checking (no split.json yet); the next, without a
+    test set, still knows that test.jsonl is a split file and removes it."""
+    data = write_nova(tmp_path / "data.jsonl", 40)
+    out = tmp_path / "out"
+    real = runner.check_outputs
+    monkeypatch.setattr(runner, "check_outputs", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        split(data, out, validation=0.2, test=0.2, settings=settings_from_table({}))
+    assert (out / "test.jsonl").exists() and not (out / "split.json").exists()
+    monkeypatch.setattr(runner, "check_outputs", real)
+    result = split(data, out, validation=0.2, settings=settings_from_table({}))
+    assert not (out / "test.jsonl").exists() and not (out / "test.meta.jsonl").exists()
+    assert any("left by an earlier split" in note for note in result.notes)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "split.json", "train.jsonl", "train.meta.jsonl",
+        "validation.jsonl", "validation.meta.jsonl",
+    ]  # fmt: skip

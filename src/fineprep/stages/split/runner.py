@@ -187,7 +187,7 @@ def _split_dataset(
             listed = {**listed, **result.summary["files"]}
             if not run_checks:
                 return _finished(result)
-            # split.json is not written yet: until this check passes, the split is not done.
+            # split.json is not written yet: until this check has run, the split is not done.
             result.check = check_outputs(result.files, settings, select)
             leaks = leaked_records(result.check, result.files, result.per_record)
             if not leaks:
@@ -237,7 +237,7 @@ def _split_once(
     outputs = write_splits(sc, per_record, opts.out_dir)
     notes += remove_stale(opts.out_dir, outputs, listed)
     # The earlier split.json no longer describes the files: this run's replaces it once checked.
-    withdraw_summary(opts.out_dir)
+    withdraw_summary(opts.out_dir, {**listed, **{n: o.summary() for n, o in outputs.items()}})
     small = opts.validation > 0 and target > 0 and VALIDATION not in outputs
     if small and VALIDATION not in done.reserved:
         notes.append("no record went to validation (the dataset is too small for the ratio)")

@@ -4,11 +4,13 @@ It is written last and is byte-identical across reruns (no timestamps), so a cha
 split.json in version control means the data or the parameters changed.
 
 It is also what marks a split as finished: its ``set`` seals the files as one run's, and it is
-written only once the outputs have passed their check. A run withdraws the split.json of an
-earlier run as soon as its own files have replaced that run's (the old one would vouch for
-files no longer there), so an interrupted or failed verification leaves no split.json at all,
-and a run killed before the withdrawal leaves one that ``check`` finds does not describe the
-files (S009).
+written only once the outputs have been checked (whatever the check found: a split too small
+for the model is what ``augment`` fills, guided by this file). A run withdraws the split.json
+of an earlier run as soon as its own files have replaced that run's (the old one would vouch
+for files no longer there), so an interrupted or failed verification leaves no split.json at
+all, and a run killed before the withdrawal leaves one that ``check`` finds does not describe
+the files (S009). The withdrawal first records the files in play in ``.split.json.pending``,
+so the next run still removes a test.jsonl that an interrupted run wrote and it does not.
 """
 
 from __future__ import annotations
@@ -100,17 +102,30 @@ def split_summary(
     }
 
 
+#: Hidden beside split.json while a run has withdrawn it: the files that run may have written,
+#: so a later run removes the stale ones even when the run was killed before finishing.
+PENDING_NAME = ".split.json.pending"
+
+
 def previous_files(out_dir: Path) -> dict[str, Any]:
-    """The ``files`` an earlier split listed in ``out_dir`` (empty if none or unreadable)."""
-    try:
-        listed = orjson.loads((out_dir / SUMMARY_NAME).read_bytes()).get("files", {})
-    except (OSError, orjson.JSONDecodeError, AttributeError):
-        return {}
-    return listed if isinstance(listed, dict) else {}
+    """The ``files`` earlier splits wrote in ``out_dir``: those its split.json lists and those
+    an unfinished run recorded as pending (empty if none or unreadable)."""
+    found: dict[str, Any] = {}
+    for name in (PENDING_NAME, SUMMARY_NAME):
+        try:
+            listed = orjson.loads((out_dir / name).read_bytes()).get("files", {})
+        except (OSError, orjson.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(listed, dict):
+            found.update(listed)
+    return found
 
 
-def withdraw_summary(out_dir: Path) -> None:
-    """Remove an earlier run's split.json once this run's files have replaced its files."""
+def withdraw_summary(out_dir: Path, written: dict[str, Any]) -> None:
+    """Remove an earlier run's split.json once this run's files have replaced its files,
+    recording first which files (``written``, with the earlier ones) are now unfinished."""
+    body = orjson.dumps({"files": written}, option=orjson.OPT_SORT_KEYS)
+    atomic_write_bytes(out_dir / PENDING_NAME, body)
     with contextlib.suppress(FileNotFoundError):
         (out_dir / SUMMARY_NAME).unlink()
 
@@ -119,3 +134,5 @@ def write_summary(out_dir: Path, summary: dict[str, Any]) -> None:
     """Write split.json (atomically): the split is finished once it is in place."""
     body = orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n"
     atomic_write_bytes(out_dir / SUMMARY_NAME, body)
+    with contextlib.suppress(FileNotFoundError):
+        (out_dir / PENDING_NAME).unlink()
