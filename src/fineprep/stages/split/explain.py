@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fineprep.stages.split.assign import TEST, VALIDATION, Assignment, Plan
+from fineprep.stages.split.assign import TEST, VALIDATION, Assignment, Plan, Unit
 from fineprep.stages.split.options import SplitOptions
 
 if TYPE_CHECKING:
@@ -54,3 +54,21 @@ def explain(
         notes.append(
             f"--max-per-class {opts.max_per_class}: dropped {n:,} records of class {stratum!r}"
         )
+
+
+def shortfalls(
+    done: Assignment, units: list[Unit], counts: dict[str, int], notes: list[str]
+) -> dict[str, int]:
+    """Add a note for each split whose record count misses its quota by more than 5% (and
+    more than one record), and return every quota. Groups and records kept together move
+    whole, so a few large ones can leave validation or test short, or long, of what the ratio
+    asks; that is the price of a leak-free split, and it is said, never silent."""
+    largest = max((unit.size for unit in units), default=0)
+    for name in (VALIDATION, TEST):
+        asked, got = done.requested.get(name, 0), counts.get(name, 0)
+        if asked and (not got or abs(got - asked) > max(1, asked // 20)):
+            notes.append(
+                f"{name} has {got:,} records of the {asked:,} its ratio asks: groups and "
+                f"records kept together move whole (the largest holds {largest:,} records)"
+            )
+    return {name: done.requested.get(name, 0) for name in (VALIDATION, TEST)}

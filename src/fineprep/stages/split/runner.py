@@ -34,7 +34,7 @@ from fineprep.stages.split.assign import (
     Unit,
     assign,
 )
-from fineprep.stages.split.explain import explain
+from fineprep.stages.split.explain import explain, shortfalls
 from fineprep.stages.split.fields import check_fields
 from fineprep.stages.split.grouping import (
     UnionFind,
@@ -238,11 +238,13 @@ def _split_once(
     notes += remove_stale(opts.out_dir, outputs, listed)
     # The earlier split.json no longer describes the files: this run's replaces it once checked.
     withdraw_summary(opts.out_dir, {**listed, **{n: o.summary() for n, o in outputs.items()}})
+    asked = shortfalls(done, units, counts, notes)
     small = opts.validation > 0 and target > 0 and VALIDATION not in outputs
-    if small and VALIDATION not in done.reserved:
+    if small and VALIDATION not in done.reserved and not asked[VALIDATION]:
         notes.append("no record went to validation (the dataset is too small for the ratio)")
     classes = class_counts(sc.labels, per_record) if opts.stratify else {}
     summary = split_summary(sc, opts, settings, outputs, counts, classes, rare, done, notes)
+    summary["requested"] = asked
     grouping = merge_summary(scanned, merges)
     summary["groups"].update(grouping)
     summary["augmented"] = augmented_summary(scanned, per_record, bool(opts.stratify))
