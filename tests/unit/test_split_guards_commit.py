@@ -119,3 +119,15 @@ def test_a_file_an_interrupted_run_wrote_is_removed_by_the_next(
         "split.json", "train.jsonl", "train.meta.jsonl",
         "validation.jsonl", "validation.meta.jsonl",
     ]  # fmt: skip
+
+
+def test_a_second_split_into_a_locked_folder_is_refused_before_it_reads(tmp_path: Path) -> None:
+    from fineprep.core.errors import InputError
+    from fineprep.io.outputs import OutputLock
+
+    data = tmp_path / "data.jsonl"
+    data.write_text("not json\n")  # a split that read it first would report line 1
+    out = tmp_path / "out"
+    with OutputLock(out / "split.json"), pytest.raises(InputError, match="another fineprep run"):
+        split(data, out, settings=settings_from_table({}))
+    assert not (out / "train.jsonl").exists()

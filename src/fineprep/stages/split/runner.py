@@ -11,6 +11,7 @@ directory with one holds a finished split (see :mod:`fineprep.stages.split.summa
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -31,7 +32,6 @@ from fineprep.stages.split.assign import (
     TRAIN,
     VALIDATION,
     Plan,
-    Unit,
     assign,
 )
 from fineprep.stages.split.explain import explain, shortfalls
@@ -47,7 +47,7 @@ from fineprep.stages.split.identity import Identities
 from fineprep.stages.split.options import SplitOptions, resolve_options
 from fineprep.stages.split.partitions import scan_dataset
 from fineprep.stages.split.scan import Scan
-from fineprep.stages.split.strata import label_counts, rare_labels, unit_strata
+from fineprep.stages.split.strata import split_units
 from fineprep.stages.split.summary import (
     augmented_summary,
     class_counts,
@@ -149,6 +149,31 @@ def _split_dataset(
     notes: list[str] = []
     target = _validation_share(opts, profile, notes)
     _refuse_overwrite(path, opts.out_dir)
+    # One split writes this directory at a time: a second is refused before it reads anything
+    # (never after a scan of minutes, never interleaved). A folder made for the lock goes
+    # again when the split fails before writing anything into it.
+    made = not opts.out_dir.exists()
+    try:
+        with OutputLock(opts.out_dir / "split.json"):
+            return _split_locked(path, opts, settings, select, run_checks, origin, target, notes)
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                opts.out_dir.rmdir()  # only if empty
+        raise
+
+
+def _split_locked(
+    path: str,
+    opts: SplitOptions,
+    settings: Settings,
+    select: list[str] | None,
+    run_checks: bool,
+    origin: RemoteOrigin | None,
+    target: Fraction,
+    notes: list[str],
+) -> SplitResult:
+    profile = settings.model_profile()
     identities = Identities(settings.check_options("D003"), settings.format, profile)
     sc = scan_dataset(
         path,
@@ -177,26 +202,24 @@ def _split_dataset(
             f"{shown}: they are split on their own"
         )
     min_count = option(settings.check_options("B002"), "min-count", 10, int)
-    # One split writes this directory at a time (a second is refused, never interleaved).
-    with OutputLock(opts.out_dir / "split.json"):
-        listed = previous_files(opts.out_dir)
-        for _ in range(_MAX_REGROUPS):
-            result = _split_once(
-                sc, merges, opts, settings, profile, target, min_count, notes[:], listed
-            )
-            listed = {**listed, **result.summary["files"]}
-            if not run_checks:
-                return _finished(result)
-            # split.json is not written yet: until this check has run, the split is not done.
-            result.check = check_outputs(result.files, settings, select)
-            leaks = leaked_records(result.check, result.files, result.per_record)
-            if not leaks:
-                return _finished(result)
-            # LSH missed these pairs when grouping: merge them and split again.
-            for a, b in leaks:
-                merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
-        result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
-        return _finished(result)
+    listed = previous_files(opts.out_dir)
+    for _ in range(_MAX_REGROUPS):
+        result = _split_once(
+            sc, merges, opts, settings, profile, target, min_count, notes[:], listed
+        )
+        listed = {**listed, **result.summary["files"]}
+        if not run_checks:
+            return _finished(result)
+        # split.json is not written yet: until this check has run, the split is not done.
+        result.check = check_outputs(result.files, settings, select)
+        leaks = leaked_records(result.check, result.files, result.per_record)
+        if not leaks:
+            return _finished(result)
+        # LSH missed these pairs when grouping: merge them and split again.
+        for a, b in leaks:
+            merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
+    result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
+    return _finished(result)
 
 
 def _finished(result: SplitResult) -> SplitResult:
@@ -219,7 +242,7 @@ def _split_once(
     """Assign the merged units and write the split files; prepare ``split.json``, which the
     caller writes once the files are checked. ``listed``: files earlier splits wrote here."""
     sc = regrouped(scanned, merges)
-    units, rare = _units(sc, opts, min_count)
+    units, rare = split_units(sc, opts, min_count)
     plan = Plan(
         validation=target,
         test=Fraction(repr(opts.test)),
@@ -264,24 +287,6 @@ def _split_once(
     result = SplitResult(opts.out_dir, files, counts, classes, notes, summary, rare=rare)
     result.per_record = per_record
     return result
-
-
-def _units(sc: Scan, opts: SplitOptions, min_count: int) -> tuple[list[Unit], dict[str, int]]:
-    """The units to assign and the classes too rare to split (empty without --stratify)."""
-    pairs = zip(sc.unit_keys, sc.unit_sizes, strict=True)
-    if not opts.stratify:
-        return [Unit(key, size) for key, size in pairs], {}
-    freq = label_counts(sc.labels)
-    rare = rare_labels(freq, min_count)
-    if freq and sum(rare.values()) * 2 > sc.records:
-        raise ConfigError(
-            f"--stratify {opts.stratify}: {len(freq):,} distinct values among {sc.records:,} "
-            "records, most of them too rare to split; this is not classification data",
-            hint="split without --stratify, or give class labels in the sidecar",
-        )
-    strata, per_label = unit_strata(sc.unit_of, sc.labels, sc.unit_sizes, freq)
-    units = [Unit(key, size, strata[i], per_label[i]) for i, (key, size) in enumerate(pairs)]
-    return units, rare
 
 
 def _validation_share(

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from fineprep.core.errors import ConfigError
 from fineprep.formats.base import Label
-from fineprep.stages.split.assign import Stratum
+from fineprep.stages.split.assign import Stratum, Unit
+
+if TYPE_CHECKING:
+    from fineprep.stages.split.options import SplitOptions
+    from fineprep.stages.split.scan import Scan
 
 
 def elements(label: Label) -> tuple[str, ...]:
@@ -62,3 +68,21 @@ def unit_strata(
 def rare_labels(freq: Counter[str], min_count: int) -> dict[str, int]:
     """Labels with fewer than ``min_count`` records in the whole dataset (B002's rule)."""
     return {label: n for label, n in sorted(freq.items()) if n < min_count}
+
+
+def split_units(sc: Scan, opts: SplitOptions, min_count: int) -> tuple[list[Unit], dict[str, int]]:
+    """The units to assign and the classes too rare to split (empty without --stratify)."""
+    pairs = zip(sc.unit_keys, sc.unit_sizes, strict=True)
+    if not opts.stratify:
+        return [Unit(key, size) for key, size in pairs], {}
+    freq = label_counts(sc.labels)
+    rare = rare_labels(freq, min_count)
+    if freq and sum(rare.values()) * 2 > sc.records:
+        raise ConfigError(
+            f"--stratify {opts.stratify}: {len(freq):,} distinct values among {sc.records:,} "
+            "records, most of them too rare to split; this is not classification data",
+            hint="split without --stratify, or give class labels in the sidecar",
+        )
+    strata, per_label = unit_strata(sc.unit_of, sc.labels, sc.unit_sizes, freq)
+    units = [Unit(key, size, strata[i], per_label[i]) for i, (key, size) in enumerate(pairs)]
+    return units, rare
