@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -150,76 +151,69 @@ def _split_dataset(
     target = _validation_share(opts, profile, notes)
     _refuse_overwrite(path, opts.out_dir)
     # One split writes this directory at a time: a second is refused before it reads anything
-    # (never after a scan of minutes, never interleaved). A folder made for the lock goes
-    # again when the split fails before writing anything into it.
-    made = not opts.out_dir.exists()
+    # (never after a scan of minutes, never interleaved).
+    with _locked(opts.out_dir):
+        identities = Identities(settings.check_options("D003"), settings.format, profile)
+        sc = scan_dataset(
+            path,
+            settings.sections.get("engine"),
+            stratify=opts.stratify,
+            group=opts.group,
+            fmt=settings.format,
+            label_from=settings.label_from,
+            profile=profile,
+            identities=identities,
+            origin=origin,
+        )
+        shown = sc.name = origin.uri if origin is not None else path
+        if not sc.records:
+            raise InputError(f"{path}: no records to split", hint="check that it is the right file")
+        notes += check_fields(sc, opts)
+        if sc.bom:
+            notes.append(f"{shown} starts with a byte-order mark; it is not copied")
+        merges = UnionFind(len(sc.unit_keys))
+        merge_leaky_units(identities, sc.unit_of, merges, settings)
+        sc.identities = None  # the signatures are not needed again
+        orphans = merge_variants(sc, merges)
+        if orphans:
+            notes.append(
+                f"{orphans:,} augmented records name an original (augmented_from) that is not in "
+                f"{shown}: they are split on their own"
+            )
+        min_count = option(settings.check_options("B002"), "min-count", 10, int)
+        listed = previous_files(opts.out_dir)
+        for _ in range(_MAX_REGROUPS):
+            result = _split_once(
+                sc, merges, opts, settings, profile, target, min_count, notes[:], listed
+            )
+            listed = {**listed, **result.summary["files"]}
+            if not run_checks:
+                return _finished(result)
+            # split.json is not written yet: until this check has run, the split is not done.
+            result.check = check_outputs(result.files, settings, select)
+            leaks = leaked_records(result.check, result.files, result.per_record)
+            if not leaks:
+                return _finished(result)
+            # LSH missed these pairs when grouping: merge them and split again.
+            for a, b in leaks:
+                merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
+        result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
+        return _finished(result)
+
+
+@contextlib.contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """Hold the output lock of ``out_dir``; a folder made for the lock goes again when the
+    split fails before writing anything into it."""
+    made = not out_dir.exists()
     try:
-        with OutputLock(opts.out_dir / "split.json"):
-            return _split_locked(path, opts, settings, select, run_checks, origin, target, notes)
+        with OutputLock(out_dir / "split.json"):
+            yield
     except BaseException:
         if made:
             with contextlib.suppress(OSError):
-                opts.out_dir.rmdir()  # only if empty
+                out_dir.rmdir()  # only if empty
         raise
-
-
-def _split_locked(
-    path: str,
-    opts: SplitOptions,
-    settings: Settings,
-    select: list[str] | None,
-    run_checks: bool,
-    origin: RemoteOrigin | None,
-    target: Fraction,
-    notes: list[str],
-) -> SplitResult:
-    profile = settings.model_profile()
-    identities = Identities(settings.check_options("D003"), settings.format, profile)
-    sc = scan_dataset(
-        path,
-        settings.sections.get("engine"),
-        stratify=opts.stratify,
-        group=opts.group,
-        fmt=settings.format,
-        label_from=settings.label_from,
-        profile=profile,
-        identities=identities,
-        origin=origin,
-    )
-    shown = sc.name = origin.uri if origin is not None else path
-    if not sc.records:
-        raise InputError(f"{path}: no records to split", hint="check that it is the right file")
-    notes += check_fields(sc, opts)
-    if sc.bom:
-        notes.append(f"{shown} starts with a byte-order mark; it is not copied")
-    merges = UnionFind(len(sc.unit_keys))
-    merge_leaky_units(identities, sc.unit_of, merges, settings)
-    sc.identities = None  # the signatures are not needed again
-    orphans = merge_variants(sc, merges)
-    if orphans:
-        notes.append(
-            f"{orphans:,} augmented records name an original (augmented_from) that is not in "
-            f"{shown}: they are split on their own"
-        )
-    min_count = option(settings.check_options("B002"), "min-count", 10, int)
-    listed = previous_files(opts.out_dir)
-    for _ in range(_MAX_REGROUPS):
-        result = _split_once(
-            sc, merges, opts, settings, profile, target, min_count, notes[:], listed
-        )
-        listed = {**listed, **result.summary["files"]}
-        if not run_checks:
-            return _finished(result)
-        # split.json is not written yet: until this check has run, the split is not done.
-        result.check = check_outputs(result.files, settings, select)
-        leaks = leaked_records(result.check, result.files, result.per_record)
-        if not leaks:
-            return _finished(result)
-        # LSH missed these pairs when grouping: merge them and split again.
-        for a, b in leaks:
-            merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
-    result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
-    return _finished(result)
 
 
 def _finished(result: SplitResult) -> SplitResult:
