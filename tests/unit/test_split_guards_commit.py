@@ -131,3 +131,12 @@ def test_a_second_split_into_a_locked_folder_is_refused_before_it_reads(tmp_path
     with OutputLock(out / "split.json"), pytest.raises(InputError, match="another fineprep run"):
         split(data, out, settings=settings_from_table({}))
     assert not (out / "train.jsonl").exists()
+
+
+def test_a_split_of_an_s3_input_into_a_locked_folder_downloads_nothing(tmp_path: Path) -> None:
+    from fineprep.core.errors import InputError
+    from fineprep.io.outputs import OutputLock
+
+    out = tmp_path / "out"
+    with OutputLock(out / "split.json"), pytest.raises(InputError, match="another fineprep run"):
+        split("s3://no-such-bucket/data.jsonl", out, settings=settings_from_table({}))

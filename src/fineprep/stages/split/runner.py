@@ -11,20 +11,17 @@ directory with one holds a finished split (see :mod:`fineprep.stages.split.summa
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fineprep.core.config import Settings, load_settings
-from fineprep.core.errors import ConfigError, InputError, require
+from fineprep.core.errors import InputError, require
 from fineprep.core.results import Result
 from fineprep.core.rules import option
-from fineprep.io.jsonl import sidecar_path
-from fineprep.io.outputs import OutputLock, OutputSet, refuse_mixed_set, same_file
+from fineprep.io.outputs import OutputSet, refuse_mixed_set
 from fineprep.io.remote import input_aws, is_remote
 from fineprep.io.staging import RemoteOrigin, StagedDataset
 from fineprep.stages.split.assign import (
@@ -58,7 +55,12 @@ from fineprep.stages.split.summary import (
     write_summary,
 )
 from fineprep.stages.split.verify import check_outputs, leaked_records
-from fineprep.stages.split.write import remove_stale, write_splits
+from fineprep.stages.split.write import (
+    locked_output,
+    refuse_overwrite,
+    remove_stale,
+    write_splits,
+)
 
 if TYPE_CHECKING:
     from fineprep.core.profiles import ModelProfile
@@ -131,11 +133,19 @@ def split(
         max_per_class=max_per_class,
     )
     path = str(dataset)
-    if is_remote(path):
-        # Read twice (plan, write): from one local copy, so both passes see the same bytes.
-        with StagedDataset(path, input_aws(settings.sections.get("upload"))) as staged:
-            return _split_dataset(staged.path, opts, settings, select, run_checks, staged.origin)
-    return _split_dataset(path, opts, settings, select, run_checks, None)
+    remote = is_remote(path)
+    refuse_overwrite(path, opts.out_dir, local=not remote)
+    # One split writes this directory at a time: a second is refused before it reads (or
+    # downloads) anything, never after a scan of minutes, and never interleaved.
+    with locked_output(opts.out_dir):
+        if remote:
+            # Read twice (plan, write): from one local copy, so both passes see the same bytes.
+            with StagedDataset(path, input_aws(settings.sections.get("upload"))) as staged:
+                refuse_mixed_set(staged.path)
+                return _split_dataset(
+                    staged.path, opts, settings, select, run_checks, staged.origin
+                )
+        return _split_dataset(path, opts, settings, select, run_checks, None)
 
 
 def _split_dataset(
@@ -149,71 +159,52 @@ def _split_dataset(
     profile = settings.model_profile()
     notes: list[str] = []
     target = _validation_share(opts, profile, notes)
-    _refuse_overwrite(path, opts.out_dir)
-    # One split writes this directory at a time: a second is refused before it reads anything
-    # (never after a scan of minutes, never interleaved).
-    with _locked(opts.out_dir):
-        identities = Identities(settings.check_options("D003"), settings.format, profile)
-        sc = scan_dataset(
-            path,
-            settings.sections.get("engine"),
-            stratify=opts.stratify,
-            group=opts.group,
-            fmt=settings.format,
-            label_from=settings.label_from,
-            profile=profile,
-            identities=identities,
-            origin=origin,
+    identities = Identities(settings.check_options("D003"), settings.format, profile)
+    sc = scan_dataset(
+        path,
+        settings.sections.get("engine"),
+        stratify=opts.stratify,
+        group=opts.group,
+        fmt=settings.format,
+        label_from=settings.label_from,
+        profile=profile,
+        identities=identities,
+        origin=origin,
+    )
+    shown = sc.name = origin.uri if origin is not None else path
+    if not sc.records:
+        raise InputError(f"{path}: no records to split", hint="check that it is the right file")
+    notes += check_fields(sc, opts)
+    if sc.bom:
+        notes.append(f"{shown} starts with a byte-order mark; it is not copied")
+    merges = UnionFind(len(sc.unit_keys))
+    merge_leaky_units(identities, sc.unit_of, merges, settings)
+    sc.identities = None  # the signatures are not needed again
+    orphans = merge_variants(sc, merges)
+    if orphans:
+        notes.append(
+            f"{orphans:,} augmented records name an original (augmented_from) that is not in "
+            f"{shown}: they are split on their own"
         )
-        shown = sc.name = origin.uri if origin is not None else path
-        if not sc.records:
-            raise InputError(f"{path}: no records to split", hint="check that it is the right file")
-        notes += check_fields(sc, opts)
-        if sc.bom:
-            notes.append(f"{shown} starts with a byte-order mark; it is not copied")
-        merges = UnionFind(len(sc.unit_keys))
-        merge_leaky_units(identities, sc.unit_of, merges, settings)
-        sc.identities = None  # the signatures are not needed again
-        orphans = merge_variants(sc, merges)
-        if orphans:
-            notes.append(
-                f"{orphans:,} augmented records name an original (augmented_from) that is not in "
-                f"{shown}: they are split on their own"
-            )
-        min_count = option(settings.check_options("B002"), "min-count", 10, int)
-        listed = previous_files(opts.out_dir)
-        for _ in range(_MAX_REGROUPS):
-            result = _split_once(
-                sc, merges, opts, settings, profile, target, min_count, notes[:], listed
-            )
-            listed = {**listed, **result.summary["files"]}
-            if not run_checks:
-                return _finished(result)
-            # split.json is not written yet: until this check has run, the split is not done.
-            result.check = check_outputs(result.files, settings, select)
-            leaks = leaked_records(result.check, result.files, result.per_record)
-            if not leaks:
-                return _finished(result)
-            # LSH missed these pairs when grouping: merge them and split again.
-            for a, b in leaks:
-                merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
-        result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
-        return _finished(result)
-
-
-@contextlib.contextmanager
-def _locked(out_dir: Path) -> Iterator[None]:
-    """Hold the output lock of ``out_dir``; a folder made for the lock goes again when the
-    split fails before writing anything into it."""
-    made = not out_dir.exists()
-    try:
-        with OutputLock(out_dir / "split.json"):
-            yield
-    except BaseException:
-        if made:
-            with contextlib.suppress(OSError):
-                out_dir.rmdir()  # only if empty
-        raise
+    min_count = option(settings.check_options("B002"), "min-count", 10, int)
+    listed = previous_files(opts.out_dir)
+    for _ in range(_MAX_REGROUPS):
+        result = _split_once(
+            sc, merges, opts, settings, profile, target, min_count, notes[:], listed
+        )
+        listed = {**listed, **result.summary["files"]}
+        if not run_checks:
+            return _finished(result)
+        # split.json is not written yet: until this check has run, the split is not done.
+        result.check = check_outputs(result.files, settings, select)
+        leaks = leaked_records(result.check, result.files, result.per_record)
+        if not leaks:
+            return _finished(result)
+        # LSH missed these pairs when grouping: merge them and split again.
+        for a, b in leaks:
+            merges.union(sc.unit_of[a], sc.unit_of[b], "leak_check")
+    result.notes.append(f"leaks remain after {_MAX_REGROUPS} regroupings (see D004)")
+    return _finished(result)
 
 
 def _finished(result: SplitResult) -> SplitResult:
@@ -293,22 +284,3 @@ def _validation_share(
         )
         return Fraction(0)
     return Fraction(repr(opts.validation))
-
-
-def _refuse_overwrite(path: str, out_dir: Path) -> None:
-    if path == "-":
-        raise ConfigError(
-            "split reads its input twice and cannot take standard input",
-            hint="save it to a .jsonl file first",
-        )
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"-o {out_dir}: exists and is not a directory")
-    inputs = [Path(path), sidecar_path(path)]
-    for name in (*SPLITS, "split"):
-        for suffix in (".jsonl", ".meta.jsonl", ".json"):
-            if any(same_file(out_dir / f"{name}{suffix}", i) for i in inputs):
-                raise ConfigError(
-                    f"-o {out_dir}: the split would overwrite its input {path}",
-                    hint="write the split to another directory",
-                )
-    refuse_mixed_set(path)

@@ -17,10 +17,11 @@ from typing import IO, Any, BinaryIO
 
 import orjson
 
-from fineprep.core.errors import InputError
+from fineprep.core.errors import ConfigError, InputError
 from fineprep.core.model import RecordMeta
 from fineprep.io.atomic import AtomicWriter
-from fineprep.io.jsonl import BOM, open_input
+from fineprep.io.jsonl import BOM, open_input, sidecar_path
+from fineprep.io.outputs import OutputLock, refuse_mixed_set, same_file
 from fineprep.stages.split.assign import DROPPED, SPLITS
 from fineprep.stages.split.scan import Scan
 
@@ -180,3 +181,41 @@ def remove_stale(out_dir: Path, outputs: dict[str, Output], listed: dict[str, An
                 stale.unlink()
                 notes.append(f"removed {stale} left by an earlier split")
     return notes
+
+
+@contextlib.contextmanager
+def locked_output(out_dir: Path) -> Iterator[None]:
+    """Hold the output lock of ``out_dir``; a folder made for the lock goes again when the
+    split fails before writing anything into it."""
+    made = not out_dir.exists()
+    try:
+        with OutputLock(out_dir / "split.json"):
+            yield
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only if empty
+        raise
+
+
+def refuse_overwrite(path: str, out_dir: Path, *, local: bool) -> None:
+    """Refuse what would overwrite the input or cannot be written (a ``local`` input's files
+    and set are checked here; a remote one's once staged)."""
+    if path == "-":
+        raise ConfigError(
+            "split reads its input twice and cannot take standard input",
+            hint="save it to a .jsonl file first",
+        )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"-o {out_dir}: exists and is not a directory")
+    if not local:
+        return
+    inputs = [Path(path), sidecar_path(path)]
+    for name in (*SPLITS, "split"):
+        for suffix in (".jsonl", ".meta.jsonl", ".json"):
+            if any(same_file(out_dir / f"{name}{suffix}", i) for i in inputs):
+                raise ConfigError(
+                    f"-o {out_dir}: the split would overwrite its input {path}",
+                    hint="write the split to another directory",
+                )
+    refuse_mixed_set(path)
