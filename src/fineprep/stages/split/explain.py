@@ -51,9 +51,7 @@ def explain(
         asked += f" and test {float(plan.test):g}" if plan.test else ""
         notes.append(f"{asked} would leave train empty: train keeps {gave}")
     for stratum, n in sorted(done.dropped.items(), key=lambda kv: str(kv[0])):
-        notes.append(
-            f"--max-per-class {opts.max_per_class}: dropped {n:,} records of class {stratum!r}"
-        )
+        notes.append(f"{opts.shown('max-per-class')}: dropped {n:,} records of class {stratum!r}")
 
 
 def shortfalls(

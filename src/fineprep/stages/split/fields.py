@@ -26,11 +26,11 @@ def check_fields(sc: Scan, opts: SplitOptions) -> list[str]:
     notes = []
     if opts.group is not None:
         if not sc.grouped_records:
-            raise _missing("--group", opts.group, sc)
+            raise _missing(opts.shown("group"), opts.group, sc)
         ungrouped = sc.records - sc.grouped_records
         if ungrouped:
             notes.append(
-                f"--group {opts.group}: {ungrouped:,} of {sc.records:,} records have no "
+                f"{opts.shown('group')}: {ungrouped:,} of {sc.records:,} records have no "
                 f"{opts.group!r} value; each of them is split on its own"
             )
     if opts.stratify is not None:
@@ -38,26 +38,26 @@ def check_fields(sc: Scan, opts: SplitOptions) -> list[str]:
         if unlabelled == sc.records:
             if opts.stratify == "label":
                 raise ConfigError(
-                    "--stratify label: no record has a label",
+                    f"{opts.shown('stratify')}: no record has a label",
                     hint="give each record a 'label' in its sidecar line, or split without "
                     "--stratify",
                 )
-            raise _missing("--stratify", opts.stratify, sc)
+            raise _missing(opts.shown("stratify"), opts.stratify, sc)
         if unlabelled:
             what = "label" if opts.stratify == "label" else f"{opts.stratify!r} value"
             notes.append(
-                f"--stratify {opts.stratify}: {unlabelled:,} of {sc.records:,} records have no "
+                f"{opts.shown('stratify')}: {unlabelled:,} of {sc.records:,} records have no "
                 f"{what}; they are balanced as one class of their own, '(none)'"
             )
     return notes
 
 
-def _missing(option: str, name: str, sc: Scan) -> ConfigError:
+def _missing(shown: str, name: str, sc: Scan) -> ConfigError:
     sidecar = sc.sidecar.name if sc.sidecar is not None else "the sidecar"
     found = sidecar_fields(sc.sidecar) if sc.sidecar is not None else []
     listed = ", ".join(repr(f) for f in found) if found else "none"
     return ConfigError(
-        f"{option} {name}: no line of {sidecar} has a {name!r} value{did_you_mean(name, found)}",
+        f"{shown}: no line of {sidecar} has a {name!r} value{did_you_mean(name, found)}",
         hint=f"fields with values: {listed}",
     )
 

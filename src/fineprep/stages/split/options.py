@@ -6,6 +6,7 @@ the splitter itself can assume sane ratios, seeds and limits.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -28,6 +29,14 @@ class SplitOptions:
     group: str | None
     seed: int
     max_per_class: int | None
+    #: The options taken from the ``[split]`` section, not the command line.
+    from_config: frozenset[str] = frozenset()
+
+    def shown(self, key: str) -> str:
+        """Option ``key`` as the user gave it, for messages: ``--stratify label`` on the
+        command line, ``[split] stratify = "label"`` from the config."""
+        value = getattr(self, key.replace("-", "_"))
+        return _spelled(key, value, key in self.from_config)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +47,10 @@ class SplitOptions:
             "seed": self.seed,
             "max_per_class": self.max_per_class,
         }
+
+
+def _spelled(key: str, value: Any, from_config: bool) -> str:
+    return f"[split] {key} = {json.dumps(value)}" if from_config else f"--{key} {value}"
 
 
 def _pick(explicit: Any, section: dict[str, Any], key: str, default: Any) -> Any:
@@ -95,13 +108,16 @@ def resolve_options(
     # assignment's to handle: it keeps a record in train and says so.
     if Fraction(repr(val)) + Fraction(repr(tst)) >= 1:
         raise ConfigError(f"split: validation {val} + test {tst} leave nothing for train")
+    given = {"stratify": stratify, "group": group, "max-per-class": max_per_class}
+    from_config = frozenset(k for k, v in given.items() if v is None and k in section)
     limit = _pick(max_per_class, section, "max-per-class", None)
     strat = _field(_pick(stratify, section, "stratify", None), "stratify")
     if limit is not None:
         limit = _whole(limit, "max-per-class", 1)
         if strat is None:
+            shown = _spelled("max-per-class", limit, "max-per-class" in from_config)
             raise ConfigError(
-                "split --max-per-class needs classes: give --stratify label (or a sidecar field)"
+                f"split {shown} needs classes: give --stratify label (or a sidecar field)"
             )
     return SplitOptions(
         out_dir=Path(out),
@@ -111,4 +127,5 @@ def resolve_options(
         group=_field(_pick(group, section, "group", None), "group"),
         seed=_whole(_pick(seed, section, "seed", 0), "seed", 0, _MAX_SEED),
         max_per_class=limit,
+        from_config=from_config,
     )

@@ -79,7 +79,7 @@ def split_units(sc: Scan, opts: SplitOptions, min_count: int) -> tuple[list[Unit
     rare = rare_labels(freq, min_count)
     if freq and sum(rare.values()) * 2 > sc.records:
         raise ConfigError(
-            f"--stratify {opts.stratify}: {len(freq):,} distinct values among {sc.records:,} "
+            f"{opts.shown('stratify')}: {len(freq):,} distinct values among {sc.records:,} "
             "records, most of them too rare to split; this is not classification data",
             hint="split without --stratify, or give class labels in the sidecar",
         )
