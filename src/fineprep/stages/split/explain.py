@@ -56,11 +56,11 @@ def explain(
 
 def shortfalls(
     done: Assignment, units: list[Unit], counts: dict[str, int], notes: list[str]
-) -> dict[str, int]:
-    """Add a note for each split whose record count misses its quota by more than 5% (and
-    more than one record), and return every quota. Groups and records kept together move
-    whole, so a few large ones can leave validation or test short, or long, of what the ratio
-    asks; that is the price of a leak-free split, and it is said, never silent."""
+) -> None:
+    """Add a note for each split whose record count (``counts``) misses its quota
+    (``done.requested``) by more than 5% and more than one record. Groups and records kept
+    together move whole, so a few large ones can leave validation or test short, or long, of
+    what the ratio asks; that is the price of a leak-free split, and it is said, never silent."""
     largest = max((unit.size for unit in units), default=0)
     for name in (VALIDATION, TEST):
         asked, got = done.requested.get(name, 0), counts.get(name, 0)
@@ -69,4 +69,3 @@ def shortfalls(
                 f"{name} has {got:,} records of the {asked:,} its ratio asks: groups and "
                 f"records kept together move whole (the largest holds {largest:,} records)"
             )
-    return {name: done.requested.get(name, 0) for name in (VALIDATION, TEST)}

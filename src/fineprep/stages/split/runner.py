@@ -238,21 +238,21 @@ def _split_once(
     )
     done = assign(units, plan)
     per_record = [done.split[u] for u in sc.unit_of]
-    explain(done, plan, profile, rare, min_count, opts, notes)
     counts = {name: per_record.count(name) for name in (*SPLITS, DROPPED)}
+    explain(done, plan, profile, rare, min_count, opts, notes)
+    shortfalls(done, units, counts, notes)
     if not counts[TRAIN]:  # assign() keeps one: a split with nothing to train on is not written
         raise InputError(f"{sc.name or sc.path}: the split left no record for train")
     outputs = write_splits(sc, per_record, opts.out_dir)
     notes += remove_stale(opts.out_dir, outputs, listed)
     # The earlier split.json no longer describes the files: this run's replaces it once checked.
     withdraw_summary(opts.out_dir, {**listed, **{n: o.summary() for n, o in outputs.items()}})
-    asked = shortfalls(done, units, counts, notes)
     small = opts.validation > 0 and target > 0 and VALIDATION not in outputs
-    if small and VALIDATION not in done.reserved and not asked[VALIDATION]:
+    if small and VALIDATION not in done.reserved and not done.requested[VALIDATION]:
         notes.append("no record went to validation (the dataset is too small for the ratio)")
     classes = class_counts(sc.labels, per_record) if opts.stratify else {}
     summary = split_summary(sc, opts, settings, outputs, counts, classes, rare, done, notes)
-    summary["requested"] = asked
+    summary["requested"] = done.requested
     grouping = merge_summary(scanned, merges)
     summary["groups"].update(grouping)
     summary["augmented"] = augmented_summary(scanned, per_record, bool(opts.stratify))
